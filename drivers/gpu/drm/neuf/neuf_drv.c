@@ -77,6 +77,7 @@ static const struct file_operations neuf_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+	.fop_flags = FOP_UNSIGNED_OFFSET,
 };
 
 static const struct drm_driver neuf_drm_driver = {

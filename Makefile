@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: MIT
+#
+# neuf: top-level build. `make help` lists the targets.
+
+include tools/versions.sh
+
+KERNEL ?= all
+FILTER ?=
+PREFIX ?= /usr/local
+VERSION := 0.1.0
+
+BUILD := build
+CC ?= cc
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iuapi -Ilib \
+	$(shell pkg-config --cflags libdrm)
+DRM_LIBS = $(shell pkg-config --libs libdrm)
+
+LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.pc
+IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
+TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
+TOOLS := $(BUILD)/tools/neuf-info
+
+.PHONY: all help deps userspace module debug-kernel check demo lint install clean
+
+all: userspace
+
+help:
+	@echo "make deps          install build and test dependencies (root, Debian)"
+	@echo "make               build libneuf, the IGT tests and the tools"
+	@echo "make check         build and test on both kernels (KERNEL=debian|debug)"
+	@echo "                   FILTER=REGEX runs only matching igt@BIN@SUBTEST"
+	@echo "make demo          boot a guest and show the neuf device (KERNEL=debug too)"
+	@echo "make module        build neuf.ko for KERNEL (default: both)"
+	@echo "make debug-kernel  build and cache the debug kernel"
+	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
+	@echo "make install       install libneuf and its pkg-config file under PREFIX"
+
+deps:
+	@tools/deps.sh
+
+userspace: deps
+	@$(MAKE) --no-print-directory $(LIBNEUF) $(TESTS) $(TOOLS)
+
+# libneuf
+$(BUILD)/lib/%.o: lib/%.c lib/libneuf.h uapi/drm/neuf_drm.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/lib/libneuf.a: $(BUILD)/lib/libneuf.o
+	$(AR) rcs $@ $^
+
+$(BUILD)/lib/libneuf.so: $(BUILD)/lib/libneuf.o
+	$(CC) -shared -Wl,-soname,libneuf.so.0 -o $@ $^ $(DRM_LIBS)
+
+$(BUILD)/lib/libneuf.pc: lib/libneuf.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PREFIX)/lib|' \
+	    -e 's|@INCLUDEDIR@|$(PREFIX)/include|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# IGT stand-in and tests. Like IGT itself, the tests build with
+# -Wno-clobbered: subtests are left through siglongjmp by design, and state
+# that must survive a failed subtest lives in static storage.
+$(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
+	$(AR) rcs $@ $^
+
+$(BUILD)/igt-tests/%: igt-tests/%.c $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h lib/libneuf.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+# tools
+$(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a lib/libneuf.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+# kernel side
+module: deps
+	@for k in $$(. tools/kernels.sh; neuf_kernels $(KERNEL)); do \
+		tools/build-module.sh $$k || exit 1; done
+
+debug-kernel: deps
+	@tools/kernel/build-debug-kernel.sh
+
+check: userspace
+	@tools/check.sh $(KERNEL) '$(FILTER)'
+
+demo: userspace
+	@tools/demo.sh $(KERNEL)
+
+lint: deps
+	@tools/lint.sh
+
+install: userspace
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/drm
+	install -m 644 $(BUILD)/lib/libneuf.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/lib/libneuf.so $(DESTDIR)$(PREFIX)/lib/libneuf.so.0
+	ln -sf libneuf.so.0 $(DESTDIR)$(PREFIX)/lib/libneuf.so
+	install -m 644 $(BUILD)/lib/libneuf.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 lib/libneuf.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 uapi/drm/neuf_drm.h $(DESTDIR)$(PREFIX)/include/drm/
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C /lib/modules/$(NEUF_DEBIAN_KREL)/build M=$(CURDIR)/drivers/gpu/drm/neuf clean 2>/dev/null || true

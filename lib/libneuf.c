@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ */
+#include "libneuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#define MAX_DRM_DEVICES 64
+
+struct neuf_device {
+	int fd;
+	char *node;
+};
+
+/* Is the DRM node open on @fd driven by neuf? */
+static int fd_is_neuf(int fd)
+{
+	drmVersionPtr version = drmGetVersion(fd);
+	bool neuf;
+
+	if (!version)
+		return -errno ? -errno : -EIO;
+	neuf = version->name && strcmp(version->name, NEUF_DRIVER_NAME) == 0;
+	drmFreeVersion(version);
+	return neuf;
+}
+
+/*
+ * Walk the DRM devices with a render node and call @fn on each neuf one, in
+ * drmGetDevices2() order, until @fn returns non-zero. Returns what @fn
+ * returned, 0 when the walk ended, or a negative errno.
+ */
+static int for_each_neuf_node(int (*fn)(const char *node, int fd,
+					unsigned int index, void *data),
+			      void *data)
+{
+	drmDevicePtr devices[MAX_DRM_DEVICES];
+	unsigned int index = 0;
+	int count, ret = 0;
+
+	count = drmGetDevices2(0, devices, MAX_DRM_DEVICES);
+	if (count < 0)
+		return count;
+
+	for (int i = 0; i < count && ret == 0; i++) {
+		const char *node;
+		int fd, is_neuf;
+
+		if (!(devices[i]->available_nodes & (1 << DRM_NODE_RENDER)))
+			continue;
+		node = devices[i]->nodes[DRM_NODE_RENDER];
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		is_neuf = fd_is_neuf(fd);
+		if (is_neuf > 0)
+			ret = fn(node, fd, index++, data);
+		else
+			close(fd);
+	}
+
+	drmFreeDevices(devices, count);
+	return ret;
+}
+
+static int count_one(const char *node, int fd, unsigned int index, void *data)
+{
+	(void)node;
+	(void)index;
+	close(fd);
+	++*(int *)data;
+	return 0;
+}
+
+int neuf_device_count(void)
+{
+	int count = 0, ret;
+
+	ret = for_each_neuf_node(count_one, &count);
+	return ret < 0 ? ret : count;
+}
+
+struct open_args {
+	unsigned int index;
+	struct neuf_device *dev;
+};
+
+static struct neuf_device *device_new(int fd, const char *node)
+{
+	struct neuf_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->node = strdup(node);
+	if (!dev->node) {
+		free(dev);
+		return NULL;
+	}
+	dev->fd = fd;
+	return dev;
+}
+
+static int open_one(const char *node, int fd, unsigned int index, void *data)
+{
+	struct open_args *args = data;
+
+	if (index != args->index) {
+		close(fd);
+		return 0;
+	}
+	args->dev = device_new(fd, node);
+	if (!args->dev) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+int neuf_device_open(unsigned int index, struct neuf_device **out)
+{
+	struct open_args args = { .index = index };
+	int ret;
+
+	ret = for_each_neuf_node(open_one, &args);
+	if (ret < 0)
+		return ret;
+	if (!args.dev)
+		return -ENODEV;
+	*out = args.dev;
+	return 0;
+}
+
+int neuf_device_open_fd(int fd, struct neuf_device **out)
+{
+	struct neuf_device *dev;
+	char *node;
+	int ret;
+
+	ret = fd_is_neuf(fd);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -ENODEV;
+
+	node = drmGetDeviceNameFromFd2(fd);
+	dev = device_new(fd, node ? node : "");
+	free(node);
+	if (!dev)
+		return -ENOMEM;
+	*out = dev;
+	return 0;
+}
+
+void neuf_device_close(struct neuf_device *dev)
+{
+	if (!dev)
+		return;
+	close(dev->fd);
+	free(dev->node);
+	free(dev);
+}
+
+int neuf_device_fd(const struct neuf_device *dev)
+{
+	return dev->fd;
+}
+
+const char *neuf_device_node(const struct neuf_device *dev)
+{
+	return dev->node;
+}
+
+int neuf_getparam(struct neuf_device *dev, uint32_t param, uint64_t *value)
+{
+	struct drm_neuf_getparam args = { .param = param };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_GETPARAM, &args))
+		return -errno;
+	*value = args.value;
+	return 0;
+}
+
+const char *neuf_param_name(uint32_t param)
+{
+	switch (param) {
+	case NEUF_PARAM_CHIP_ID:
+		return "chip-id";
+	case NEUF_PARAM_CHIP_REVISION:
+		return "chip-revision";
+	case NEUF_PARAM_NUM_ENGINES:
+		return "num-engines";
+	case NEUF_PARAM_VA_BITS:
+		return "va-bits";
+	case NEUF_PARAM_PAGE_SIZES:
+		return "page-sizes";
+	case NEUF_PARAM_FAULT_BUFFER_ENTRIES:
+		return "fault-buffer-entries";
+	default:
+		return NULL;
+	}
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Build neuf.ko for one test kernel, W=1 with warnings as errors, in
+# build/KERNEL/neuf/ (a copy of the source, so the kernels' objects never
+# mix). Prints the module's path.
+#
+# Usage: tools/build-module.sh debian|debug [extra kbuild args, e.g. C=2]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tools/kernels.sh"
+
+kernel=$1
+shift
+neuf_kernel "$kernel"
+obj=$top/build/$kernel/neuf
+mkdir -p "$obj"
+# Copy only the sources that changed, so make's timestamps stay meaningful.
+rsync -a --checksum --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	--exclude='*.mod*' --exclude=modules.order --exclude=Module.symvers \
+	"$top/drivers/gpu/drm/neuf/" "$obj/" >&2
+make -C "$KDIR" M="$obj" CONFIG_DRM_NEUF=m W=1 KCFLAGS=-Werror \
+	NEUF_UAPI="$top/uapi" "$@" modules >&2
+echo "$obj/neuf.ko"

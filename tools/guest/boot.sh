@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Boot a test kernel under QEMU (software emulation, no KVM needed) with
+# virtme-ng, the host's root filesystem read-only, and run one command in
+# it as root. RWDIR is the one directory the guest may write.
+#
+# Usage: tools/guest/boot.sh KERNEL RWDIR TIMEOUT COMMAND...
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tools/kernels.sh"
+
+kernel=$1 rwdir=$2 limit=$3
+shift 3
+neuf_kernel "$kernel"
+vng=${NEUF_CACHE:-$HOME/.cache/neuf}/venv/bin/vng
+[ -x "$vng" ] || { echo "virtme-ng missing: run 'make deps'" >&2; exit 1; }
+mkdir -p "$rwdir"
+
+# The guest gets one CPU more than it strictly needs so that tests of
+# concurrency see real parallelism under QEMU's multi-threaded TCG.
+exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
+	--cpus 2 --memory 2G --rwdir="$rwdir" --cwd "$top" \
+	--exec "$*" < /dev/null
