@@ -41,7 +41,11 @@ deps:
 	@tools/deps.sh
 
 userspace: deps
-	@$(MAKE) --no-print-directory $(LIBNEUF) $(TESTS) $(TOOLS)
+	@$(MAKE) --no-print-directory userspace-build
+
+.PHONY: userspace-build
+userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS)
+	@:
 
 # libneuf
 $(BUILD)/lib/%.o: lib/%.c lib/libneuf.h uapi/drm/neuf_drm.h

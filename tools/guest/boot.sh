@@ -15,6 +15,7 @@ shift 3
 neuf_kernel "$kernel"
 vng=${NEUF_CACHE:-$HOME/.cache/neuf}/venv/bin/vng
 [ -x "$vng" ] || { echo "virtme-ng missing: run 'make deps'" >&2; exit 1; }
+export PATH=$(dirname "$vng"):$PATH
 mkdir -p "$rwdir"
 
 # The guest gets one CPU more than it strictly needs so that tests of

@@ -29,11 +29,11 @@
 
 /**
  * struct neuf_model - state of one virtual neuf GPU
- * @lock: serialises register accesses with side effects
- * @scratch: value of %NEUF_REG_SCRATCH
  */
 struct neuf_model {
+	/** @lock: serialises register accesses that have state or effects */
 	spinlock_t lock;
+	/** @scratch: value of %NEUF_REG_SCRATCH, under @lock */
 	u32 scratch;
 };
 

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# make lint: the kernel's own checks over neuf's kernel code and uAPI.
+#   - scripts/checkpatch.pl --strict (from Debian's linux-source-6.12)
+#   - sparse (make C=2) against Debian's kernel headers
+#   - scripts/kernel-doc -Wall over every kernel and uAPI file
+# Exits non-zero on any finding.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tools/versions.sh"
+cache=${NEUF_CACHE:-$HOME/.cache/neuf}
+
+# The kernel's scripts, unpacked once from the source package.
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+scripts=$cache/kernel-scripts-$srcver
+if [ ! -x "$scripts/scripts/checkpatch.pl" ]; then
+	rm -rf "$scripts.tmp"
+	mkdir -p "$scripts.tmp"
+	tar -C "$scripts.tmp" --strip-components=1 -xf /usr/src/linux-source-6.12.tar.xz \
+		linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt \
+		linux-source-6.12/scripts/const_structs.checkpatch \
+		linux-source-6.12/scripts/kernel-doc
+	mv "$scripts.tmp" "$scripts"
+fi
+
+cd "$top"
+mapfile -t kfiles < <(git ls-files 'drivers/gpu/drm/neuf/*.[ch]' 'uapi/drm/*.h')
+[ ${#kfiles[@]} -gt 0 ] || mapfile -t kfiles < <(ls drivers/gpu/drm/neuf/*.[ch] uapi/drm/*.h)
+fail=0
+
+echo "== checkpatch --strict =="
+out=$(perl "$scripts/scripts/checkpatch.pl" --no-tree --strict --terse \
+	--show-types -f "${kfiles[@]}" 2>&1 | grep -v '^total: 0 errors, 0 warnings, 0 checks')
+if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+
+echo "== kernel-doc -Wall =="
+out=$(perl "$scripts/scripts/kernel-doc" -Wall -none "${kfiles[@]}" 2>&1)
+if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+
+echo "== sparse (C=2) =="
+out=$("$top/tools/build-module.sh" debian C=2 2>&1 >/dev/null |
+	grep -E '^[^ ]*neuf[^ ]*:[0-9]+:[0-9]+: (warning|error)' || true)
+if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+
+exit $fail
