@@ -21,6 +21,7 @@ LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.p
 IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
 TOOLS := $(BUILD)/tools/neuf-info
+SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 
 .PHONY: all help deps userspace module debug-kernel check demo lint install clean
 
@@ -44,7 +45,7 @@ userspace: deps
 	@$(MAKE) --no-print-directory userspace-build
 
 .PHONY: userspace-build
-userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS)
+userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST)
 	@:
 
 # libneuf
@@ -76,6 +77,9 @@ $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 $(BUILD)/igt-tests/%: igt-tests/%.c $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h lib/libneuf.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+$(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
+	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB)
 
 # tools
 $(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a lib/libneuf.h

@@ -14,7 +14,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 kernels=$(neuf_kernels "${1:-all}")
 filter=${2:-}
-results=()
+echo "== host: test infrastructure self-tests =="
+rm -rf "$top/build/results/host"
+/usr/bin/python3 "$top/tools/selftest/host-tests.py" "$top/build" "$top/build/results/host"
+results=("$top/build/results/host")
 for kernel in $kernels; do
 	out=$top/build/results/$kernel
 	rm -rf "$out"

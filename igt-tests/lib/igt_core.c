@@ -614,9 +614,12 @@ void igt_waitchildren(void)
 			if (WIFSIGNALED(status))
 				igt_critical("child %d died with signal %d\n",
 					     i, WTERMSIG(status));
+			else if (WIFEXITED(status))
+				igt_critical("child %d failed, exit code %d\n",
+					     i, WEXITSTATUS(status));
 			else
-				igt_critical("child %d failed, status %d\n",
-					     i, status);
+				igt_critical("child %d could not be waited for\n",
+					     i);
 			failed = true;
 		}
 	}
