@@ -13,6 +13,34 @@
 
 #include "libneuf.h"
 
+static void print_value(uint32_t param, uint64_t value)
+{
+	switch (param) {
+	case NEUF_PARAM_CHIP_ID:
+		printf("%#" PRIx64 "\n", value);
+		break;
+	case NEUF_PARAM_CHIP_REVISION:
+		printf("%" PRIu64 ".%" PRIu64 "\n", value >> 16, value & 0xffff);
+		break;
+	case NEUF_PARAM_PAGE_SIZES:
+		for (unsigned int bit = 0; bit < 64; bit++) {
+			if (!(value & (1ull << bit)))
+				continue;
+			if (bit >= 30)
+				printf("%lluG ", 1ull << (bit - 30));
+			else if (bit >= 20)
+				printf("%lluM ", 1ull << (bit - 20));
+			else
+				printf("%lluK ", 1ull << (bit - 10));
+		}
+		printf("\n");
+		break;
+	default:
+		printf("%" PRIu64 "\n", value);
+		break;
+	}
+}
+
 static int print_device(unsigned int index)
 {
 	struct neuf_device *dev;
@@ -40,8 +68,8 @@ static int print_device(unsigned int index)
 			       strerror(-ret));
 			continue;
 		}
-		printf("  %-21s %#" PRIx64 " (%" PRIu64 ")\n",
-		       neuf_param_name(p), value, value);
+		printf("  %-21s ", neuf_param_name(p));
+		print_value(p, value);
 	}
 	neuf_device_close(dev);
 	return 0;
