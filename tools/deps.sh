@@ -6,8 +6,8 @@
 # everything is there it installs nothing and takes a second.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tools/versions.sh"
-cache=${NEUF_CACHE:-$HOME/.cache/neuf}
+. "$top/tools/kernels.sh"
+cache=$NEUF_CACHE
 
 packages=(
 	# building: kernel, module, userspace

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
-# Sourced by the tools: where each test kernel, its build tree and its
-# modules are.
+# Sourced by the tools: the pinned versions, the cache directory, and where
+# each test kernel, its build tree and its modules are.
+#
+# NEUF_CACHE is where what outlives a clone is kept (virtme-ng's venv, the
+# debug kernel, the kernel's lint scripts): ~/.cache/neuf unless set.
 #
 # neuf_kernel NAME sets
 #   KDIR     kernel build tree to build neuf.ko against
@@ -12,6 +15,8 @@
 
 # shellcheck source=versions.sh
 . "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
+: "${NEUF_CACHE:=${HOME:-/root}/.cache/neuf}"
+export NEUF_CACHE
 
 neuf_kernel() {
 	case "$1" in

@@ -8,8 +8,8 @@
 # Exits non-zero on any finding.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tools/versions.sh"
-cache=${NEUF_CACHE:-$HOME/.cache/neuf}
+. "$top/tools/kernels.sh"
+cache=$NEUF_CACHE
 
 # The kernel's scripts, unpacked once from the source package.
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)

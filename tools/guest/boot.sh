@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=$1 rwdir=$2 limit=$3
 shift 3
 neuf_kernel "$kernel"
-vng=${NEUF_CACHE:-$HOME/.cache/neuf}/venv/bin/vng
+vng=$NEUF_CACHE/venv/bin/vng
 [ -x "$vng" ] || { echo "virtme-ng missing: run 'make deps'" >&2; exit 1; }
 export PATH=$(dirname "$vng"):$PATH
 mkdir -p "$rwdir"

@@ -21,11 +21,10 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../versions.sh
-. "$top/tools/versions.sh"
+. "$top/tools/kernels.sh"
+cache=$NEUF_CACHE
 
 recipe=1	# bump when the way the tree is prepared changes
-cache=${NEUF_CACHE:-$HOME/.cache/neuf}
 frag=$top/tools/kernel/neuf-debug.config
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=${NEUF_JOBS:-$(nproc)}
