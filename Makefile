@@ -13,15 +13,17 @@ BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iuapi -Ilib \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iuapi -Ilib -Idrivers/gpu/drm/neuf \
 	$(shell pkg-config --cflags libdrm)
 DRM_LIBS = $(shell pkg-config --libs libdrm)
 
 LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.pc
 IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
-TOOLS := $(BUILD)/tools/neuf-info
+TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
+# IGT tests of userspace alone, run on the host rather than in the guests.
+HOST_TESTS := $(BUILD)/igt-tests/neuf_asm
 
 .PHONY: all help deps userspace module debug-kernel check demo lint install clean
 
@@ -45,18 +47,22 @@ userspace: deps
 	@$(MAKE) --no-print-directory userspace-build
 
 .PHONY: userspace-build
-userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST)
+userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST) $(HOST_TESTS)
 	@:
 
 # libneuf
-$(BUILD)/lib/%.o: lib/%.c lib/libneuf.h uapi/drm/neuf_drm.h
+LIB_HEADERS := lib/libneuf.h lib/neuf_asm.h uapi/drm/neuf_drm.h drivers/gpu/drm/neuf/neuf_isa.h
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
-$(BUILD)/lib/libneuf.a: $(BUILD)/lib/libneuf.o
+LIB_OBJS := $(BUILD)/lib/libneuf.o $(BUILD)/lib/neuf_asm.o
+
+$(BUILD)/lib/libneuf.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/lib/libneuf.so: $(BUILD)/lib/libneuf.o
+$(BUILD)/lib/libneuf.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libneuf.so.0 -o $@ $^ $(DRM_LIBS)
 
 $(BUILD)/lib/libneuf.pc: lib/libneuf.pc.in
@@ -74,7 +80,7 @@ $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
 $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 	$(AR) rcs $@ $^
 
-$(BUILD)/igt-tests/%: igt-tests/%.c $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h lib/libneuf.h
+$(BUILD)/igt-tests/%: igt-tests/%.c $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
@@ -82,7 +88,7 @@ $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB)
 
 # tools
-$(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a lib/libneuf.h
+$(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
@@ -109,7 +115,7 @@ install: userspace
 	install -m 755 $(BUILD)/lib/libneuf.so $(DESTDIR)$(PREFIX)/lib/libneuf.so.0
 	ln -sf libneuf.so.0 $(DESTDIR)$(PREFIX)/lib/libneuf.so
 	install -m 644 $(BUILD)/lib/libneuf.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 lib/libneuf.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/libneuf.h lib/neuf_asm.h drivers/gpu/drm/neuf/neuf_isa.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/drm/neuf_drm.h $(DESTDIR)$(PREFIX)/include/drm/
 
 clean:

@@ -5,6 +5,8 @@
 - The IGT stand-in speaks IGT's protocol: runs build/igt-tests/lib/igt_selftest
   (each subtest ends in a known way) and checks output lines and exit codes.
 - The splat and taint rules catch what they must and nothing else.
+- IGT tests of userspace alone (HOST_IGT_TESTS, e.g. the assembler's) run
+  here rather than in the guests: one entry per subtest.
 
 Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
@@ -21,6 +23,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from neuf_logcheck import bad_taint, splat_lines  # noqa: E402
 
 TESTS = []
+HOST_IGT_TESTS = ["igt-tests/neuf_asm"]
+SUBTEST_LINE = re.compile(r"^Subtest (\S+): (SUCCESS|FAIL|SKIP|CRASH) \((\d+\.\d+)s\)$",
+                          re.M)
+RESULT = {"SUCCESS": "pass", "FAIL": "fail", "SKIP": "skip", "CRASH": "crash"}
 
 
 def test(fn):
@@ -192,6 +198,23 @@ def main():
         tests[name] = {"result": result, "out": "", "err": err, "dmesg": "",
                        "time": {"__type__": "TimeAttribute", "start": 0.0,
                                 "end": time.time() - start}}
+    for binary in HOST_IGT_TESTS:
+        path = os.path.join(build, binary)
+        name = os.path.basename(binary)
+        p = subprocess.run([path], capture_output=True, text=True, timeout=300,
+                           check=False)
+        found = False
+        for m in SUBTEST_LINE.finditer(p.stdout):
+            found = True
+            tests[f"host@{name}@{m.group(1)}"] = {
+                "result": RESULT[m.group(2)], "out": p.stdout, "err": p.stderr,
+                "dmesg": "", "time": {"__type__": "TimeAttribute", "start": 0.0,
+                                      "end": float(m.group(3))}}
+        if not found or p.returncode not in (0, 77, 98):
+            tests[f"host@{name}"] = {
+                "result": "fail", "out": p.stdout,
+                "err": p.stderr + f"\nexit code {p.returncode}", "dmesg": "",
+                "time": {"__type__": "TimeAttribute", "start": 0.0, "end": 0.0}}
     with open(os.path.join(resdir, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"__type__": "TestrunResult", "results_version": 10,
                    "name": "host", "tests": tests}, f, indent=1)

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * Tests of the neuf assembler: encodings, labels, pseudo-instructions and
+ * error messages. Pure userspace: needs no device.
+ */
+#include <string.h>
+
+#include "igt.h"
+#include "neuf_asm.h"
+#include "neuf_isa.h"
+
+#define ENC NEUF_ISA_ENCODE
+
+static struct neuf_asm_program prog;
+
+static void assemble_ok(const char *src)
+{
+	char err[256];
+	int ret;
+
+	neuf_asm_program_free(&prog);
+	ret = neuf_assemble(src, &prog, err, sizeof(err));
+	igt_assert_f(ret == 0, "assembling failed (%d): %s\n", ret, err);
+}
+
+static void assemble_err(const char *src, const char *expect)
+{
+	struct neuf_asm_program p = { 0 };
+	char err[256];
+
+	igt_assert_eq(neuf_assemble(src, &p, err, sizeof(err)), -EINVAL);
+	igt_assert_f(strstr(err, expect), "error '%s' lacks '%s'\n", err, expect);
+	igt_assert(!p.code);
+	igt_info("%s\n", err);
+}
+
+static void expect_words(const uint64_t *words, size_t n)
+{
+	igt_assert_eq(prog.count, n);
+	for (size_t i = 0; i < n; i++)
+		igt_assert_f(prog.code[i] == words[i],
+			     "word %zu: %#018llx, expected %#018llx\n", i,
+			     (unsigned long long)prog.code[i],
+			     (unsigned long long)words[i]);
+}
+
+igt_main
+{
+	igt_describe("Each instruction form encodes to the documented fields.");
+	igt_subtest("encodings") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_ADD, 1, 2, 3, 0, 0),
+			ENC(NEUF_OP_ADDI, 4, 5, 0, 0, -7),
+			ENC(NEUF_OP_LI, 63, 0, 0, 0, 0x7fffffff),
+			ENC(NEUF_OP_LIH, 6, 0, 0, 0, (int)0xdeadbeef),
+			ENC(NEUF_OP_FFMA, 7, 8, 9, 10, 0),
+			ENC(NEUF_OP_LD32, 11, 12, 0, 0, 16),
+			ENC(NEUF_OP_ST64, 0, 13, 14, 0, -8),
+			ENC(NEUF_OP_LD8, 1, 2, 0, 0, 0),
+			ENC(NEUF_OP_ATOM_ADD64, 15, 16, 17, 0, 4),
+			ENC(NEUF_OP_ATOM_CAS32, 18, 19, 20, 21, 0),
+			ENC(NEUF_OP_SREG, 22, 0, 0, 0, NEUF_SREG_GLOBAL_ID),
+			ENC(NEUF_OP_SREG, 23, 0, 0, 0, NEUF_SREG_ARG0 + 7),
+			ENC(NEUF_OP_SET, 24, 25, 26, NEUF_COND_LTU, 0),
+			ENC(NEUF_OP_SET, 24, 26, 25, NEUF_COND_LT, 0),
+			ENC(NEUF_OP_FSET, 1, 2, 3, NEUF_FCOND_LE, 0),
+			ENC(NEUF_OP_CVTSF, 1, 2, 0, 0, 0),
+			ENC(NEUF_OP_ADDI, 3, 4, 0, 0, 0),
+			ENC(NEUF_OP_LI, 5, 0, 0, 0, 0x3fc00000),
+			ENC(NEUF_OP_HALT, 0, 0, 0, 0, 0),
+		};
+
+		assemble_ok("add r1, r2, r3\n"
+			    "  addi r4, r5, -7   # comment\n"
+			    "li r63, 0x7fffffff ; other comment\n"
+			    "LIH r6, 0xdeadbeef\n"
+			    "ffma r7, r8, r9, r10\n"
+			    "ld32 r11, [r12 + 16]\n"
+			    "st64 [r13 - 8], r14\n"
+			    "ld8 r1, [r2]\n"
+			    "atom.add64 r15, [r16+4], r17\n"
+			    "atom.cas32 r18, [r19], r20, r21\n"
+			    "sreg r22, global_id\n"
+			    "sreg r23, arg7\n"
+			    "set.ltu r24, r25, r26\n"
+			    "set.gt r24, r25, r26\n"
+			    "fset.le r1, r2, r3\n"
+			    "cvtsf r1, r2\n"
+			    "mov r3, r4\n"
+			    "lif r5, 1.5\n"
+			    "halt\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+	}
+
+	igt_describe("Branches encode the byte offset from the branch itself, "
+		     "backwards and forwards.");
+	igt_subtest("labels") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_LI, 1, 0, 0, 0, 0),
+			ENC(NEUF_OP_ADDI, 1, 1, 0, 0, 1),
+			ENC(NEUF_OP_BR, 0, 1, 2, NEUF_COND_LT, -8),
+			ENC(NEUF_OP_BR, 0, 1, 0, NEUF_COND_EQ, 24),
+			ENC(NEUF_OP_JMP, 0, 0, 0, 0, 0),
+			ENC(NEUF_OP_BR, 0, 3, 1, NEUF_COND_LT, -40),
+			ENC(NEUF_OP_HALT, 0, 0, 0, 0, 0),
+		};
+
+		assemble_ok("start: li r1, 0\n"
+			    "loop:\n"
+			    "  addi r1, r1, 1\n"
+			    "  b.lt r1, r2, loop\n"
+			    "  bz r1, done\n"
+			    "self: jmp self\n"
+			    "  b.gt r1, r3, start\n"
+			    "done: halt\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+	}
+
+	igt_describe("li64 loads any 64-bit value, in one instruction when it "
+		     "fits a sign-extended 32-bit immediate.");
+	igt_subtest("li64") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_LI, 1, 0, 0, 0, -1),
+			ENC(NEUF_OP_LI, 2, 0, 0, 0, (int)0x9abcdef0),
+			ENC(NEUF_OP_LIH, 2, 0, 0, 0, 0x12345678),
+			ENC(NEUF_OP_LI, 3, 0, 0, 0, 0),
+			ENC(NEUF_OP_LIH, 3, 0, 0, 0, (int)0x80000000),
+		};
+
+		assemble_ok("li64 r1, -1\n"
+			    "li64 r2, 0x123456789abcdef0\n"
+			    "li64 r3, -9223372036854775808\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+	}
+
+	igt_describe("Source errors fail with EINVAL and a message naming the "
+		     "line and the problem.");
+	igt_subtest("errors") {
+		assemble_err("halt\nfrob r1\n", "line 2: unknown instruction 'frob'");
+		assemble_err("add r1, r2, r64\n", "line 1: register 'r64' out of range");
+		assemble_err("add r1, r2\n", "line 1: 'add' takes 3 operands, got 2");
+		assemble_err("li r1, 0x80000000\n", "does not fit");
+		assemble_err("li r1, 12abc\n", "bad number '12abc'");
+		assemble_err("\n\njmp nowhere\n", "line 3: undefined label 'nowhere'");
+		assemble_err("a: halt\na: halt\n", "line 2: label 'a' already defined");
+		assemble_err("b.xx r1, r2, a\na: halt\n", "unknown condition 'xx'");
+		assemble_err("set r1, r2, r3\n", "needs a condition");
+		assemble_err("ld32 r1, r2\n", "expected a memory operand");
+		assemble_err("sreg r1, arg8\n", "unknown special register 'arg8'");
+		assemble_err("lif r1, one\n", "bad float 'one'");
+		assemble_err("# nothing\n", "no instructions");
+	}
+
+	igt_fixture
+		neuf_asm_program_free(&prog);
+}
