@@ -297,6 +297,14 @@ static const struct cond *find_cond(const struct cond *conds, size_t n,
 	return NULL;
 }
 
+static const struct mnemonic *find_mnemonic(const char *name)
+{
+	for (size_t i = 0; i < sizeof(mnemonics) / sizeof(*mnemonics); i++)
+		if (!strcmp(mnemonics[i].name, name))
+			return &mnemonics[i];
+	return NULL;
+}
+
 static int emit(struct assembler *as, uint64_t word, const char *target)
 {
 	struct insn *insn;
@@ -372,9 +380,7 @@ static int assemble_insn(struct assembler *as, char *text)
 	dot = strchr(base, '.');
 	if (dot && strncmp(base, "atom.", 5)) {
 		*dot = '\0';
-		for (size_t i = 0; i < sizeof(mnemonics) / sizeof(*mnemonics); i++)
-			if (!strcmp(mnemonics[i].name, base))
-				m = &mnemonics[i];
+		m = find_mnemonic(base);
 		if (m && (m->format == F_BR || m->format == F_SET)) {
 			if (m->opcode == NEUF_OP_FSET)
 				cond = find_cond(float_conds, sizeof(float_conds) /
@@ -389,9 +395,7 @@ static int assemble_insn(struct assembler *as, char *text)
 			m = NULL;
 		}
 	} else {
-		for (size_t i = 0; i < sizeof(mnemonics) / sizeof(*mnemonics); i++)
-			if (!strcmp(mnemonics[i].name, mnem))
-				m = &mnemonics[i];
+		m = find_mnemonic(mnem);
 		if (m && (m->format == F_BR || m->format == F_SET))
 			return fail(as, "'%s' needs a condition, e.g. '%s.eq'",
 				    mnem, mnem);
