@@ -20,10 +20,10 @@ DRM_LIBS = $(shell pkg-config --libs libdrm)
 LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.pc
 IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
-TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as
+TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
-HOST_TESTS := $(BUILD)/igt-tests/neuf_asm
+HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
 .PHONY: all help deps userspace module debug-kernel check demo lint install clean
 
@@ -83,6 +83,14 @@ $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 $(BUILD)/igt-tests/%: igt-tests/%.c $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+# The soft-float test links the model's float code, built for the host.
+NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/neuf_model_float.c
+$(BUILD)/igt-tests/neuf_float: igt-tests/neuf_float.c $(NEUF_FLOAT_SRC) \
+		drivers/gpu/drm/neuf/neuf_model_float.h $(IGT_LIB) igt-tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
+		$(NEUF_FLOAT_SRC) -o $@ $(IGT_LIB) -lm
 
 $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB)

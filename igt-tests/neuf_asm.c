@@ -135,6 +135,29 @@ igt_main
 		expect_words(words, sizeof(words) / sizeof(*words));
 	}
 
+	igt_describe("prefetch takes one memory operand and encodes it as ra "
+		     "and imm, every other field zero.");
+	igt_subtest("prefetch") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_PREFETCH, 0, 1, 0, 0, 0),
+			ENC(NEUF_OP_PREFETCH, 0, 2, 0, 0, 4096),
+			ENC(NEUF_OP_PREFETCH, 0, 63, 0, 0, -64),
+			ENC(NEUF_OP_PREFETCH, 0, 3, 0, 0, 0x7fffffff),
+		};
+
+		igt_assert_eq(NEUF_OP_PREFETCH, 0x47);
+		assemble_ok("prefetch [r1]\n"
+			    "PREFETCH [r2 + 4096]\n"
+			    "prefetch [r63 - 64]\n"
+			    "prefetch [r3+0x7fffffff]\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+		assemble_err("prefetch r1\n", "expected a memory operand");
+		assemble_err("prefetch\n", "'prefetch' takes 1 operand, got 0");
+		assemble_err("prefetch [r1], r2\n",
+			     "'prefetch' takes 1 operand, got 2");
+		assemble_err("prefetch [r64]\n", "register 'r64' out of range");
+	}
+
 	igt_describe("Source errors fail with EINVAL and a message naming the "
 		     "line and the problem.");
 	igt_subtest("errors") {

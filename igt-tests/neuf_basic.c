@@ -63,6 +63,10 @@ static void check_param(uint32_t param, uint64_t value)
 		igt_assert_neq_u64(value, 0);
 		igt_assert_eq_u64(value & (value - 1), 0);
 		break;
+	case NEUF_PARAM_MAX_VMS:
+		igt_assert_lte_u64(1, value);
+		igt_assert_gte_u64(4096, value);
+		break;
 	default:
 		igt_assert_f(false, "untested param %u\n", param);
 	}

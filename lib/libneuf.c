@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -205,7 +206,131 @@ const char *neuf_param_name(uint32_t param)
 		return "page-sizes";
 	case NEUF_PARAM_FAULT_BUFFER_ENTRIES:
 		return "fault-buffer-entries";
+	case NEUF_PARAM_MAX_VMS:
+		return "max-vms";
 	default:
 		return NULL;
+	}
+}
+
+int neuf_vm_create(struct neuf_device *dev, uint32_t flags, uint32_t *vm_id)
+{
+	struct drm_neuf_vm_create args = { .flags = flags };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_VM_CREATE, &args))
+		return -errno;
+	*vm_id = args.vm_id;
+	return 0;
+}
+
+int neuf_vm_destroy(struct neuf_device *dev, uint32_t vm_id)
+{
+	struct drm_neuf_vm_destroy args = { .vm_id = vm_id };
+
+	return drmIoctl(dev->fd, DRM_IOCTL_NEUF_VM_DESTROY, &args) ? -errno : 0;
+}
+
+int neuf_exec(struct neuf_device *dev, uint32_t vm_id,
+	      const struct neuf_dispatch *d, uint64_t *job_id)
+{
+	struct drm_neuf_exec args = {
+		.vm_id = vm_id,
+		.code = d->code,
+		.grid_size = d->grid_size,
+		.group_size = d->group_size,
+		.in_syncobjs = (uint64_t)(uintptr_t)d->in_syncobjs,
+		.num_in_syncobjs = d->num_in_syncobjs,
+		.out_syncobj = d->out_syncobj,
+	};
+
+	memcpy(args.args, d->args, sizeof(args.args));
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_EXEC, &args))
+		return -errno;
+	if (job_id)
+		*job_id = args.job_id;
+	return 0;
+}
+
+int neuf_job_status(struct neuf_device *dev, uint32_t vm_id, uint64_t job_id,
+		    struct drm_neuf_job_status *st)
+{
+	struct drm_neuf_job_status args = { .vm_id = vm_id, .job_id = job_id };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_JOB_STATUS, &args))
+		return -errno;
+	*st = args;
+	return 0;
+}
+
+int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
+		  struct drm_neuf_vm_stats *stats)
+{
+	struct drm_neuf_vm_stats args = { .vm_id = vm_id };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_VM_STATS, &args))
+		return -errno;
+	*stats = args;
+	return 0;
+}
+
+/* CLOCK_MONOTONIC now + @rel_ns, as drmSyncobjWait() wants, saturating. */
+static int64_t deadline_ns(int64_t rel_ns)
+{
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (rel_ns <= 0)
+		return now;
+	if (rel_ns > INT64_MAX - now)
+		return INT64_MAX;
+	return now + rel_ns;
+}
+
+int neuf_run(struct neuf_device *dev, uint32_t vm_id,
+	     const struct neuf_dispatch *d, int64_t timeout_ns,
+	     struct drm_neuf_job_status *st)
+{
+	struct neuf_dispatch mine = *d;
+	uint64_t job_id = 0;
+	uint32_t syncobj;
+	int ret, status_ret;
+
+	memset(st, 0, sizeof(*st));
+	st->vm_id = vm_id;
+	if (drmSyncobjCreate(dev->fd, 0, &syncobj))
+		return -errno;
+	mine.out_syncobj = syncobj;
+	ret = neuf_exec(dev, vm_id, &mine, &job_id);
+	if (ret)
+		goto out;
+	st->job_id = job_id;
+	/* libdrm returns -1 or -errno here depending on the call: use errno. */
+	if (drmSyncobjWait(dev->fd, &syncobj, 1, deadline_ns(timeout_ns), 0,
+			   NULL))
+		ret = -errno;
+	/* Even after a timeout, tell the caller where the job is. */
+	status_ret = neuf_job_status(dev, vm_id, job_id, st);
+	if (!ret)
+		ret = status_ret;
+out:
+	drmSyncobjDestroy(dev->fd, syncobj);
+	return ret;
+}
+
+const char *neuf_access_name(uint32_t access)
+{
+	switch (access) {
+	case NEUF_ACCESS_KIND_READ:
+		return "read";
+	case NEUF_ACCESS_KIND_WRITE:
+		return "write";
+	case NEUF_ACCESS_KIND_ATOMIC:
+		return "atomic";
+	case NEUF_ACCESS_KIND_PREFETCH:
+		return "prefetch";
+	default:
+		return "unknown";
 	}
 }

@@ -81,7 +81,127 @@ const char *neuf_param_name(uint32_t param);
 
 /** Lowest and highest parameter ids this library knows. */
 #define NEUF_PARAM_FIRST NEUF_PARAM_CHIP_ID
-#define NEUF_PARAM_LAST NEUF_PARAM_FAULT_BUFFER_ENTRIES
+#define NEUF_PARAM_LAST NEUF_PARAM_MAX_VMS
+
+/**
+ * neuf_vm_create() - create a GPU address space for the calling process
+ * @dev: the device
+ * @flags: %NEUF_VM_CREATE_SVM (required in revision 1.0)
+ * @vm_id: the new VM's id, non-zero
+ *
+ * With %NEUF_VM_CREATE_SVM the VM mirrors the calling process's address
+ * space: GPU virtual addresses are CPU virtual addresses. Only the
+ * calling process (its threads) may submit to the VM or destroy it.
+ *
+ * Return: 0, -EINVAL for bad @flags, -ENOSPC when the device has no free
+ * VM slot, or another negative errno.
+ */
+int neuf_vm_create(struct neuf_device *dev, uint32_t flags, uint32_t *vm_id);
+
+/**
+ * neuf_vm_destroy() - destroy a VM
+ * @dev: the device
+ * @vm_id: the VM, from neuf_vm_create()
+ *
+ * Jobs already submitted to the VM still end and signal their syncobjs.
+ *
+ * Return: 0, -ENOENT for an unknown @vm_id, -EACCES from another process,
+ * or another negative errno.
+ */
+int neuf_vm_destroy(struct neuf_device *dev, uint32_t vm_id);
+
+/**
+ * struct neuf_dispatch - one compute dispatch, as neuf_exec() submits it
+ * @code: address of the first instruction, 8-byte aligned, in the
+ *	process's own memory (e.g. what neuf_assemble() returned)
+ * @grid_size: number of invocations, 1..%NEUF_EXEC_MAX_GRID
+ * @group_size: invocations per group, 1..%NEUF_EXEC_MAX_GROUP
+ * @args: push constants, read by the shader as arg0..arg7
+ * @in_syncobjs: syncobj handles the job waits for, or NULL
+ * @num_in_syncobjs: entries in @in_syncobjs, at most
+ *	%NEUF_EXEC_MAX_IN_SYNCOBJS
+ * @out_syncobj: syncobj that receives the job's fence, or 0
+ */
+struct neuf_dispatch {
+	uint64_t code;
+	uint32_t grid_size;
+	uint32_t group_size;
+	uint64_t args[NEUF_EXEC_NUM_ARGS];
+	const uint32_t *in_syncobjs;
+	uint32_t num_in_syncobjs;
+	uint32_t out_syncobj;
+};
+
+/**
+ * neuf_exec() - queue a dispatch on a VM
+ * @dev: the device
+ * @vm_id: the VM to run in
+ * @d: the dispatch
+ * @job_id: the job's id in @vm_id, for neuf_job_status(); may be NULL
+ *
+ * Returns once the job is queued; @d->out_syncobj signals when it ends,
+ * however it ends.
+ *
+ * Return: 0 or a negative errno: -ENOENT for an unknown VM or syncobj,
+ * -EACCES from a process that does not own the VM, -EINVAL for a bad
+ * field of @d, -EFAULT for @d->code outside the user address space or an
+ * unreadable @d->in_syncobjs.
+ */
+int neuf_exec(struct neuf_device *dev, uint32_t vm_id,
+	      const struct neuf_dispatch *d, uint64_t *job_id);
+
+/**
+ * neuf_job_status() - how a job is doing, or how it ended
+ * @dev: the device
+ * @vm_id: the job's VM
+ * @job_id: the job, from neuf_exec()
+ * @st: the status: state, error, fault_addr and fault_access
+ *
+ * Return: 0, -ENOENT for an unknown VM, -EINVAL for a job the VM never
+ * issued, -ESTALE for one too old to be remembered, or another negative
+ * errno.
+ */
+int neuf_job_status(struct neuf_device *dev, uint32_t vm_id, uint64_t job_id,
+		    struct drm_neuf_job_status *st);
+
+/**
+ * neuf_vm_stats() - read a VM's shared-virtual-memory counters
+ * @dev: the device
+ * @vm_id: the VM
+ * @stats: the counters (see &struct drm_neuf_vm_stats)
+ *
+ * Return: 0, -ENOENT for an unknown VM, or another negative errno.
+ */
+int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
+		  struct drm_neuf_vm_stats *stats);
+
+/**
+ * neuf_run() - run a dispatch and wait for it to end
+ * @dev: the device
+ * @vm_id: the VM to run in
+ * @d: the dispatch; its @out_syncobj is ignored (neuf_run() uses a
+ *	syncobj of its own)
+ * @timeout_ns: how long to wait for the job, relative, in nanoseconds
+ * @st: the job's status: how it ended, or (on -ETIME) its state so far;
+ *	@st->job_id is the job's id whenever it was queued
+ *
+ * A return of 0 means the job ended; whether it succeeded is in
+ * @st->error.
+ *
+ * Return: 0, -ETIME if the job did not end within @timeout_ns, or the
+ * negative errno of the failing step (see neuf_exec()).
+ */
+int neuf_run(struct neuf_device *dev, uint32_t vm_id,
+	     const struct neuf_dispatch *d, int64_t timeout_ns,
+	     struct drm_neuf_job_status *st);
+
+/**
+ * neuf_access_name() - printable name of a GPU access kind
+ * @access: one of &enum drm_neuf_access
+ *
+ * Return: "read", "write", "atomic", "prefetch", or "unknown".
+ */
+const char *neuf_access_name(uint32_t access);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,7 @@ enum format {
 	F_SREG,		/* sreg rd, name */
 	F_LD,		/* ld32 rd, [ra + imm] */
 	F_ST,		/* st32 [ra + imm], rb */
+	F_MEM,		/* prefetch [ra + imm] */
 	F_ATOM,		/* atom.add32 rd, [ra + imm], rb */
 	F_CAS,		/* atom.cas32 rd, [ra + imm], rb, rc */
 	F_SET,		/* set.lt rd, ra, rb */
@@ -97,6 +98,7 @@ static const struct mnemonic mnemonics[] = {
 	{ "st8", NEUF_OP_ST8, F_ST, 0 },
 	{ "st32", NEUF_OP_ST32, F_ST, 0 },
 	{ "st64", NEUF_OP_ST64, F_ST, 0 },
+	{ "prefetch", NEUF_OP_PREFETCH, F_MEM, 0 },
 	{ "atom.add32", NEUF_OP_ATOM_ADD32, F_ATOM, 0 },
 	{ "atom.add64", NEUF_OP_ATOM_ADD64, F_ATOM, 0 },
 	{ "atom.xchg32", NEUF_OP_ATOM_XCHG32, F_ATOM, 0 },
@@ -364,8 +366,8 @@ static int assemble_insn(struct assembler *as, char *text)
 	static const int want[] = {
 		[F_NONE] = 0, [F_RRR] = 3, [F_RRRR] = 4, [F_RRI] = 3,
 		[F_RI] = 2, [F_RI64] = 2, [F_RF] = 2, [F_RR] = 2, [F_MOV] = 2,
-		[F_SREG] = 2, [F_LD] = 2, [F_ST] = 2, [F_ATOM] = 3, [F_CAS] = 4,
-		[F_SET] = 3, [F_BR] = 3, [F_BZ] = 2, [F_JMP] = 1,
+		[F_SREG] = 2, [F_LD] = 2, [F_ST] = 2, [F_MEM] = 1, [F_ATOM] = 3,
+		[F_CAS] = 4, [F_SET] = 3, [F_BR] = 3, [F_BZ] = 2, [F_JMP] = 1,
 	};
 
 	mnem = text;
@@ -523,6 +525,10 @@ static int assemble_insn(struct assembler *as, char *text)
 	case F_ST:
 		if ((ret = parse_mem(as, ops[0], &ra, &imm)) ||
 		    (ret = parse_reg(as, ops[1], &rb)))
+			return ret;
+		break;
+	case F_MEM:
+		if ((ret = parse_mem(as, ops[0], &ra, &imm)))
 			return ret;
 		break;
 	case F_ATOM:

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from neuf_logcheck import bad_taint, splat_lines  # noqa: E402
 
 TESTS = []
-HOST_IGT_TESTS = ["igt-tests/neuf_asm"]
+HOST_IGT_TESTS = ["igt-tests/neuf_asm", "igt-tests/neuf_float"]
 SUBTEST_LINE = re.compile(r"^Subtest (\S+): (SUCCESS|FAIL|SKIP|CRASH) \((\d+\.\d+)s\)$",
                           re.M)
 RESULT = {"SUCCESS": "pass", "FAIL": "fail", "SKIP": "skip", "CRASH": "crash"}

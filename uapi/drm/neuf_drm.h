@@ -23,9 +23,24 @@ extern "C" {
  */
 
 #define DRM_NEUF_GETPARAM		0x00
+#define DRM_NEUF_VM_CREATE		0x01
+#define DRM_NEUF_VM_DESTROY		0x02
+#define DRM_NEUF_EXEC			0x03
+#define DRM_NEUF_JOB_STATUS		0x04
+#define DRM_NEUF_VM_STATS		0x05
 
 #define DRM_IOCTL_NEUF_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_GETPARAM, struct drm_neuf_getparam)
+#define DRM_IOCTL_NEUF_VM_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_VM_CREATE, struct drm_neuf_vm_create)
+#define DRM_IOCTL_NEUF_VM_DESTROY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_NEUF_VM_DESTROY, struct drm_neuf_vm_destroy)
+#define DRM_IOCTL_NEUF_EXEC \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_EXEC, struct drm_neuf_exec)
+#define DRM_IOCTL_NEUF_JOB_STATUS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_JOB_STATUS, struct drm_neuf_job_status)
+#define DRM_IOCTL_NEUF_VM_STATS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_VM_STATS, struct drm_neuf_vm_stats)
 
 /**
  * enum drm_neuf_param - parameters readable with &DRM_IOCTL_NEUF_GETPARAM
@@ -42,6 +57,8 @@ extern "C" {
  *	(bit n set: pages of 2^n bytes).
  * @NEUF_PARAM_FAULT_BUFFER_ENTRIES: number of entries in the replayable
  *	fault buffer.
+ * @NEUF_PARAM_MAX_VMS: number of VMs the device can hold at once, over all
+ *	processes (one hardware address-space instance each).
  */
 enum drm_neuf_param {
 	NEUF_PARAM_CHIP_ID = 1,
@@ -50,6 +67,7 @@ enum drm_neuf_param {
 	NEUF_PARAM_VA_BITS = 4,
 	NEUF_PARAM_PAGE_SIZES = 5,
 	NEUF_PARAM_FAULT_BUFFER_ENTRIES = 6,
+	NEUF_PARAM_MAX_VMS = 7,
 };
 
 /**
@@ -64,6 +82,202 @@ struct drm_neuf_getparam {
 	__u32 pad;
 	/** @value: out, the parameter's value. */
 	__u64 value;
+};
+
+/**
+ * NEUF_VM_CREATE_SVM - the VM mirrors the calling process's address space
+ *
+ * GPU virtual addresses are the process's virtual addresses. The GPU page
+ * tables are filled on demand when a shader faults, and kept coherent with
+ * every change the kernel makes to the process's page tables. Revision 1.0
+ * has only SVM VMs: the flag is required.
+ */
+#define NEUF_VM_CREATE_SVM		0x1u
+
+/**
+ * struct drm_neuf_vm_create - argument of &DRM_IOCTL_NEUF_VM_CREATE
+ *
+ * Creates a GPU address space bound to the calling process's mm. Only
+ * tasks using that mm (its threads) may submit to the VM or destroy it;
+ * any other task gets -EACCES, even holding the same fd (passed over a
+ * unix socket, or inherited by a child across fork()).
+ *
+ * Errors: -EINVAL for unknown flags, a missing %NEUF_VM_CREATE_SVM or a
+ * non-zero @vm_id; -ENOSPC when the device has no free VM slot (see
+ * %NEUF_PARAM_MAX_VMS); -ENOMEM.
+ */
+struct drm_neuf_vm_create {
+	/** @flags: in, %NEUF_VM_CREATE_SVM. */
+	__u32 flags;
+	/** @vm_id: out, the VM's id, non-zero; must be zero on input. */
+	__u32 vm_id;
+};
+
+/**
+ * struct drm_neuf_vm_destroy - argument of &DRM_IOCTL_NEUF_VM_DESTROY
+ *
+ * Removes the VM from the fd. Jobs already submitted run to completion
+ * (or fail, or time out); their syncobjs still signal. Closing the fd
+ * destroys all its VMs the same way.
+ *
+ * Errors: -ENOENT for an unknown @vm_id, -EACCES from a task that does
+ * not own the VM's mm, -EINVAL for non-zero @pad.
+ */
+struct drm_neuf_vm_destroy {
+	/** @vm_id: in, the VM to destroy. */
+	__u32 vm_id;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/** NEUF_EXEC_MAX_GRID - largest grid of one dispatch, in invocations. */
+#define NEUF_EXEC_MAX_GRID		0x1000000u
+/** NEUF_EXEC_MAX_GROUP - largest group, in invocations. */
+#define NEUF_EXEC_MAX_GROUP		1024u
+/** NEUF_EXEC_MAX_IN_SYNCOBJS - most syncobjs one dispatch may wait for. */
+#define NEUF_EXEC_MAX_IN_SYNCOBJS	64u
+/** NEUF_EXEC_NUM_ARGS - number of 64-bit push constants of a dispatch. */
+#define NEUF_EXEC_NUM_ARGS		8
+
+/**
+ * struct drm_neuf_exec - argument of &DRM_IOCTL_NEUF_EXEC
+ *
+ * Queues one compute dispatch on @vm_id: @grid_size invocations of the
+ * program at @code, in groups of @group_size, with push constants @args.
+ * The code and all data are plain process memory, reached through the
+ * VM's GPU page tables. The job is scheduled by the DRM GPU scheduler
+ * after every syncobj in @in_syncobjs has signalled; jobs on one VM
+ * start in submission order. When the job ends, however it ends, the
+ * fence in @out_syncobj signals; &DRM_IOCTL_NEUF_JOB_STATUS then tells
+ * how it ended.
+ *
+ * Errors, with nothing queued: -ENOENT for an unknown @vm_id or syncobj
+ * handle; -EACCES from a task that does not own the VM's mm; -EINVAL for
+ * non-zero @flags, @pad or @job_id, @code not 8-byte aligned, @grid_size
+ * outside 1..%NEUF_EXEC_MAX_GRID, @group_size outside
+ * 1..%NEUF_EXEC_MAX_GROUP, or more than %NEUF_EXEC_MAX_IN_SYNCOBJS
+ * in-syncobjs; -EFAULT for @code outside the user address space or an
+ * unreadable @in_syncobjs array.
+ */
+struct drm_neuf_exec {
+	/** @vm_id: in, the VM to run in. */
+	__u32 vm_id;
+	/** @flags: in, must be zero. */
+	__u32 flags;
+	/** @code: in, address of the first instruction, 8-byte aligned. */
+	__u64 code;
+	/** @grid_size: in, number of invocations. */
+	__u32 grid_size;
+	/** @group_size: in, invocations per group. */
+	__u32 group_size;
+	/** @args: in, push constants, read by shaders as arg0..arg7. */
+	__u64 args[NEUF_EXEC_NUM_ARGS];
+	/** @in_syncobjs: in, pointer to an array of __u32 syncobj handles. */
+	__u64 in_syncobjs;
+	/** @num_in_syncobjs: in, entries in @in_syncobjs. */
+	__u32 num_in_syncobjs;
+	/** @out_syncobj: in, syncobj to receive the job's fence, or 0. */
+	__u32 out_syncobj;
+	/** @job_id: out, the job's id in @vm_id; must be zero on input. */
+	__u64 job_id;
+};
+
+/**
+ * enum drm_neuf_job_state - where a job is, in &drm_neuf_job_status.state
+ * @NEUF_JOB_STATE_PENDING: queued or running.
+ * @NEUF_JOB_STATE_DONE: ended; &drm_neuf_job_status.error says how.
+ */
+enum drm_neuf_job_state {
+	NEUF_JOB_STATE_PENDING = 1,
+	NEUF_JOB_STATE_DONE = 2,
+};
+
+/**
+ * enum drm_neuf_access - kinds of GPU memory access, as in fault reports
+ * @NEUF_ACCESS_KIND_READ: a load or an instruction fetch.
+ * @NEUF_ACCESS_KIND_WRITE: a store.
+ * @NEUF_ACCESS_KIND_ATOMIC: an atomic read-modify-write.
+ * @NEUF_ACCESS_KIND_PREFETCH: a prefetch hint (never fails a job).
+ */
+enum drm_neuf_access {
+	NEUF_ACCESS_KIND_READ = 0,
+	NEUF_ACCESS_KIND_WRITE = 1,
+	NEUF_ACCESS_KIND_ATOMIC = 2,
+	NEUF_ACCESS_KIND_PREFETCH = 3,
+};
+
+/** NEUF_JOB_HISTORY - how many of a VM's latest jobs keep their status. */
+#define NEUF_JOB_HISTORY		256
+
+/**
+ * struct drm_neuf_job_status - argument of &DRM_IOCTL_NEUF_JOB_STATUS
+ *
+ * Reports how a job ended. @error is 0 on success; -EFAULT when a GPU
+ * access could not be resolved (the process had no mapping, or no
+ * permission, at @fault_addr for @fault_access); -ENOEXEC for an illegal
+ * instruction or misaligned atomic (@fault_addr is its address or
+ * operand address); -ETIMEDOUT when the job ran past the scheduler's
+ * timeout and was stopped; -ECANCELED when it never ran (its VM was
+ * destroyed or its process died first).
+ *
+ * Any task holding the fd may ask. Errors: -ENOENT for an unknown
+ * @vm_id; -EINVAL for non-zero @pad or a @job_id the VM never issued;
+ * -ESTALE for a job older than the last %NEUF_JOB_HISTORY of its VM.
+ */
+struct drm_neuf_job_status {
+	/** @vm_id: in, the job's VM. */
+	__u32 vm_id;
+	/** @pad: must be zero. */
+	__u32 pad;
+	/** @job_id: in, from &drm_neuf_exec.job_id. */
+	__u64 job_id;
+	/** @state: out, &enum drm_neuf_job_state. */
+	__u32 state;
+	/** @error: out, 0 or a negative errno, valid when done. */
+	__s32 error;
+	/** @fault_addr: out, for -EFAULT and -ENOEXEC. */
+	__u64 fault_addr;
+	/** @fault_access: out, &enum drm_neuf_access, for -EFAULT. */
+	__u32 fault_access;
+	/** @pad2: out, zero. */
+	__u32 pad2;
+};
+
+/**
+ * struct drm_neuf_vm_stats - argument of &DRM_IOCTL_NEUF_VM_STATS
+ *
+ * Counters of the VM's shared-virtual-memory activity since its creation;
+ * they only grow. The same numbers are in debugfs (dri/N/neuf_vms).
+ * Any task holding the fd may ask. Errors: -ENOENT for an unknown @vm_id,
+ * -EINVAL for non-zero @pad.
+ */
+struct drm_neuf_vm_stats {
+	/** @vm_id: in, the VM. */
+	__u32 vm_id;
+	/** @pad: must be zero. */
+	__u32 pad;
+	/** @faults: GPU page faults taken from the fault buffer. */
+	__u64 faults;
+	/** @batches: fault-buffer drains that held faults of this VM. */
+	__u64 batches;
+	/** @replays: REPLAY commands issued after resolving its faults. */
+	__u64 replays;
+	/** @cancels: faults that could not be resolved and were cancelled. */
+	__u64 cancels;
+	/** @pages_mapped: GPU PTEs written (4 KiB pages). */
+	__u64 pages_mapped;
+	/** @pages_invalidated: GPU PTEs cleared by invalidations. */
+	__u64 pages_invalidated;
+	/** @invalidations: mmu notifier invalidations that hit the VM. */
+	__u64 invalidations;
+	/** @retries: fault resolutions restarted because of a racing invalidation. */
+	__u64 retries;
+	/** @notifiers: interval notifiers currently registered. */
+	__u64 notifiers;
+	/** @jobs_submitted: jobs queued on the VM. */
+	__u64 jobs_submitted;
+	/** @jobs_failed: jobs that ended with an error. */
+	__u64 jobs_failed;
 };
 
 #if defined(__cplusplus)

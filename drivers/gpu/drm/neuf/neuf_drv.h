@@ -5,15 +5,74 @@
 #ifndef __NEUF_DRV_H__
 #define __NEUF_DRV_H__
 
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
 #include <drm/drm_device.h>
+#include <drm/gpu_scheduler.h>
 
 #include "neuf_model.h"
 
 #define NEUF_DRIVER_NAME	"neuf"
 #define NEUF_DRIVER_DESC	"neuf open virtual GPU with shared virtual memory"
 #define NEUF_DRIVER_MAJOR	0
-#define NEUF_DRIVER_MINOR	1
+#define NEUF_DRIVER_MINOR	2
 #define NEUF_DRIVER_PATCHLEVEL	0
+
+/* Most engines and VM instances the driver handles (register field widths). */
+#define NEUF_MAX_ENGINES	8
+#define NEUF_MAX_INSTANCES	256
+
+struct neuf_job;
+struct neuf_vm;
+
+/**
+ * struct neuf_engine - one compute engine and its scheduler
+ * @ndev: the device
+ * @id: engine number, as in the register map
+ * @sched: the DRM GPU scheduler feeding this engine, one job at a time
+ * @lock: protects @active and @seqno; taken in the interrupt handler
+ * @active: the job the engine is running, or NULL
+ * @seqno: tag of the last dispatch written to the engine
+ * @fence_context: dma_fence context of the engine's hardware fences
+ * @name: name of the scheduler
+ */
+struct neuf_engine {
+	struct neuf_device *ndev;
+	unsigned int id;
+	struct drm_gpu_scheduler sched;
+	/* protects @active, @seqno; irq-safe */
+	spinlock_t lock;
+	struct neuf_job *active;
+	u32 seqno;
+	u64 fence_context;
+	char name[16];
+};
+
+/**
+ * struct neuf_fault_buffer - the driver's side of the replayable fault buffer
+ * @pages: backing memory, physically contiguous, given to the GPU
+ * @vaddr: kernel address of @pages
+ * @entries: size of the ring in entries
+ * @get: next entry to read; only the fault worker touches it
+ * @batch: the entries of one drain, sorted and de-duplicated in place
+ * @work: the fault worker, queued by the interrupt handler
+ * @overflows: drains that found the overflow flag set
+ * @drains: drains that found at least one fault
+ */
+struct neuf_fault_buffer {
+	struct page *pages;
+	void *vaddr;
+	u32 entries;
+	u32 get;
+	struct neuf_fault *batch;
+	struct work_struct work;
+	atomic64_t overflows;
+	atomic64_t drains;
+};
 
 /**
  * struct neuf_device - one neuf GPU
@@ -25,6 +84,21 @@
  * @caps.va_bits: %NEUF_REG_VA_BITS
  * @caps.page_sizes: %NEUF_REG_PAGE_SIZES
  * @caps.fault_buf_entries: %NEUF_REG_FAULT_BUF_ENTRIES
+ * @caps.instances: %NEUF_REG_INSTANCES, VM slots
+ * @engines: the compute engines
+ * @sched_list: the engines' schedulers, for entities to pick from
+ * @irq_lock: serialises the interrupt handler against turning interrupts
+ *	off; protects @irq_on
+ * @irq_on: the handler may act; cleared before the workqueues go away
+ * @reg_lock: serialises multi-register command sequences (instance
+ *	binding, TLB invalidation, fault commands); never held while sleeping
+ * @vms: live VMs by hardware instance; the xarray's lock protects lookups
+ * @fault: the replayable fault buffer
+ * @svm_wq: ordered workqueue running fault handling and notifier garbage
+ *	collection, which must never run concurrently
+ * @wq: workqueue for releasing VMs
+ * @jobs_in_flight: jobs pushed to a scheduler and not yet freed
+ * @jobs_wq: woken when @jobs_in_flight drops to zero
  */
 struct neuf_device {
 	struct drm_device drm;
@@ -35,7 +109,33 @@ struct neuf_device {
 		u32 va_bits;
 		u32 page_sizes;
 		u32 fault_buf_entries;
+		u32 instances;
 	} caps;
+	struct neuf_engine engines[NEUF_MAX_ENGINES];
+	struct drm_gpu_scheduler *sched_list[NEUF_MAX_ENGINES];
+	/* handler vs. interrupts off; protects @irq_on */
+	spinlock_t irq_lock;
+	bool irq_on;
+	/* multi-register command sequences */
+	spinlock_t reg_lock;
+	struct xarray vms;
+	struct neuf_fault_buffer fault;
+	struct workqueue_struct *svm_wq;
+	struct workqueue_struct *wq;
+	atomic_t jobs_in_flight;
+	wait_queue_head_t jobs_wq;
+};
+
+/**
+ * struct neuf_file - per-open-file state
+ * @ndev: the device
+ * @vms: the file's VMs by id; the xarray's lock protects lookups
+ * @next_vm_id: where the cyclic id allocation goes on
+ */
+struct neuf_file {
+	struct neuf_device *ndev;
+	struct xarray vms;
+	u32 next_vm_id;
 };
 
 static inline struct neuf_device *to_neuf_device(struct drm_device *drm)
@@ -52,5 +152,13 @@ static inline void neuf_wr32(struct neuf_device *ndev, u32 reg, u32 value)
 {
 	neuf_model_write32(ndev->hw, reg, value);
 }
+
+void neuf_hw_tlb_invalidate(struct neuf_device *ndev, u32 instance,
+			    u64 start, u64 end);
+void neuf_hw_instance_bind(struct neuf_device *ndev, u32 instance,
+			   phys_addr_t root);
+void neuf_hw_instance_unbind(struct neuf_device *ndev, u32 instance);
+
+void neuf_debugfs_init(struct neuf_device *ndev);
 
 #endif /* __NEUF_DRV_H__ */

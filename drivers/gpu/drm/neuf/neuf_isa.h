@@ -83,6 +83,7 @@ enum neuf_isa_opcode {
 	NEUF_OP_ST8 = 0x44,	/* [addr] = rb */
 	NEUF_OP_ST32 = 0x45,
 	NEUF_OP_ST64 = 0x46,
+	NEUF_OP_PREFETCH = 0x47,	/* hint: map [addr], never stalls */
 	/* atomics: rd = old value at addr (naturally aligned) */
 	NEUF_OP_ATOM_ADD32 = 0x50,	/* [addr] += rb */
 	NEUF_OP_ATOM_ADD64 = 0x51,

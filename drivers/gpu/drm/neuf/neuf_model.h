@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * Copyright 2026 The neuf authors
+ *
+ * The interface between the driver and the neuf hardware model: a register
+ * window (neuf_regs.h) and one interrupt line. Nothing else.
  */
 #ifndef __NEUF_MODEL_H__
 #define __NEUF_MODEL_H__
@@ -9,7 +12,16 @@
 
 struct neuf_model;
 
-struct neuf_model *neuf_model_create(void);
+/**
+ * typedef neuf_model_irq_handler_t - the device's interrupt line
+ * @data: the pointer given to neuf_model_create()
+ *
+ * Called in hard interrupt context whenever INTR_STATUS & INTR_ENABLE
+ * becomes non-zero. The handler acknowledges by writing INTR_STATUS.
+ */
+typedef void (*neuf_model_irq_handler_t)(void *data);
+
+struct neuf_model *neuf_model_create(neuf_model_irq_handler_t irq, void *data);
 void neuf_model_destroy(struct neuf_model *model);
 u32 neuf_model_read32(struct neuf_model *model, u32 offset);
 void neuf_model_write32(struct neuf_model *model, u32 offset, u32 value);

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The neuf authors
+ */
+
+#include <linux/seq_file.h>
+
+#include <drm/drm_debugfs.h>
+#include <drm/drm_file.h>
+
+#include "neuf_drv.h"
+#include "neuf_vm.h"
+
+static const char *const neuf_stat_names[NEUF_STAT_COUNT] = {
+	[NEUF_STAT_FAULTS] = "faults",
+	[NEUF_STAT_BATCHES] = "batches",
+	[NEUF_STAT_REPLAYS] = "replays",
+	[NEUF_STAT_CANCELS] = "cancels",
+	[NEUF_STAT_PAGES_MAPPED] = "pages_mapped",
+	[NEUF_STAT_PAGES_INVALIDATED] = "pages_invalidated",
+	[NEUF_STAT_INVALIDATIONS] = "invalidations",
+	[NEUF_STAT_RETRIES] = "retries",
+	[NEUF_STAT_NOTIFIERS] = "notifiers",
+	[NEUF_STAT_JOBS_SUBMITTED] = "jobs_submitted",
+	[NEUF_STAT_JOBS_FAILED] = "jobs_failed",
+};
+
+/* neuf_vms: one line per live VM with its SVM counters. */
+static int neuf_debugfs_vms(struct seq_file *m, void *data)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct neuf_device *ndev = to_neuf_device(entry->dev);
+	struct neuf_vm *vm;
+	unsigned long instance;
+	unsigned int i;
+
+	xa_lock_irq(&ndev->vms);
+	xa_for_each(&ndev->vms, instance, vm) {
+		seq_printf(m, "instance %lu: pt_pages=%lu", instance,
+			   vm->pt.num_pages);
+		for (i = 0; i < NEUF_STAT_COUNT; i++)
+			seq_printf(m, " %s=%lld", neuf_stat_names[i],
+				   (long long)atomic64_read(&vm->stats[i]));
+		seq_putc(m, '\n');
+	}
+	xa_unlock_irq(&ndev->vms);
+	return 0;
+}
+
+/* neuf_fault_buffer: device-wide fault-buffer activity. */
+static int neuf_debugfs_fault_buffer(struct seq_file *m, void *data)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct neuf_device *ndev = to_neuf_device(entry->dev);
+
+	seq_printf(m, "entries %u\n", ndev->fault.entries);
+	seq_printf(m, "drains %lld\n",
+		   (long long)atomic64_read(&ndev->fault.drains));
+	seq_printf(m, "overflows %lld\n",
+		   (long long)atomic64_read(&ndev->fault.overflows));
+	seq_printf(m, "jobs_in_flight %d\n",
+		   atomic_read(&ndev->jobs_in_flight));
+	return 0;
+}
+
+static const struct drm_debugfs_info neuf_debugfs_list[] = {
+	{ "neuf_vms", neuf_debugfs_vms, 0 },
+	{ "neuf_fault_buffer", neuf_debugfs_fault_buffer, 0 },
+};
+
+/**
+ * neuf_debugfs_init() - register neuf's debugfs files
+ * @ndev: the device, before registration
+ */
+void neuf_debugfs_init(struct neuf_device *ndev)
+{
+	drm_debugfs_add_files(&ndev->drm, neuf_debugfs_list,
+			      ARRAY_SIZE(neuf_debugfs_list));
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * The neuf MMU: page-table walk, per-engine TLBs and physical memory access.
+ */
+
+#include <linux/bits.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "neuf_model_internal.h"
+
+/**
+ * neuf_model_phys() - the kernel address of a physical address in RAM
+ * @pa: physical address
+ *
+ * The model reaches memory only through here, and so only through pages of
+ * RAM with a &struct page: a physical address outside RAM, or in device
+ * memory (ZONE_DEVICE), has no kernel address and the access that needs it
+ * faults. The neuf driver is 64-bit only, where there is no highmem and
+ * every such page is in the kernel's linear map.
+ *
+ * Return: the kernel address of @pa, valid up to the end of its 4 KiB page,
+ * or NULL.
+ */
+void *neuf_model_phys(u64 pa)
+{
+	unsigned long pfn = PHYS_PFN(pa);
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return NULL;
+	page = pfn_to_page(pfn);
+	if (is_zone_device_page(page))
+		return NULL;
+	return page_address(page) + offset_in_page(pa);
+}
+
+/*
+ * A translation of page size 2^shift is cached in the set its page number
+ * hashes to; a lookup probes the set of each page size, smallest first.
+ */
+static unsigned int neuf_tlb_set(u32 instance, u64 va, unsigned int shift)
+{
+	return hash_64((va >> shift) ^ ((u64)instance << 40) ^
+		       ((u64)shift << 56), ilog2(NEUF_MODEL_TLB_SETS));
+}
+
+static const u8 neuf_page_shifts[] = { 12, 16, 21 };
+
+static struct neuf_tlb_entry *neuf_tlb_lookup(struct neuf_model_engine *eng,
+					      u32 instance, u64 va)
+{
+	unsigned int i, way;
+
+	for (i = 0; i < ARRAY_SIZE(neuf_page_shifts); i++) {
+		unsigned int shift = neuf_page_shifts[i];
+		unsigned int set = neuf_tlb_set(instance, va, shift);
+		u64 page = va & ~(BIT_ULL(shift) - 1);
+
+		for (way = 0; way < NEUF_MODEL_TLB_WAYS; way++) {
+			struct neuf_tlb_entry *e = &eng->tlb[set][way];
+
+			if (e->shift == shift && e->instance == instance &&
+			    e->va == page)
+				return e;
+		}
+	}
+	return NULL;
+}
+
+/* The entry to cache a new translation in: an empty way, or the victim. */
+static struct neuf_tlb_entry *neuf_tlb_fill(struct neuf_model_engine *eng,
+					    const struct neuf_tlb_entry *new)
+{
+	unsigned int set = neuf_tlb_set(new->instance, new->va, new->shift);
+	unsigned int way;
+
+	for (way = 0; way < NEUF_MODEL_TLB_WAYS; way++)
+		if (!eng->tlb[set][way].shift)
+			break;
+	if (way == NEUF_MODEL_TLB_WAYS) {
+		way = eng->tlb_victim[set];
+		eng->tlb_victim[set] = (way + 1) % NEUF_MODEL_TLB_WAYS;
+	}
+	eng->tlb[set][way] = *new;
+	return &eng->tlb[set][way];
+}
+
+/* Read entry @index of the page-table page at @table. */
+static bool neuf_pt_read(u64 table, unsigned int index, u64 *pte)
+{
+	__le64 *entries = neuf_model_phys(table);
+
+	if (!entries)
+		return false;
+	*pte = le64_to_cpu(READ_ONCE(entries[index]));
+	return true;
+}
+
+/* Walk @instance's page table for @va into @e; false: no valid leaf. */
+static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
+			 struct neuf_tlb_entry *e)
+{
+	unsigned int level, shift;
+	u64 table, pte;
+
+	if (instance >= NEUF_MODEL_INSTANCES)
+		return false;
+	table = READ_ONCE(model->inst_root[instance]);
+	if (!(table & NEUF_INST_BOUND))
+		return false;
+	table &= NEUF_PTE_ADDR;
+
+	for (level = NEUF_PT_LEVELS - 1; ; level--) {
+		if (!neuf_pt_read(table, NEUF_PT_INDEX(va, level), &pte))
+			return false;
+		if (!(pte & NEUF_PTE_VALID))
+			return false;
+		if (level == 1 && (pte & NEUF_PTE_LEAF)) {
+			shift = NEUF_PT_SHIFT(1);
+			break;
+		}
+		if (level == 0) {
+			shift = (pte & NEUF_PTE_PS64K) ? 16 : NEUF_PAGE_SHIFT;
+			break;
+		}
+		table = pte & NEUF_PTE_ADDR;
+	}
+
+	e->shift = shift;
+	e->va = va & ~(BIT_ULL(shift) - 1);
+	e->pa = pte & NEUF_PTE_ADDR & ~(BIT_ULL(shift) - 1);
+	e->perm = pte & NEUF_PERM_MASK;
+	e->instance = instance;
+	return true;
+}
+
+/**
+ * neuf_mmu_translate() - translate a virtual address for an access
+ * @eng: the engine that accesses memory; its lock must be held
+ * @instance: the address space
+ * @va: the virtual address
+ * @need: the permission bits the access needs: %NEUF_PTE_VALID for a read,
+ *	plus %NEUF_PTE_WRITABLE for a write, plus %NEUF_PTE_ATOMIC for an atomic
+ * @x: where to return the translated 4 KiB page containing @va
+ *
+ * Looks @va up in @eng's TLB and walks the page table on a miss, caching the
+ * leaf translation found, permissions and all. Invalid entries are never
+ * cached. A hit is trusted: its permissions are not checked against the page
+ * table again, so a translation stays as it was cached until the driver
+ * invalidates it.
+ *
+ * @x is valid until @eng's lock is released.
+ *
+ * Return: true if @va translates with @need to RAM, false for a fault.
+ */
+bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
+			u8 need, struct neuf_xlate *x)
+{
+	struct neuf_tlb_entry *e;
+	u8 *kaddr;
+	u64 pa;
+
+	lockdep_assert_held(&eng->lock);
+
+	if (va >> NEUF_MODEL_VA_BITS)
+		return false;
+
+	e = neuf_tlb_lookup(eng, instance, va);
+	if (!e) {
+		struct neuf_tlb_entry walked;
+
+		if (!neuf_pt_walk(eng->model, instance, va, &walked))
+			return false;
+		e = neuf_tlb_fill(eng, &walked);
+	}
+
+	if ((e->perm & need) != need)
+		return false;
+
+	pa = e->pa + ((va - e->va) & NEUF_PAGE_MASK);
+	kaddr = neuf_model_phys(pa);
+	if (!kaddr)
+		return false;
+
+	x->page = va & NEUF_PAGE_MASK;
+	x->kaddr = kaddr;
+	x->perm = e->perm;
+	return true;
+}
+
+/**
+ * neuf_mmu_invalidate() - drop cached translations of a range
+ * @eng: the engine whose TLB to invalidate
+ * @instance: the address space
+ * @start: first virtual address of the range
+ * @end: first virtual address past the range
+ *
+ * Drops every translation of @instance in @eng's TLB whose page overlaps
+ * [@start, @end). Takes @eng's lock, so it also waits for the turn of the
+ * engine in progress, and with it every access through a dropped
+ * translation. Never sleeps.
+ */
+void neuf_mmu_invalidate(struct neuf_model_engine *eng, u32 instance,
+			 u64 start, u64 end)
+{
+	struct neuf_tlb_entry *e;
+	unsigned long flags;
+	unsigned int set, way;
+
+	spin_lock_irqsave(&eng->lock, flags);
+	for (set = 0; set < NEUF_MODEL_TLB_SETS; set++) {
+		for (way = 0; way < NEUF_MODEL_TLB_WAYS; way++) {
+			e = &eng->tlb[set][way];
+			if (e->shift && e->instance == instance &&
+			    e->va < end && e->va + BIT_ULL(e->shift) > start)
+				e->shift = 0;
+		}
+	}
+	spin_unlock_irqrestore(&eng->lock, flags);
+}
+
+/**
+ * neuf_mmu_flush_instance() - drop every cached translation of an instance
+ * @eng: the engine whose TLB to flush
+ * @instance: the address space
+ *
+ * Like neuf_mmu_invalidate() on the whole address space. Never sleeps.
+ */
+void neuf_mmu_flush_instance(struct neuf_model_engine *eng, u32 instance)
+{
+	neuf_mmu_invalidate(eng, instance, 0, U64_MAX);
+}
+
+/**
+ * neuf_mmu_flush_locked() - empty an engine's TLB
+ * @eng: the engine, whose lock must be held
+ */
+void neuf_mmu_flush_locked(struct neuf_model_engine *eng)
+{
+	lockdep_assert_held(&eng->lock);
+	memset(eng->tlb, 0, sizeof(eng->tlb));
+}

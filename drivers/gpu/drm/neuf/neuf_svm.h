@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright 2026 The neuf authors
+ */
+#ifndef __NEUF_SVM_H__
+#define __NEUF_SVM_H__
+
+#include <linux/mmu_notifier.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
+
+struct neuf_device;
+struct neuf_vm;
+
+/* One interval notifier covers an aligned chunk of this size. */
+#define NEUF_SVM_CHUNK_SHIFT	21
+#define NEUF_SVM_CHUNK_SIZE	BIT(NEUF_SVM_CHUNK_SHIFT)
+
+/**
+ * struct neuf_svm_chunk - an interval notifier over a 2 MiB chunk of a VM
+ * @notifier: the interval notifier, covering [@start, @start + 2 MiB)
+ * @vm: the VM; the chunk lives no longer than the VM
+ * @start: first address of the chunk
+ * @gc_link: entry in &neuf_vm.gc_list, under &neuf_vm.gc_lock
+ *
+ * Inserted by the first fault in the chunk, removed when an unmap left no
+ * mapping in it, or when the VM is released. The PTEs of the chunk are
+ * written only inside the notifier's read_begin/read_retry section.
+ */
+struct neuf_svm_chunk {
+	struct mmu_interval_notifier notifier;
+	struct neuf_vm *vm;
+	unsigned long start;
+	struct list_head gc_link;
+};
+
+/**
+ * struct neuf_fault - one fault of a drained batch
+ * @addr: faulting address
+ * @instance: hardware instance (VM) of the access
+ * @access: %NEUF_ACCESS_READ, _WRITE, _ATOMIC or _PREFETCH
+ * @engines: mask of the engines that reported this (page, access)
+ * @count: buffer entries folded into this one
+ */
+struct neuf_fault {
+	u64 addr;
+	u32 instance;
+	u8 access;
+	u8 engines;
+	u16 count;
+};
+
+struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr);
+void neuf_svm_chunks_gc(struct work_struct *work);
+void neuf_svm_chunks_fini(struct neuf_vm *vm);
+void neuf_svm_vm_init(struct neuf_vm *vm);
+
+int neuf_svm_fault_init(struct neuf_device *ndev);
+void neuf_svm_fault_fini(struct neuf_device *ndev);
+void neuf_svm_fault_work(struct work_struct *work);
+
+#endif /* __NEUF_SVM_H__ */

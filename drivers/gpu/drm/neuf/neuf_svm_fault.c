@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The neuf authors
+ */
+
+#include <linux/bitfield.h>
+#include <linux/hmm.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/unaligned.h>
+
+#include "neuf_drv.h"
+#include "neuf_regs.h"
+#include "neuf_svm.h"
+#include "neuf_trace.h"
+#include "neuf_vm.h"
+
+/**
+ * DOC: neuf SVM fault handling
+ *
+ * An engine whose access finds no valid translation posts an entry in the
+ * replayable fault buffer and stalls the wave; other waves go on, so
+ * faults come in bursts. The fault interrupt queues the fault worker,
+ * which drains everything the buffer holds, sorts it by instance, page
+ * and access (strongest first), and folds duplicates. Each distinct
+ * (VM, page, access) is resolved through hmm_range_fault() in the
+ * mmu_interval_read_begin() / mmu_interval_read_retry() loop and its PTE
+ * written under the VM lock. A fault that cannot be resolved (no mapping,
+ * no permission, the process is gone) is cancelled on each engine that
+ * reported it, which ends that dispatch with -EFAULT. One REPLAY then
+ * restarts every stalled wave, and the worker drains again until the
+ * buffer stays empty.
+ */
+
+static int neuf_fault_cmp(const void *a, const void *b)
+{
+	const struct neuf_fault *fa = a, *fb = b;
+	u64 pa = fa->addr >> PAGE_SHIFT, pb = fb->addr >> PAGE_SHIFT;
+
+	if (fa->instance != fb->instance)
+		return fa->instance < fb->instance ? -1 : 1;
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	/* Strongest access first: atomic, write, read, then prefetch. */
+	if (fa->access != fb->access) {
+		static const u8 rank[] = {
+			[NEUF_ACCESS_READ] = 2, [NEUF_ACCESS_WRITE] = 1,
+			[NEUF_ACCESS_ATOMIC] = 0, [NEUF_ACCESS_PREFETCH] = 3,
+		};
+
+		return rank[fa->access] < rank[fb->access] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Read the ring from GET to PUT into the batch; returns the count. */
+static unsigned int neuf_fault_drain(struct neuf_device *ndev)
+{
+	struct neuf_fault_buffer *fb = &ndev->fault;
+	unsigned int n = 0;
+	u32 put;
+
+	put = neuf_rd32(ndev, NEUF_REG_FB_PUT);
+	/* Entries are read only after the PUT that published them. */
+	smp_rmb();
+	while (fb->get != put && n < fb->entries) {
+		const u8 *e = fb->vaddr + fb->get * NEUF_FAULT_ENTRY_SIZE;
+		struct neuf_fault *f = &fb->batch[n];
+		u8 engine = e[NEUF_FAULT_ENTRY_ENGINE];
+
+		f->addr = get_unaligned_le64(e + NEUF_FAULT_ENTRY_ADDR);
+		f->instance = get_unaligned_le32(e + NEUF_FAULT_ENTRY_INSTANCE);
+		f->access = e[NEUF_FAULT_ENTRY_ACCESS];
+		f->engines = engine < NEUF_MAX_ENGINES ? BIT(engine) : 0;
+		f->count = 1;
+		fb->get = (fb->get + 1) & (fb->entries - 1);
+		/* Drop what no hardware of this revision can report. */
+		if (f->access <= NEUF_ACCESS_PREFETCH && f->engines)
+			n++;
+	}
+	neuf_wr32(ndev, NEUF_REG_FB_GET, fb->get);
+
+	if (neuf_rd32(ndev, NEUF_REG_FB_STATUS) & NEUF_FB_STATUS_OVERFLOW) {
+		neuf_wr32(ndev, NEUF_REG_FB_STATUS, NEUF_FB_STATUS_OVERFLOW);
+		atomic64_inc(&fb->overflows);
+	}
+	return n;
+}
+
+/*
+ * Sort the batch and fold entries for the same (instance, page, access),
+ * merging their engine masks. Returns the new count.
+ */
+static unsigned int neuf_fault_dedup(struct neuf_fault *batch, unsigned int n)
+{
+	unsigned int i, out = 0;
+
+	sort(batch, n, sizeof(*batch), neuf_fault_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		if (out && !neuf_fault_cmp(&batch[out - 1], &batch[i])) {
+			batch[out - 1].engines |= batch[i].engines;
+			batch[out - 1].count += batch[i].count;
+			continue;
+		}
+		batch[out++] = batch[i];
+	}
+	return out;
+}
+
+/* Write the PTE of one page; returns true if a valid entry was replaced. */
+static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn)
+{
+	u64 *table = neuf_pt_leaf_table(&vm->pt, addr);
+	u64 *pte = &table[NEUF_PT_INDEX(addr, 0)];
+	u64 old = READ_ONCE(*pte), new;
+
+	lockdep_assert_held(&vm->lock);
+
+	new = page_to_phys(hmm_pfn_to_page(hmm_pfn)) | NEUF_PTE_VALID;
+	if (hmm_pfn & HMM_PFN_WRITE)
+		new |= NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
+	if (old == new)
+		return false;
+
+	WRITE_ONCE(*pte, new);
+	trace_neuf_svm_map(vm->instance, addr, new);
+	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, 1);
+	return old & NEUF_PTE_VALID;
+}
+
+/*
+ * Resolve one fault: fault the page in on the CPU side and mirror it.
+ * Returns 0, or a negative errno if the access cannot be satisfied.
+ */
+static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
+{
+	unsigned long page = addr & PAGE_MASK;
+	bool write = access == NEUF_ACCESS_WRITE || access == NEUF_ACCESS_ATOMIC;
+	unsigned long timeout;
+	struct neuf_svm_chunk *chunk;
+	struct hmm_range range = {};
+	unsigned long pfn;
+	bool replaced;
+	int ret;
+
+	if (page >= TASK_SIZE_MAX)
+		return -EFAULT;
+	if (!mmget_not_zero(vm->mm))
+		return -ESRCH;
+
+	chunk = neuf_svm_chunk_get(vm, page);
+	if (IS_ERR(chunk)) {
+		ret = PTR_ERR(chunk);
+		goto out;
+	}
+	ret = neuf_pt_prepare(&vm->pt, page);
+	if (ret)
+		goto out;
+
+	range.notifier = &chunk->notifier;
+	range.start = page;
+	range.end = page + PAGE_SIZE;
+	range.hmm_pfns = &pfn;
+	range.default_flags = HMM_PFN_REQ_FAULT |
+			      (write ? HMM_PFN_REQ_WRITE : 0);
+	range.dev_private_owner = vm->ndev;
+
+	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	for (;;) {
+		if (time_after(jiffies, timeout)) {
+			ret = -EBUSY;
+			break;
+		}
+
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		mmap_read_lock(vm->mm);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(vm->mm);
+		if (ret == -EBUSY) {
+			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);
+			continue;
+		}
+		if (ret)
+			break;
+
+		mutex_lock(&vm->lock);
+		if (mmu_interval_read_retry(range.notifier,
+					    range.notifier_seq)) {
+			mutex_unlock(&vm->lock);
+			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);
+			continue;
+		}
+		replaced = neuf_svm_map(vm, page, pfn);
+		/* An upgraded entry (read-only to writable) may be cached. */
+		if (replaced)
+			neuf_hw_tlb_invalidate(vm->ndev, vm->instance, page,
+					       page + PAGE_SIZE);
+		mutex_unlock(&vm->lock);
+		break;
+	}
+out:
+	mmput(vm->mm);
+	return ret;
+}
+
+static void neuf_svm_cancel(struct neuf_device *ndev,
+			    const struct neuf_fault *f)
+{
+	unsigned long engines = f->engines;
+	unsigned int e;
+
+	for_each_set_bit(e, &engines, NEUF_MAX_ENGINES) {
+		spin_lock(&ndev->reg_lock);
+		neuf_wr32(ndev, NEUF_REG_FAULT_CMD_ADDR_LO, lower_32_bits(f->addr));
+		neuf_wr32(ndev, NEUF_REG_FAULT_CMD_ADDR_HI, upper_32_bits(f->addr));
+		neuf_wr32(ndev, NEUF_REG_FAULT_CMD_ARG,
+			  FIELD_PREP(NEUF_FAULT_CMD_ARG_INSTANCE, f->instance) |
+			  FIELD_PREP(NEUF_FAULT_CMD_ARG_ENGINE, e) |
+			  FIELD_PREP(NEUF_FAULT_CMD_ARG_ACCESS, f->access));
+		neuf_wr32(ndev, NEUF_REG_FAULT_CMD, NEUF_FAULT_CMD_CANCEL);
+		spin_unlock(&ndev->reg_lock);
+	}
+}
+
+/* Resolve or cancel every fault of a sorted, de-duplicated batch. */
+static void neuf_svm_handle_batch(struct neuf_device *ndev,
+				  struct neuf_fault *batch, unsigned int n,
+				  unsigned int raw)
+{
+	struct neuf_vm *vm = NULL;
+	unsigned int i, cancelled = 0;
+	u64 resolved_page = 0;
+	bool resolved = false;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		struct neuf_fault *f = &batch[i];
+		u64 page = f->addr & PAGE_MASK;
+
+		if (!vm || vm->instance != f->instance) {
+			if (vm) {
+				neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
+				neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
+				neuf_vm_put(vm);
+			}
+			vm = neuf_vm_lookup_instance(ndev, f->instance);
+			resolved = false;
+		}
+
+		trace_neuf_svm_fault(f->instance, f->addr, f->access,
+				     f->engines);
+		if (!vm) {
+			/* A stale fault of a VM that is gone. */
+			neuf_svm_cancel(ndev, f);
+			cancelled++;
+			continue;
+		}
+		neuf_vm_stat_add(vm, NEUF_STAT_FAULTS, f->count);
+
+		/*
+		 * Entries of one page are sorted strongest access first: once
+		 * a page is writable, its read faults are resolved too.
+		 */
+		if (resolved && resolved_page == page &&
+		    f->access != NEUF_ACCESS_ATOMIC)
+			continue;
+
+		ret = neuf_svm_resolve(vm, f->addr,
+				       f->access == NEUF_ACCESS_PREFETCH ?
+				       NEUF_ACCESS_READ : f->access);
+		resolved = !ret;
+		resolved_page = page;
+		if (!ret || f->access == NEUF_ACCESS_PREFETCH)
+			continue;
+
+		neuf_vm_stat_add(vm, NEUF_STAT_CANCELS, 1);
+		neuf_svm_cancel(ndev, f);
+		cancelled++;
+	}
+	if (vm) {
+		neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
+		neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
+		neuf_vm_put(vm);
+	}
+
+	spin_lock(&ndev->reg_lock);
+	neuf_wr32(ndev, NEUF_REG_FAULT_CMD, NEUF_FAULT_CMD_REPLAY);
+	spin_unlock(&ndev->reg_lock);
+	trace_neuf_svm_replay(raw, n, cancelled);
+}
+
+/**
+ * neuf_svm_fault_work() - the fault worker
+ * @work: &neuf_fault_buffer.work
+ *
+ * Drains the fault buffer batch by batch until it is empty. Runs on the
+ * ordered SVM workqueue.
+ */
+void neuf_svm_fault_work(struct work_struct *work)
+{
+	struct neuf_device *ndev =
+		container_of(work, struct neuf_device, fault.work);
+	struct neuf_fault_buffer *fb = &ndev->fault;
+	unsigned int raw, n;
+
+	for (;;) {
+		raw = neuf_fault_drain(ndev);
+		if (!raw)
+			break;
+		atomic64_inc(&fb->drains);
+		n = neuf_fault_dedup(fb->batch, raw);
+		neuf_svm_handle_batch(ndev, fb->batch, n, raw);
+		cond_resched();
+	}
+}
+
+/**
+ * neuf_svm_fault_init() - allocate and program the fault buffer
+ * @ndev: the device
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int neuf_svm_fault_init(struct neuf_device *ndev)
+{
+	struct neuf_fault_buffer *fb = &ndev->fault;
+	size_t size;
+
+	fb->entries = ndev->caps.fault_buf_entries;
+	size = fb->entries * NEUF_FAULT_ENTRY_SIZE;
+	fb->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(size));
+	if (!fb->pages)
+		return -ENOMEM;
+	fb->vaddr = page_address(fb->pages);
+	fb->batch = kcalloc(fb->entries, sizeof(*fb->batch), GFP_KERNEL);
+	if (!fb->batch) {
+		__free_pages(fb->pages, get_order(size));
+		return -ENOMEM;
+	}
+	fb->get = 0;
+	INIT_WORK(&fb->work, neuf_svm_fault_work);
+
+	neuf_wr32(ndev, NEUF_REG_FB_BASE_LO, lower_32_bits(page_to_phys(fb->pages)));
+	neuf_wr32(ndev, NEUF_REG_FB_BASE_HI, upper_32_bits(page_to_phys(fb->pages)));
+	neuf_wr32(ndev, NEUF_REG_FB_GET, 0);
+	neuf_wr32(ndev, NEUF_REG_FB_SIZE, fb->entries);
+	return 0;
+}
+
+/**
+ * neuf_svm_fault_fini() - stop using the fault buffer and free it
+ * @ndev: the device, its interrupts disabled and engines idle
+ */
+void neuf_svm_fault_fini(struct neuf_device *ndev)
+{
+	struct neuf_fault_buffer *fb = &ndev->fault;
+
+	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
+	cancel_work_sync(&fb->work);
+	kfree(fb->batch);
+	__free_pages(fb->pages,
+		     get_order(fb->entries * NEUF_FAULT_ENTRY_SIZE));
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The neuf authors
+ */
+
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "neuf_drv.h"
+#include "neuf_regs.h"
+#include "neuf_svm.h"
+#include "neuf_trace.h"
+#include "neuf_vm.h"
+
+/**
+ * DOC: neuf SVM locking
+ *
+ * An SVM VM mirrors a process: GPU PTEs are filled by the fault worker from
+ * hmm_range_fault() and cleared by the interval notifiers of the VM. The
+ * locks, outermost first:
+ *
+ * - &neuf_vm.chunks_lock (mutex): inserting and removing the VM's interval
+ *   notifiers. Held across mmu_interval_notifier_insert(), which may take
+ *   the mmap_lock for writing the first time an mm gets a notifier, so it
+ *   is never taken with the mmap_lock held.
+ * - the process's mmap_lock, read side, around hmm_range_fault().
+ * - &neuf_vm.lock (mutex): the VM's device lock. Every write of a leaf PTE
+ *   happens under it, after mmu_interval_read_retry() confirmed under it
+ *   that no invalidation ran since mmu_interval_read_begin(); the
+ *   invalidation callback takes it to bump the notifier sequence, clear
+ *   PTEs and invalidate the TLBs. The callback runs under the mmap_lock and
+ *   from reclaim, so nothing allocates memory while holding it (directory
+ *   tables are created before, under &neuf_pt.alloc_lock) and it is
+ *   primed as a reclaim lock for lockdep when the VM is created. When the
+ *   callback may not block (the OOM reaper), it only trylocks and, on
+ *   contention, returns false having changed nothing; the reaper retries.
+ * - &neuf_device.reg_lock (spinlock): multi-register command sequences
+ *   (TLB invalidation, fault REPLAY/CANCEL, instance binding).
+ * - &neuf_vm.gc_lock (spinlock): the list of chunks to re-examine.
+ *
+ * The TLB invalidation returns only once no engine can use the old
+ * translations any more and no access through them is in flight, so when
+ * the callback returns the pages are the kernel's again.
+ *
+ * Fault handling and notifier garbage collection run on one ordered
+ * workqueue: a chunk's notifier is never removed while a fault is being
+ * resolved against it. A VM is released only once no job, no file and no
+ * fault worker holds it; its notifiers go first, then its instance is
+ * unbound (which drops its TLB entries), then its page tables.
+ */
+
+static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk)
+{
+	struct neuf_vm *vm = chunk->vm;
+
+	spin_lock(&vm->gc_lock);
+	if (list_empty(&chunk->gc_link))
+		list_add_tail(&chunk->gc_link, &vm->gc_list);
+	spin_unlock(&vm->gc_lock);
+	queue_work(vm->ndev->svm_wq, &vm->gc_work);
+}
+
+static unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
+{
+	unsigned long cleared = 0;
+	u64 va = start;
+
+	lockdep_assert_held(&vm->lock);
+
+	while (va < end) {
+		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
+		u64 *table = neuf_pt_leaf_table(&vm->pt, va);
+
+		if (table) {
+			for (; va < table_end; va += PAGE_SIZE) {
+				u64 *pte = &table[NEUF_PT_INDEX(va, 0)];
+
+				if (READ_ONCE(*pte) & NEUF_PTE_VALID) {
+					WRITE_ONCE(*pte, 0);
+					cleared++;
+				}
+			}
+		}
+		va = table_end;
+	}
+
+	if (cleared)
+		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start, end);
+	return cleared;
+}
+
+static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
+				const struct mmu_notifier_range *range,
+				unsigned long cur_seq)
+{
+	struct neuf_svm_chunk *chunk =
+		container_of(mni, struct neuf_svm_chunk, notifier);
+	struct neuf_vm *vm = chunk->vm;
+	bool blockable = mmu_notifier_range_blockable(range);
+	u64 start = max(range->start, chunk->start);
+	u64 end = min(range->end, chunk->start + NEUF_SVM_CHUNK_SIZE);
+	unsigned long cleared;
+
+	if (blockable)
+		mutex_lock(&vm->lock);
+	else if (!mutex_trylock(&vm->lock))
+		return false;
+
+	mmu_interval_set_seq(mni, cur_seq);
+	cleared = neuf_svm_clear(vm, start, end);
+	neuf_vm_stat_add(vm, NEUF_STAT_INVALIDATIONS, 1);
+	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_INVALIDATED, cleared);
+	trace_neuf_svm_invalidate(vm->instance, start, end, range->event,
+				  blockable, cleared);
+	mutex_unlock(&vm->lock);
+
+	if (range->event == MMU_NOTIFY_UNMAP)
+		neuf_svm_queue_gc(chunk);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops neuf_svm_notifier_ops = {
+	.invalidate = neuf_svm_invalidate,
+};
+
+/**
+ * neuf_svm_chunk_get() - the notifier covering an address, inserted if new
+ * @vm: the VM
+ * @addr: a user address
+ *
+ * Called by the fault worker, without the mmap_lock; the chunk stays valid
+ * until the worker returns (removal runs on the same ordered workqueue).
+ *
+ * Return: the chunk, or an ERR_PTR() (-ENOMEM, or what inserting the
+ * notifier returned).
+ */
+struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr)
+{
+	unsigned long index = addr >> NEUF_SVM_CHUNK_SHIFT;
+	struct neuf_svm_chunk *chunk;
+	int ret;
+
+	mutex_lock(&vm->chunks_lock);
+	chunk = xa_load(&vm->chunks, index);
+	if (chunk)
+		goto out;
+
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	if (!chunk) {
+		chunk = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	chunk->vm = vm;
+	chunk->start = index << NEUF_SVM_CHUNK_SHIFT;
+	INIT_LIST_HEAD(&chunk->gc_link);
+
+	ret = xa_insert(&vm->chunks, index, chunk, GFP_KERNEL);
+	if (ret) {
+		kfree(chunk);
+		chunk = ERR_PTR(ret);
+		goto out;
+	}
+
+	ret = mmu_interval_notifier_insert(&chunk->notifier, vm->mm,
+					   chunk->start, NEUF_SVM_CHUNK_SIZE,
+					   &neuf_svm_notifier_ops);
+	if (ret) {
+		xa_erase(&vm->chunks, index);
+		kfree(chunk);
+		chunk = ERR_PTR(ret);
+		goto out;
+	}
+	neuf_vm_stat_add(vm, NEUF_STAT_NOTIFIERS, 1);
+out:
+	mutex_unlock(&vm->chunks_lock);
+	return chunk;
+}
+
+static void neuf_svm_chunk_remove(struct neuf_vm *vm,
+				  struct neuf_svm_chunk *chunk)
+{
+	lockdep_assert_held(&vm->chunks_lock);
+
+	xa_erase(&vm->chunks, chunk->start >> NEUF_SVM_CHUNK_SHIFT);
+	mmu_interval_notifier_remove(&chunk->notifier);
+
+	/*
+	 * Without its notifier nothing would clear the chunk's PTEs any more:
+	 * clear them now. A later fault inserts a new notifier first.
+	 */
+	mutex_lock(&vm->lock);
+	neuf_svm_clear(vm, chunk->start, chunk->start + NEUF_SVM_CHUNK_SIZE);
+	mutex_unlock(&vm->lock);
+
+	atomic64_dec(&vm->stats[NEUF_STAT_NOTIFIERS]);
+	kfree(chunk);
+}
+
+static bool neuf_svm_chunk_unused(struct neuf_vm *vm,
+				  struct neuf_svm_chunk *chunk)
+{
+	bool unused;
+
+	if (!mmget_not_zero(vm->mm))
+		return true;
+	mmap_read_lock(vm->mm);
+	unused = !find_vma_intersection(vm->mm, chunk->start,
+					chunk->start + NEUF_SVM_CHUNK_SIZE);
+	mmap_read_unlock(vm->mm);
+	mmput(vm->mm);
+	return unused;
+}
+
+/**
+ * neuf_svm_chunks_gc() - remove the notifiers of chunks with no mapping
+ * @work: &neuf_vm.gc_work
+ *
+ * Runs on the device's ordered SVM workqueue, so never concurrently with
+ * fault handling.
+ */
+void neuf_svm_chunks_gc(struct work_struct *work)
+{
+	struct neuf_vm *vm = container_of(work, struct neuf_vm, gc_work);
+	struct neuf_svm_chunk *chunk;
+
+	mutex_lock(&vm->chunks_lock);
+	for (;;) {
+		spin_lock(&vm->gc_lock);
+		chunk = list_first_entry_or_null(&vm->gc_list,
+						 struct neuf_svm_chunk, gc_link);
+		if (chunk)
+			list_del_init(&chunk->gc_link);
+		spin_unlock(&vm->gc_lock);
+		if (!chunk)
+			break;
+
+		if (neuf_svm_chunk_unused(vm, chunk))
+			neuf_svm_chunk_remove(vm, chunk);
+	}
+	mutex_unlock(&vm->chunks_lock);
+}
+
+/**
+ * neuf_svm_chunks_fini() - remove all notifiers of a VM being released
+ * @vm: the VM, which no job, file or worker references any more
+ */
+void neuf_svm_chunks_fini(struct neuf_vm *vm)
+{
+	struct neuf_svm_chunk *chunk;
+	unsigned long index;
+
+	cancel_work_sync(&vm->gc_work);
+
+	mutex_lock(&vm->chunks_lock);
+	xa_for_each(&vm->chunks, index, chunk) {
+		spin_lock(&vm->gc_lock);
+		list_del_init(&chunk->gc_link);
+		spin_unlock(&vm->gc_lock);
+		neuf_svm_chunk_remove(vm, chunk);
+	}
+	mutex_unlock(&vm->chunks_lock);
+	xa_destroy(&vm->chunks);
+}
+
+/**
+ * neuf_svm_vm_init() - set up the SVM state of a new VM
+ * @vm: the VM
+ *
+ * Also tells lockdep up front that &neuf_vm.lock is taken under reclaim
+ * (by the invalidation callback), so an allocation under it is reported
+ * even if reclaim never happens to call the callback during a test.
+ */
+void neuf_svm_vm_init(struct neuf_vm *vm)
+{
+	mutex_init(&vm->lock);
+	mutex_init(&vm->chunks_lock);
+	xa_init(&vm->chunks);
+	spin_lock_init(&vm->gc_lock);
+	INIT_LIST_HEAD(&vm->gc_list);
+	INIT_WORK(&vm->gc_work, neuf_svm_chunks_gc);
+
+	if (IS_ENABLED(CONFIG_LOCKDEP)) {
+		fs_reclaim_acquire(GFP_KERNEL);
+		might_lock(&vm->lock);
+		fs_reclaim_release(GFP_KERNEL);
+	}
+}

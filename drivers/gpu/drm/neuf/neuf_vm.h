@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright 2026 The neuf authors
+ */
+#ifndef __NEUF_VM_H__
+#define __NEUF_VM_H__
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <drm/gpu_scheduler.h>
+#include <drm/neuf_drm.h>
+
+#include "neuf_pt.h"
+
+struct dma_fence;
+struct drm_device;
+struct drm_file;
+struct mm_struct;
+struct neuf_device;
+struct neuf_file;
+
+/* SVM counters of a VM, in the order of struct drm_neuf_vm_stats. */
+enum neuf_vm_stat {
+	NEUF_STAT_FAULTS,
+	NEUF_STAT_BATCHES,
+	NEUF_STAT_REPLAYS,
+	NEUF_STAT_CANCELS,
+	NEUF_STAT_PAGES_MAPPED,
+	NEUF_STAT_PAGES_INVALIDATED,
+	NEUF_STAT_INVALIDATIONS,
+	NEUF_STAT_RETRIES,
+	NEUF_STAT_NOTIFIERS,
+	NEUF_STAT_JOBS_SUBMITTED,
+	NEUF_STAT_JOBS_FAILED,
+	NEUF_STAT_COUNT
+};
+
+/**
+ * struct neuf_job_record - what userspace can learn about a finished job
+ * @id: the job's id, 0 for an unused slot
+ * @finished: the job's scheduler fence, referenced; tells whether it ended
+ * @ended: @error, @fault_addr and @fault_access are final
+ * @error: 0 or the negative errno the job ended with
+ * @fault_addr: faulting or illegal address, for -EFAULT and -ENOEXEC
+ * @fault_access: kind of the faulting access, for -EFAULT
+ */
+struct neuf_job_record {
+	u64 id;
+	struct dma_fence *finished;
+	bool ended;
+	int error;
+	u64 fault_addr;
+	u32 fault_access;
+};
+
+/**
+ * struct neuf_vm - a GPU address space mirroring a process (SVM)
+ * @ref: references: the owning file, each job, short-term lookups
+ * @ndev: the device
+ * @mm: the mirrored address space; grabbed (not pinned) for the VM's life
+ * @instance: the hardware instance the page tables are bound to
+ * @pt: the GPU page tables
+ * @lock: the VM's device lock. Serialises every change of leaf PTEs and
+ *	the notifier sequence updates; taken by the invalidation callback,
+ *	possibly under reclaim, so nothing may allocate memory or sleep on
+ *	anything but this lock while holding it.
+ * @chunks_lock: serialises insertion and removal of interval notifiers;
+ *	may be held across mmap_lock, never taken under it
+ * @chunks: the VM's interval notifiers by 2 MiB chunk index, under
+ *	@chunks_lock for writers
+ * @gc_lock: protects @gc_list; a leaf lock, taken in the notifier
+ * @gc_list: chunks that saw an unmap and may have no mapping left
+ * @gc_work: removes notifiers of chunks with no mapping left; runs on the
+ *	device's SVM workqueue, never concurrently with fault handling
+ * @entity: scheduler entity of the VM's jobs: they start in order
+ * @submit_lock: makes job arming and pushing atomic, orders job ids, and
+ *	protects @closed
+ * @closed: the VM was destroyed: no more submissions
+ * @job_lock: protects @last_job_id and @history; taken in the interrupt
+ *	handler
+ * @last_job_id: id of the last job submitted
+ * @history: status of the last %NEUF_JOB_HISTORY jobs, by id modulo
+ * @release_work: frees the VM once the last reference is gone
+ * @stats: the counters of &enum neuf_vm_stat
+ */
+struct neuf_vm {
+	struct kref ref;
+	struct neuf_device *ndev;
+	struct mm_struct *mm;
+	u32 instance;
+	struct neuf_pt pt;
+	/* the VM's device lock: leaf PTEs, notifier sequence */
+	struct mutex lock;
+	/* insertion and removal of interval notifiers */
+	struct mutex chunks_lock;
+	struct xarray chunks;
+	/* protects @gc_list */
+	spinlock_t gc_lock;
+	struct list_head gc_list;
+	struct work_struct gc_work;
+	struct drm_sched_entity entity;
+	/* job arming and pushing, @closed */
+	struct mutex submit_lock;
+	bool closed;
+	/* @last_job_id, @history; irq-safe */
+	spinlock_t job_lock;
+	u64 last_job_id;
+	struct neuf_job_record history[NEUF_JOB_HISTORY];
+	struct work_struct release_work;
+	atomic64_t stats[NEUF_STAT_COUNT];
+};
+
+static inline void neuf_vm_stat_add(struct neuf_vm *vm, enum neuf_vm_stat s,
+				    u64 n)
+{
+	atomic64_add(n, &vm->stats[s]);
+}
+
+struct neuf_vm *neuf_vm_get(struct neuf_vm *vm);
+void neuf_vm_put(struct neuf_vm *vm);
+struct neuf_vm *neuf_vm_lookup(struct neuf_file *nfile, u32 id);
+struct neuf_vm *neuf_vm_lookup_instance(struct neuf_device *ndev,
+					u32 instance);
+void neuf_vm_file_close(struct neuf_file *nfile);
+
+int neuf_vm_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int neuf_vm_destroy_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+int neuf_vm_stats_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file);
+
+#endif /* __NEUF_VM_H__ */

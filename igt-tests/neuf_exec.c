@@ -1,0 +1,942 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * The VM and job uAPI: VM_CREATE, VM_DESTROY, EXEC, JOB_STATUS and
+ * VM_STATS. Every malformed call fails with the errno neuf_drm.h gives
+ * for it, leaves its argument as it was and changes nothing (no job is
+ * queued, no id is used up, the VM keeps working); well-formed calls at
+ * the limits work; syncobjs order jobs; VMs and fds can go away with jobs
+ * in flight.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "libneuf.h"
+#include "neuf_asm.h"
+
+#define NSEC_PER_SEC 1000000000ll
+/* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
+#define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
+#define KERNEL_ADDR 0xffff800000000000ull
+#define BOGUS_HANDLE 0x7fffbeefu
+#define SCRATCH_WORDS 1024u
+
+#define PTR(p) ((uint64_t)(uintptr_t)(p))
+#define ARGS(...) ((const uint64_t[NEUF_EXEC_NUM_ARGS]){ __VA_ARGS__ })
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+/* buf[i] = arg1 + i, for the u32 array buf = arg0 */
+static const char fill_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0\n"
+	"sreg r3, arg1\n"
+	"shli r4, r1, 2\n"
+	"add r4, r2, r4\n"
+	"add r5, r3, r1\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+/* Spin arg0 iterations, then the u64 at arg1 = arg2. */
+static const char spin_store_src[] =
+	"sreg r1, arg0\n"
+	"li r2, 0\n"
+	"spin:\n"
+	"  addi r2, r2, 1\n"
+	"  b.lt r2, r1, spin\n"
+	"sreg r3, arg1\n"
+	"sreg r4, arg2\n"
+	"st64 [r3], r4\n"
+	"halt\n";
+
+/* The u64 at arg1 = 2 * the u64 at arg0. */
+static const char double_src[] =
+	"sreg r1, arg0\n"
+	"ld64 r2, [r1]\n"
+	"add r2, r2, r2\n"
+	"sreg r3, arg1\n"
+	"st64 [r3], r2\n"
+	"halt\n";
+
+static struct neuf_device *dev;
+static uint32_t vm;
+static uint64_t *sh_fill, *sh_spin_store, *sh_double;
+static uint32_t *scratch;
+
+static const char *errno_name(int err)
+{
+	return err ? strerror(err < 0 ? -err : err) : "success";
+}
+
+static uint64_t *assemble(const char *src)
+{
+	struct neuf_asm_program prog = { 0 };
+	char err[256];
+	int ret;
+
+	ret = neuf_assemble(src, &prog, err, sizeof(err));
+	igt_assert_f(ret == 0, "assembling failed (%s): %s\nsource:\n%s",
+		     strerror(-ret), err, src);
+	return prog.code;
+}
+
+static int64_t deadline(int64_t rel_ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + rel_ns;
+}
+
+static int ioctl_on(struct neuf_device *d, unsigned long request, void *arg)
+{
+	return drmIoctl(neuf_device_fd(d), request, arg) ? -errno : 0;
+}
+
+static struct neuf_device *open_device(void)
+{
+	struct neuf_device *d = NULL;
+	int ret = neuf_device_open(0, &d);
+
+	igt_assert_f(ret == 0, "opening the neuf device: %s\n",
+		     errno_name(ret));
+	return d;
+}
+
+static uint32_t create_vm(struct neuf_device *d)
+{
+	uint32_t v = 0;
+	int ret = neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v);
+
+	igt_assert_f(ret == 0, "VM_CREATE: %s\n", errno_name(ret));
+	igt_assert_neq_u32(v, 0);
+	return v;
+}
+
+static void destroy_vm(struct neuf_device *d, uint32_t v)
+{
+	int ret = neuf_vm_destroy(d, v);
+
+	igt_assert_f(ret == 0, "VM_DESTROY of VM %u: %s\n", v, errno_name(ret));
+}
+
+static uint32_t syncobj_create(struct neuf_device *d, uint32_t flags)
+{
+	uint32_t h = 0;
+
+	igt_assert_f(drmSyncobjCreate(neuf_device_fd(d), flags, &h) == 0,
+		     "drmSyncobjCreate: %s\n", strerror(errno));
+	return h;
+}
+
+static void syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
+{
+	int ret;
+
+	ret = drmSyncobjWait(neuf_device_fd(d), &h, 1, deadline(rel_ns), 0,
+			     NULL) ? -errno : 0;
+	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
+		     errno_name(ret), ret);
+}
+
+/* A valid EXEC argument: the fill shader over the scratch buffer. */
+static struct drm_neuf_exec fill_args(uint32_t v, uint32_t grid,
+				      uint32_t group, uint32_t first)
+{
+	struct drm_neuf_exec a = {
+		.vm_id = v,
+		.code = PTR(sh_fill),
+		.grid_size = grid,
+		.group_size = group,
+		.args = { PTR(scratch), first },
+	};
+
+	return a;
+}
+
+static struct neuf_dispatch dispatch(const uint64_t *code, uint32_t grid,
+				     uint32_t group, const uint64_t *args)
+{
+	struct neuf_dispatch d = {
+		.code = PTR(code),
+		.grid_size = grid,
+		.group_size = group,
+	};
+
+	memcpy(d.args, args, sizeof(d.args));
+	return d;
+}
+
+static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
+					 const struct neuf_dispatch *disp,
+					 int line)
+{
+	struct drm_neuf_job_status st;
+	int ret = neuf_run(d, v, disp, JOB_TIMEOUT_NS, &st);
+
+	igt_assert_f(ret == 0, "line %d: running a job on VM %u: %s (%d)\n",
+		     line, v, errno_name(ret), ret);
+	igt_assert_f(st.state == NEUF_JOB_STATE_DONE, "line %d: job %" PRIu64
+		     " state %u after its syncobj signalled\n", line,
+		     (uint64_t)st.job_id, st.state);
+	return st;
+}
+
+static void check_ok(const struct drm_neuf_job_status *st, int line)
+{
+	igt_assert_f(st->state == NEUF_JOB_STATE_DONE && st->error == 0,
+		     "line %d: job %" PRIu64 ": state %u, %s (%d), fault at %#"
+		     PRIx64 " (%s)\n", line, (uint64_t)st->job_id, st->state,
+		     errno_name(st->error), st->error,
+		     (uint64_t)st->fault_addr,
+		     neuf_access_name(st->fault_access));
+}
+
+/* Runs fill over scratch[0..grid) on (@d, @v), checks it; the job's id. */
+#define run_fill(d, v, grid, group, first) \
+	run_fill_((d), (v), (grid), (group), (first), __LINE__)
+static uint64_t run_fill_(struct neuf_device *d, uint32_t v, uint32_t grid,
+			  uint32_t group, uint32_t first, int line)
+{
+	struct neuf_dispatch disp = dispatch(sh_fill, grid, group,
+					     ARGS(PTR(scratch), first));
+	struct drm_neuf_job_status st;
+
+	memset(scratch, 0xee, SCRATCH_WORDS * 4);
+	st = run_on(d, v, &disp, line);
+	check_ok(&st, line);
+	for (uint32_t i = 0; i < SCRATCH_WORDS; i++) {
+		uint32_t want = i < grid ? first + i : 0xeeeeeeee;
+
+		igt_assert_f(scratch[i] == want, "line %d: scratch[%u] = %#x, "
+			     "expected %#x (grid %u, group %u)\n", line, i,
+			     scratch[i], want, grid, group);
+	}
+	return st.job_id;
+}
+
+static struct drm_neuf_vm_stats vm_stats(struct neuf_device *d, uint32_t v)
+{
+	struct drm_neuf_vm_stats s;
+	int ret = neuf_vm_stats(d, v, &s);
+
+	igt_assert_f(ret == 0, "VM_STATS of VM %u: %s\n", v, errno_name(ret));
+	return s;
+}
+
+/*
+ * Issues @request with @arg, expects @err, and that the argument comes
+ * back exactly as it went.
+ */
+#define expect_error(d, request, arg, err, ...) \
+	expect_error_((d), (request), (arg), sizeof(*(arg)), (err), \
+		      #request, __LINE__, __VA_ARGS__)
+static void expect_error_(struct neuf_device *d, unsigned long request,
+			  void *arg, size_t size, int err, const char *name,
+			  int line, const char *what)
+{
+	unsigned char copy[256];
+	int ret;
+
+	igt_assert(size <= sizeof(copy));
+	memcpy(copy, arg, size);
+	ret = ioctl_on(d, request, arg);
+	igt_assert_f(ret == err, "line %d: %s with %s: %s (%d), expected %s "
+		     "(%d)\n", line, name, what, errno_name(ret), ret,
+		     errno_name(err), err);
+	igt_assert_f(memcmp(copy, arg, size) == 0, "line %d: %s with %s "
+		     "failed but changed its argument\n", line, name, what);
+}
+
+/*
+ * Brackets a series of EXECs that must all fail: before and after them a
+ * valid job runs, whose ids must be consecutive, and the VM's job count
+ * must have grown by those two only.
+ */
+struct exec_bracket {
+	uint64_t first_job;
+	uint64_t submitted;
+};
+
+static struct exec_bracket bracket_begin(void)
+{
+	struct exec_bracket b;
+
+	b.first_job = run_fill(dev, vm, 64, 64, 0x1000);
+	b.submitted = vm_stats(dev, vm).jobs_submitted;
+	return b;
+}
+
+static void bracket_end(const struct exec_bracket *b)
+{
+	uint64_t job = run_fill(dev, vm, 64, 64, 0x2000);
+	uint64_t submitted = vm_stats(dev, vm).jobs_submitted;
+
+	igt_assert_f(job == b->first_job + 1, "failed EXECs used up job ids: "
+		     "job %" PRIu64 " after job %" PRIu64 "\n", job,
+		     b->first_job);
+	igt_assert_f(submitted == b->submitted + 1, "failed EXECs were "
+		     "counted: jobs_submitted %" PRIu64 ", expected %" PRIu64
+		     "\n", submitted, b->submitted + 1);
+}
+
+/* A VM id that existed and was destroyed. */
+static uint32_t destroyed_vm(void)
+{
+	uint32_t v = create_vm(dev);
+
+	destroy_vm(dev, v);
+	return v;
+}
+
+igt_main
+{
+	igt_fixture {
+		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
+		dev = open_device();
+		vm = create_vm(dev);
+		sh_fill = assemble(fill_src);
+		sh_spin_store = assemble(spin_store_src);
+		sh_double = assemble(double_src);
+		scratch = malloc(SCRATCH_WORDS * 4);
+		igt_assert(scratch);
+	}
+
+	igt_describe("Create a VM, run a store shader in it, read its status "
+		     "and stats, destroy it.");
+	igt_subtest("basic") {
+		struct drm_neuf_job_status st;
+		struct drm_neuf_vm_stats s;
+		uint32_t v = create_vm(dev);
+		uint64_t job;
+		int ret;
+
+		job = run_fill(dev, v, 256, 32, 0xba5e);
+		igt_assert_neq_u64(job, 0);
+		ret = neuf_job_status(dev, v, job, &st);
+		igt_assert_eq(ret, 0);
+		igt_assert_eq_u32(st.vm_id, v);
+		igt_assert_eq_u64(st.job_id, job);
+		igt_assert_eq_u32(st.state, NEUF_JOB_STATE_DONE);
+		igt_assert_eq(st.error, 0);
+		igt_assert_eq_u32(st.pad, 0);
+		igt_assert_eq_u32(st.pad2, 0);
+		s = vm_stats(dev, v);
+		igt_assert_eq_u64(s.jobs_submitted, 1);
+		igt_assert_eq_u64(s.jobs_failed, 0);
+		igt_assert_eq_u64(s.cancels, 0);
+		igt_assert_lte_u64(1, s.pages_mapped);
+		igt_assert_lte_u64(1, s.faults);
+		destroy_vm(dev, v);
+	}
+
+	igt_describe("VM_CREATE without NEUF_VM_CREATE_SVM, with unknown flags "
+		     "or with a non-zero vm_id fails with EINVAL.");
+	igt_subtest("vm-create-invalid") {
+		struct drm_neuf_vm_create a;
+
+		a = (struct drm_neuf_vm_create){ .flags = 0 };
+		expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -EINVAL,
+			     "no flags");
+		for (int bit = 1; bit < 32; bit++) {
+			a = (struct drm_neuf_vm_create){
+				.flags = NEUF_VM_CREATE_SVM | 1u << bit,
+			};
+			expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -EINVAL,
+				     "an unknown flag");
+			a.flags = 1u << bit;
+			expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -EINVAL,
+				     "an unknown flag without SVM");
+		}
+		a = (struct drm_neuf_vm_create){ .flags = UINT32_MAX };
+		expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -EINVAL,
+			     "all flags");
+		a = (struct drm_neuf_vm_create){
+			.flags = NEUF_VM_CREATE_SVM, .vm_id = vm,
+		};
+		expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -EINVAL,
+			     "a non-zero vm_id");
+		a.vm_id = UINT32_MAX;
+		expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -EINVAL,
+			     "vm_id ~0");
+
+		/* Still fine. */
+		destroy_vm(dev, create_vm(dev));
+	}
+
+	igt_describe("VM_DESTROY of an unknown or destroyed VM fails with "
+		     "ENOENT; non-zero padding fails with EINVAL and leaves the "
+		     "VM working.");
+	igt_subtest("vm-destroy-invalid") {
+		const uint32_t bad[] = { 0, 12345, UINT32_MAX, destroyed_vm() };
+		struct drm_neuf_vm_destroy a;
+		uint32_t v = create_vm(dev);
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			a = (struct drm_neuf_vm_destroy){ .vm_id = bad[i] };
+			expect_error(dev, DRM_IOCTL_NEUF_VM_DESTROY, &a, -ENOENT,
+				     "an unknown vm_id");
+		}
+		for (int bit = 0; bit < 32; bit++) {
+			a = (struct drm_neuf_vm_destroy){
+				.vm_id = v, .pad = 1u << bit,
+			};
+			expect_error(dev, DRM_IOCTL_NEUF_VM_DESTROY, &a, -EINVAL,
+				     "non-zero pad");
+		}
+		run_fill(dev, v, 64, 64, 0xd00d);
+		destroy_vm(dev, v);
+		a = (struct drm_neuf_vm_destroy){ .vm_id = v };
+		expect_error(dev, DRM_IOCTL_NEUF_VM_DESTROY, &a, -ENOENT,
+			     "a VM destroyed twice");
+	}
+
+	igt_describe("VM slots are device-wide: VM_CREATE fails with ENOSPC "
+		     "once all are taken, on any fd, and works again after a "
+		     "VM_DESTROY or after the fd holding them is closed.");
+	igt_subtest("vm-exhaustion") {
+		struct neuf_device *d2 = open_device();
+		uint64_t max_vms = 0;
+		uint32_t *ids, created = 0, extra;
+		struct drm_neuf_vm_create a;
+		int ret = 0;
+
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_MAX_VMS, &max_vms), 0);
+		igt_assert_lte_u64(2, max_vms);
+		igt_assert_gte_u64(4096, max_vms);
+		ids = calloc(max_vms + 1, sizeof(*ids));
+		igt_assert(ids);
+		while (created <= max_vms) {
+			ret = neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &ids[created]);
+			if (ret)
+				break;
+			created++;
+		}
+		igt_info("max-vms %" PRIu64 ": %u created besides the fixture's\n",
+			 max_vms, created);
+		igt_assert_f(ret == -ENOSPC, "VM_CREATE after %u VMs: %s (%d), "
+			     "expected ENOSPC\n", created, errno_name(ret), ret);
+		/* This process's fixture VM holds one slot. */
+		igt_assert_lte_u64(1, created);
+		igt_assert_gte_u64(max_vms - 1, created);
+
+		a = (struct drm_neuf_vm_create){ .flags = NEUF_VM_CREATE_SVM };
+		expect_error(d2, DRM_IOCTL_NEUF_VM_CREATE, &a, -ENOSPC, "no slot");
+		expect_error(dev, DRM_IOCTL_NEUF_VM_CREATE, &a, -ENOSPC,
+			     "no slot, on another fd");
+		/* The VMs all work, the fixture's too. */
+		run_fill(d2, ids[created - 1], 64, 64, 0xf011);
+		run_fill(dev, vm, 64, 64, 0xf022);
+
+		destroy_vm(d2, ids[0]);
+		igt_assert_eq(neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &ids[0]), 0);
+		igt_assert_eq(neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &extra),
+			      -ENOSPC);
+		destroy_vm(d2, ids[1 % created]);
+		extra = create_vm(dev);	/* another fd takes the freed slot */
+		igt_assert_eq(neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &ids[1]),
+			      -ENOSPC);
+		destroy_vm(dev, extra);
+
+		/* Closing d2 frees every slot it held. */
+		neuf_device_close(d2);
+		for (uint32_t i = 0; i < created; i++)
+			ids[i] = create_vm(dev);
+		run_fill(dev, ids[created - 1], 64, 64, 0xf033);
+		for (uint32_t i = 0; i < created; i++)
+			destroy_vm(dev, ids[i]);
+		free(ids);
+	}
+
+	igt_describe("VM_STATS of an unknown VM fails with ENOENT, with "
+		     "non-zero padding EINVAL; a new VM's counters are zero "
+		     "whatever the output fields held.");
+	igt_subtest("vm-stats-invalid") {
+		const uint32_t bad[] = { 0, 12345, UINT32_MAX, destroyed_vm() };
+		struct drm_neuf_vm_stats a;
+		uint32_t v = create_vm(dev);
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			a = (struct drm_neuf_vm_stats){ .vm_id = bad[i] };
+			expect_error(dev, DRM_IOCTL_NEUF_VM_STATS, &a, -ENOENT,
+				     "an unknown vm_id");
+		}
+		a = (struct drm_neuf_vm_stats){ .vm_id = v, .pad = 1 };
+		expect_error(dev, DRM_IOCTL_NEUF_VM_STATS, &a, -EINVAL,
+			     "non-zero pad");
+		a = (struct drm_neuf_vm_stats){ .vm_id = v, .pad = 0x80000000u };
+		expect_error(dev, DRM_IOCTL_NEUF_VM_STATS, &a, -EINVAL,
+			     "non-zero pad");
+
+		memset(&a, 0xff, sizeof(a));
+		a.vm_id = v;
+		a.pad = 0;
+		igt_assert_eq(ioctl_on(dev, DRM_IOCTL_NEUF_VM_STATS, &a), 0);
+		igt_assert_eq_u32(a.vm_id, v);
+		igt_assert_eq_u64(a.faults, 0);
+		igt_assert_eq_u64(a.batches, 0);
+		igt_assert_eq_u64(a.replays, 0);
+		igt_assert_eq_u64(a.cancels, 0);
+		igt_assert_eq_u64(a.pages_mapped, 0);
+		igt_assert_eq_u64(a.pages_invalidated, 0);
+		igt_assert_eq_u64(a.invalidations, 0);
+		igt_assert_eq_u64(a.retries, 0);
+		igt_assert_eq_u64(a.jobs_submitted, 0);
+		igt_assert_eq_u64(a.jobs_failed, 0);
+		destroy_vm(dev, v);
+	}
+
+	igt_describe("EXEC on an unknown or destroyed VM fails with ENOENT.");
+	igt_subtest("exec-invalid-vm") {
+		const uint32_t bad[] = { 0, 12345, UINT32_MAX, destroyed_vm() };
+		struct exec_bracket b = bracket_begin();
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			struct drm_neuf_exec a = fill_args(bad[i], 64, 64, 0);
+
+			expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
+				     "an unknown vm_id");
+		}
+		bracket_end(&b);
+	}
+
+	igt_describe("EXEC with non-zero flags or a non-zero job_id on input "
+		     "fails with EINVAL and queues nothing.");
+	igt_subtest("exec-invalid-flags") {
+		struct exec_bracket b = bracket_begin();
+		struct drm_neuf_exec a;
+
+		for (int bit = 0; bit < 32; bit++) {
+			a = fill_args(vm, 64, 64, 0);
+			a.flags = 1u << bit;
+			expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+				     "non-zero flags");
+		}
+		a = fill_args(vm, 64, 64, 0);
+		a.job_id = 1;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+			     "non-zero job_id");
+		a.job_id = UINT64_MAX;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+			     "job_id ~0");
+		bracket_end(&b);
+	}
+
+	igt_describe("EXEC with code not 8-byte aligned fails with EINVAL, with "
+		     "code outside the user address space with EFAULT.");
+	igt_subtest("exec-invalid-code") {
+		const uint64_t unaligned[] = { 1, 2, 4, 7 };
+		const uint64_t kernel[] = {
+			KERNEL_ADDR, 0xffffffff81000000ull,
+			0xfffffffffffff000ull, UINT64_MAX & ~7ull,
+		};
+		struct exec_bracket b = bracket_begin();
+		struct drm_neuf_exec a;
+
+		for (size_t i = 0; i < ARRAY_SIZE(unaligned); i++) {
+			a = fill_args(vm, 64, 64, 0);
+			a.code += unaligned[i];
+			expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+				     "unaligned code");
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(kernel); i++) {
+			a = fill_args(vm, 64, 64, 0);
+			a.code = kernel[i];
+			expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EFAULT,
+				     "kernel code address");
+		}
+		bracket_end(&b);
+	}
+
+	igt_describe("EXEC with a grid of 0 or more than NEUF_EXEC_MAX_GRID "
+		     "invocations fails with EINVAL.");
+	igt_subtest("exec-invalid-grid") {
+		const uint32_t bad[] = { 0, NEUF_EXEC_MAX_GRID + 1,
+					 NEUF_EXEC_MAX_GRID * 2, UINT32_MAX };
+		struct exec_bracket b = bracket_begin();
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			struct drm_neuf_exec a = fill_args(vm, bad[i], 64, 0);
+
+			expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+				     "a bad grid_size");
+		}
+		bracket_end(&b);
+	}
+
+	igt_describe("EXEC with a group of 0 or more than NEUF_EXEC_MAX_GROUP "
+		     "invocations fails with EINVAL.");
+	igt_subtest("exec-invalid-group") {
+		const uint32_t bad[] = { 0, NEUF_EXEC_MAX_GROUP + 1, 4096,
+					 UINT32_MAX };
+		struct exec_bracket b = bracket_begin();
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			struct drm_neuf_exec a = fill_args(vm, 64, bad[i], 0);
+
+			expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+				     "a bad group_size");
+		}
+		bracket_end(&b);
+	}
+
+	igt_describe("EXEC with more than NEUF_EXEC_MAX_IN_SYNCOBJS in-syncobjs "
+		     "fails with EINVAL, with an unreadable in-syncobj array "
+		     "with EFAULT, and with an unknown in- or out-syncobj "
+		     "handle with ENOENT.");
+	igt_subtest("exec-invalid-syncobjs") {
+		const uint32_t n = NEUF_EXEC_MAX_IN_SYNCOBJS + 1;
+		uint32_t *handles = calloc(n, sizeof(*handles));
+		struct exec_bracket b = bracket_begin();
+		struct drm_neuf_exec a;
+		uint8_t *pages;
+		uint32_t *edge;
+
+		igt_assert(handles);
+		for (uint32_t i = 0; i < n; i++)
+			handles[i] = syncobj_create(dev,
+						    DRM_SYNCOBJ_CREATE_SIGNALED);
+
+		a = fill_args(vm, 64, 64, 0);
+		a.in_syncobjs = PTR(handles);
+		a.num_in_syncobjs = n;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+			     "65 in-syncobjs");
+		a.num_in_syncobjs = UINT32_MAX;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+			     "~0 in-syncobjs");
+
+		/* Unreadable arrays: NULL, kernel, and one running off its page. */
+		pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		igt_assert(pages != MAP_FAILED);
+		igt_assert_eq(mprotect(pages + 4096, 4096, PROT_NONE), 0);
+		edge = (uint32_t *)(pages + 4096) - 1;
+		*edge = handles[0];
+		a = fill_args(vm, 64, 64, 0);
+		a.num_in_syncobjs = 1;
+		a.in_syncobjs = 0;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EFAULT,
+			     "a NULL in-syncobj array");
+		a.in_syncobjs = KERNEL_ADDR;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EFAULT,
+			     "a kernel in-syncobj array");
+		a.in_syncobjs = PTR(pages + 4096);
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EFAULT,
+			     "a PROT_NONE in-syncobj array");
+		a.in_syncobjs = PTR(edge);
+		a.num_in_syncobjs = 2;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EFAULT,
+			     "an in-syncobj array running into PROT_NONE");
+
+		/* Unknown handles. */
+		a = fill_args(vm, 64, 64, 0);
+		handles[1] = BOGUS_HANDLE;
+		a.in_syncobjs = PTR(handles);
+		a.num_in_syncobjs = 2;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
+			     "an unknown in-syncobj");
+		handles[1] = 0;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
+			     "in-syncobj 0");
+		a = fill_args(vm, 64, 64, 0);
+		a.out_syncobj = BOGUS_HANDLE;
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
+			     "an unknown out-syncobj");
+		bracket_end(&b);
+
+		/* With num_in_syncobjs 0 the pointer is not read. */
+		a = fill_args(vm, 64, 64, 0);
+		a.in_syncobjs = KERNEL_ADDR;
+		igt_assert_eq(ioctl_on(dev, DRM_IOCTL_NEUF_EXEC, &a), 0);
+		igt_assert_eq_u64(a.job_id, b.first_job + 2);
+
+		munmap(pages, 8192);
+		for (uint32_t i = 0; i < n; i++)
+			if (handles[i] && handles[i] != BOGUS_HANDLE)
+				drmSyncobjDestroy(neuf_device_fd(dev), handles[i]);
+		free(handles);
+	}
+
+	igt_describe("A job may wait for exactly NEUF_EXEC_MAX_IN_SYNCOBJS "
+		     "syncobjs, already signalled ones included.");
+	igt_subtest("exec-max-in-syncobjs") {
+		const uint32_t n = NEUF_EXEC_MAX_IN_SYNCOBJS;
+		uint32_t handles[NEUF_EXEC_MAX_IN_SYNCOBJS];
+		struct neuf_dispatch d;
+		struct drm_neuf_job_status st;
+
+		for (uint32_t i = 0; i < n; i++)
+			handles[i] = syncobj_create(dev,
+						    DRM_SYNCOBJ_CREATE_SIGNALED);
+		memset(scratch, 0, SCRATCH_WORDS * 4);
+		d = dispatch(sh_fill, 64, 64, ARGS(PTR(scratch), 0x64));
+		d.in_syncobjs = handles;
+		d.num_in_syncobjs = n;
+		st = run_on(dev, vm, &d, __LINE__);
+		check_ok(&st, __LINE__);
+		igt_assert_eq_u32(scratch[63], 0x64 + 63);
+		for (uint32_t i = 0; i < n; i++)
+			drmSyncobjDestroy(neuf_device_fd(dev), handles[i]);
+	}
+
+	igt_describe("Groups of 1 and of NEUF_EXEC_MAX_GROUP invocations, and "
+		     "grids that are no multiple of the group: exactly grid "
+		     "invocations run.");
+	igt_subtest("exec-group-sizes") {
+		const struct { uint32_t grid, group; } cases[] = {
+			{ 1, 1 }, { 33, 1 }, { 1024, 1024 }, { 100, 1024 },
+			{ 1000, 32 }, { 1023, 7 }, { 65, 64 },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+			run_fill(dev, vm, cases[i].grid, cases[i].group,
+				 0x10000 * (uint32_t)(i + 1));
+	}
+
+	igt_describe("Code at an unmapped user address is accepted; the job "
+		     "fails with EFAULT on reading its first instruction.");
+	igt_subtest("exec-unmapped-code") {
+		uint8_t *hole = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct drm_neuf_job_status st;
+		struct neuf_dispatch d;
+
+		igt_assert(hole != MAP_FAILED);
+		igt_assert_eq(munmap(hole, 4096), 0);
+		d = dispatch((const uint64_t *)(hole + 8), 1, 1,
+			     ARGS(PTR(scratch), 0));
+		st = run_on(dev, vm, &d, __LINE__);
+		igt_assert_f(st.error == -EFAULT, "job: %s (%d), expected "
+			     "EFAULT\n", errno_name(st.error), st.error);
+		igt_assert_eq_u64(st.fault_addr, PTR(hole + 8));
+		igt_assert_eq_u32(st.fault_access, NEUF_ACCESS_KIND_READ);
+		run_fill(dev, vm, 64, 64, 0xc0de);
+	}
+
+	igt_describe("A job waiting on another's out-syncobj runs after it, "
+		     "even on another VM that would otherwise run it at once; "
+		     "jobs of one VM run in submission order.");
+	igt_subtest("in-syncobj-ordering") {
+		uint64_t *cell = calloc(2, sizeof(uint64_t));
+		uint32_t other = create_vm(dev);
+
+		igt_assert(cell);
+		for (uint64_t round = 1; round <= 3; round++) {
+			uint32_t first_done = syncobj_create(dev, 0);
+			uint64_t x = 0x1234500000ull * round;
+			struct drm_neuf_job_status st;
+			struct neuf_dispatch d;
+			uint64_t job1 = 0;
+
+			cell[0] = cell[1] = 0;
+			/* The writer spins first, so that a racing reader wins. */
+			d = dispatch(sh_spin_store, 1, 1,
+				     ARGS(50000, PTR(&cell[0]), x));
+			d.out_syncobj = first_done;
+			igt_assert_eq(neuf_exec(dev, vm, &d, &job1), 0);
+			d = dispatch(sh_double, 1, 1,
+				     ARGS(PTR(&cell[0]), PTR(&cell[1])));
+			d.in_syncobjs = &first_done;
+			d.num_in_syncobjs = 1;
+			st = run_on(dev, other, &d, __LINE__);
+			check_ok(&st, __LINE__);
+			igt_assert_f(cell[1] == 2 * x, "round %" PRIu64 ": the "
+				     "reader saw %#" PRIx64 ", expected %#"
+				     PRIx64 "\n", round, cell[1] / 2, x);
+			st = (struct drm_neuf_job_status){ 0 };
+			igt_assert_eq(neuf_job_status(dev, vm, job1, &st), 0);
+			check_ok(&st, __LINE__);
+
+			/* Same VM, no syncobj: submission order. */
+			cell[0] = cell[1] = 0;
+			d = dispatch(sh_spin_store, 1, 1,
+				     ARGS(50000, PTR(&cell[0]), x + 1));
+			igt_assert_eq(neuf_exec(dev, other, &d, NULL), 0);
+			d = dispatch(sh_double, 1, 1,
+				     ARGS(PTR(&cell[0]), PTR(&cell[1])));
+			st = run_on(dev, other, &d, __LINE__);
+			check_ok(&st, __LINE__);
+			igt_assert_f(cell[1] == 2 * (x + 1), "round %" PRIu64
+				     ": same VM, the reader saw %#" PRIx64
+				     ", expected %#" PRIx64 "\n", round,
+				     cell[1] / 2, x + 1);
+			drmSyncobjDestroy(neuf_device_fd(dev), first_done);
+		}
+		destroy_vm(dev, other);
+		free(cell);
+	}
+
+	igt_describe("JOB_STATUS of an unknown VM fails with ENOENT; of job 0, "
+		     "of a job not issued yet, of another VM's job or with "
+		     "non-zero padding with EINVAL.");
+	igt_subtest("job-status-invalid") {
+		const uint32_t bad_vms[] = { 0, 12345, UINT32_MAX,
+					     destroyed_vm() };
+		struct drm_neuf_job_status a;
+		uint32_t v = create_vm(dev), empty = create_vm(dev);
+		uint64_t job = run_fill(dev, v, 64, 64, 0x5a5a);
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad_vms); i++) {
+			a = (struct drm_neuf_job_status){
+				.vm_id = bad_vms[i], .job_id = job,
+			};
+			expect_error(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a, -ENOENT,
+				     "an unknown vm_id");
+		}
+		a = (struct drm_neuf_job_status){ .vm_id = v, .job_id = 0 };
+		expect_error(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a, -EINVAL,
+			     "job 0");
+		a.job_id = job + 1;
+		expect_error(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a, -EINVAL,
+			     "the next job");
+		a.job_id = UINT64_MAX;
+		expect_error(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a, -EINVAL,
+			     "job ~0");
+		a = (struct drm_neuf_job_status){ .vm_id = empty, .job_id = job };
+		expect_error(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a, -EINVAL,
+			     "a job of another VM");
+		a = (struct drm_neuf_job_status){
+			.vm_id = v, .job_id = job, .pad = 1,
+		};
+		expect_error(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a, -EINVAL,
+			     "non-zero pad");
+
+		/* The real one, with garbage in the output fields. */
+		a = (struct drm_neuf_job_status){
+			.vm_id = v, .job_id = job, .state = 77, .error = 5,
+			.fault_addr = 1, .fault_access = 9, .pad2 = 3,
+		};
+		igt_assert_eq(ioctl_on(dev, DRM_IOCTL_NEUF_JOB_STATUS, &a), 0);
+		igt_assert_eq_u32(a.state, NEUF_JOB_STATE_DONE);
+		igt_assert_eq(a.error, 0);
+		igt_assert_eq_u32(a.pad2, 0);
+		destroy_vm(dev, v);
+		destroy_vm(dev, empty);
+	}
+
+	igt_describe("A VM remembers the status of its last NEUF_JOB_HISTORY "
+		     "jobs; older ones give ESTALE.");
+	igt_subtest("job-status-stale") {
+		const uint32_t n = NEUF_JOB_HISTORY + 1;
+		uint64_t *jobs = calloc(n, sizeof(*jobs));
+		struct drm_neuf_job_status st;
+		uint32_t v = create_vm(dev), done = syncobj_create(dev, 0);
+		int ret;
+
+		igt_assert(jobs);
+		for (uint32_t i = 0; i < n; i++) {
+			struct neuf_dispatch d = dispatch(sh_fill, 1, 1,
+							  ARGS(PTR(scratch), i));
+
+			d.out_syncobj = i == n - 1 ? done : 0;
+			igt_assert_eq(neuf_exec(dev, v, &d, &jobs[i]), 0);
+			if (i)
+				igt_assert_lt_u64(jobs[i - 1], jobs[i]);
+		}
+		syncobj_wait(dev, done, JOB_TIMEOUT_NS);
+		igt_assert_eq_u32(scratch[0], n - 1);
+
+		ret = neuf_job_status(dev, v, jobs[0], &st);
+		igt_assert_f(ret == -ESTALE, "status of job %" PRIu64 ", %u jobs "
+			     "back: %s (%d), expected ESTALE\n", jobs[0], n,
+			     errno_name(ret), ret);
+		for (uint32_t i = 1; i < n; i++) {
+			ret = neuf_job_status(dev, v, jobs[i], &st);
+			igt_assert_f(ret == 0, "status of job %" PRIu64 ": %s\n",
+				     jobs[i], errno_name(ret));
+			check_ok(&st, __LINE__);
+		}
+		drmSyncobjDestroy(neuf_device_fd(dev), done);
+		destroy_vm(dev, v);
+		free(jobs);
+	}
+
+	igt_describe("Destroying a VM with jobs queued and running: every "
+		     "job's syncobj still signals, the VM is gone at once, and "
+		     "other VMs are unaffected.");
+	igt_subtest("destroy-vm-busy") {
+		uint64_t *cells = calloc(4, sizeof(uint64_t));
+		struct drm_neuf_job_status st;
+		struct drm_neuf_exec a;
+		uint32_t v = create_vm(dev), done[4];
+		uint64_t jobs[4];
+
+		igt_assert(cells);
+		for (int i = 0; i < 4; i++) {
+			struct neuf_dispatch d = dispatch(sh_spin_store, 32, 32,
+							  ARGS(20000,
+							       PTR(&cells[i]),
+							       1));
+
+			done[i] = syncobj_create(dev, 0);
+			d.out_syncobj = done[i];
+			igt_assert_eq(neuf_exec(dev, v, &d, &jobs[i]), 0);
+		}
+		destroy_vm(dev, v);
+
+		for (int i = 0; i < 4; i++)
+			syncobj_wait(dev, done[i], JOB_TIMEOUT_NS);
+		igt_info("jobs that ran: %d %d %d %d\n", (int)cells[0],
+			 (int)cells[1], (int)cells[2], (int)cells[3]);
+		igt_assert_eq(neuf_job_status(dev, v, jobs[0], &st), -ENOENT);
+		a = fill_args(v, 64, 64, 0);
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
+			     "a destroyed VM");
+		run_fill(dev, vm, 64, 64, 0xde57);
+		for (int i = 0; i < 4; i++)
+			drmSyncobjDestroy(neuf_device_fd(dev), done[i]);
+		free(cells);
+	}
+
+	igt_describe("Closing an fd with jobs in flight: the jobs' fences "
+		     "still signal (seen through a syncobj shared with another "
+		     "fd) and the device goes on working.");
+	igt_subtest("close-fd-busy") {
+		struct neuf_device *d2 = open_device();
+		uint64_t *cells = calloc(4, sizeof(uint64_t));
+		uint32_t v = create_vm(d2), h2, mine = 0;
+		int shared_fd = -1;
+
+		igt_assert(cells);
+		h2 = syncobj_create(d2, 0);
+		for (int i = 0; i < 4; i++) {
+			struct neuf_dispatch d = dispatch(sh_spin_store, 32, 32,
+							  ARGS(20000,
+							       PTR(&cells[i]),
+							       1));
+
+			d.out_syncobj = i == 3 ? h2 : 0;
+			igt_assert_eq(neuf_exec(d2, v, &d, NULL), 0);
+		}
+		igt_assert_eq(drmSyncobjHandleToFD(neuf_device_fd(d2), h2,
+						   &shared_fd), 0);
+		igt_assert_eq(drmSyncobjFDToHandle(neuf_device_fd(dev),
+						   shared_fd, &mine), 0);
+		close(shared_fd);
+		neuf_device_close(d2);
+
+		syncobj_wait(dev, mine, JOB_TIMEOUT_NS);
+		igt_info("jobs that ran: %d %d %d %d\n", (int)cells[0],
+			 (int)cells[1], (int)cells[2], (int)cells[3]);
+		run_fill(dev, vm, 64, 64, 0xc105);
+		drmSyncobjDestroy(neuf_device_fd(dev), mine);
+		free(cells);
+	}
+
+	igt_fixture {
+		neuf_vm_destroy(dev, vm);
+		neuf_device_close(dev);
+		free(sh_fill);
+		free(sh_spin_store);
+		free(sh_double);
+		free(scratch);
+	}
+}

@@ -1,0 +1,1883 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * Shared virtual memory: a VM created with NEUF_VM_CREATE_SVM mirrors the
+ * process's address space, so shaders use ordinary pointers into memory
+ * the process got from malloc, mmap, its stack or a shared file, and the
+ * GPU sees that memory exactly as the CPU does, whatever the process does
+ * to it afterwards (munmap, mprotect, madvise, mremap, fork), whoever else
+ * writes it (other threads, other processes), and however the process
+ * ends (OOM kill with jobs in flight).
+ *
+ * Every shader here lives in malloc'd memory too: it is what
+ * neuf_assemble() returns.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "libneuf.h"
+#include "neuf_asm.h"
+#include "neuf_isa.h"
+
+#define PAGE_SZ 4096ul
+#define NSEC_PER_SEC 1000000000ll
+/* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
+#define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
+
+#define PTR(p) ((uint64_t)(uintptr_t)(p))
+/* Push constants of a dispatch; those not given are zero. */
+#define ARGS(...) ((const uint64_t[NEUF_EXEC_NUM_ARGS]){ __VA_ARGS__ })
+
+/*
+ * Shaders. Most work on arrays of u32 with one invocation per element,
+ * arg0 the array's address.
+ */
+
+/* buf[i] = arg1 + i */
+static const char fill_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # buf\n"
+	"sreg r3, arg1        # first value\n"
+	"shli r4, r1, 2\n"
+	"add r4, r2, r4\n"
+	"add r5, r3, r1\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+/* dst[i] = src[i] */
+static const char copy_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # src\n"
+	"sreg r3, arg1        # dst\n"
+	"shli r4, r1, 2\n"
+	"add r5, r2, r4\n"
+	"ld32 r6, [r5]\n"
+	"add r7, r3, r4\n"
+	"st32 [r7], r6\n"
+	"halt\n";
+
+/* buf[i] += arg1 */
+static const char rmw_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # buf\n"
+	"sreg r3, arg1        # addend\n"
+	"shli r4, r1, 2\n"
+	"add r4, r2, r4\n"
+	"ld32 r5, [r4]\n"
+	"add r5, r5, r3\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+/* atomically buf[i] += 1 */
+static const char atomic_inc_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # buf\n"
+	"shli r4, r1, 2\n"
+	"add r4, r2, r4\n"
+	"li r5, 1\n"
+	"atom.add32 r0, [r4], r5\n"
+	"halt\n";
+
+/* u32 at arg0 + i * arg2 = arg1 + i: one element per stride */
+static const char fill_strided_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # base\n"
+	"sreg r3, arg1        # first value\n"
+	"sreg r6, arg2        # stride in bytes\n"
+	"mul r4, r1, r6\n"
+	"add r4, r2, r4\n"
+	"add r5, r3, r1\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+/* u32 at arg0 + i * arg2 += arg1 */
+static const char rmw_strided_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # base\n"
+	"sreg r3, arg1        # addend\n"
+	"sreg r6, arg2        # stride in bytes\n"
+	"mul r4, r1, r6\n"
+	"add r4, r2, r4\n"
+	"ld32 r5, [r4]\n"
+	"add r5, r5, r3\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+/* Every invocation spins arg0 iterations, then buf[i] = arg2 + i (arg1). */
+static const char spin_fill_src[] =
+	"sreg r1, arg0        # iterations\n"
+	"li r2, 0\n"
+	"spin:\n"
+	"  addi r2, r2, 1\n"
+	"  b.lt r2, r1, spin\n"
+	"sreg r1, global_id\n"
+	"sreg r3, arg1        # buf\n"
+	"sreg r4, arg2        # first value\n"
+	"shli r5, r1, 2\n"
+	"add r5, r3, r5\n"
+	"add r6, r4, r1\n"
+	"st32 [r5], r6\n"
+	"halt\n";
+
+/* Device state: static, so that it survives a failing subtest's longjmp. */
+static struct neuf_device *dev;
+static uint32_t vm;
+static uint64_t *sh_fill, *sh_copy, *sh_rmw, *sh_atomic_inc;
+static uint64_t *sh_fill_strided, *sh_rmw_strided, *sh_spin_fill;
+
+/* Assembles @src; the code is malloc'd, to be released with free(). */
+static uint64_t *assemble(const char *src)
+{
+	struct neuf_asm_program prog = { 0 };
+	char err[256];
+	int ret;
+
+	ret = neuf_assemble(src, &prog, err, sizeof(err));
+	igt_assert_f(ret == 0, "assembling failed (%s): %s\nsource:\n%s",
+		     strerror(-ret), err, src);
+	return prog.code;
+}
+
+static int64_t deadline(int64_t rel_ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + rel_ns;
+}
+
+/* The largest power of two up to 64 that divides @grid: full groups. */
+static uint32_t group_for(uint32_t grid)
+{
+	uint32_t group = 64;
+
+	while (grid % group)
+		group >>= 1;
+	return group;
+}
+
+static struct neuf_dispatch dispatch(const uint64_t *code, uint32_t grid,
+				     const uint64_t *args)
+{
+	struct neuf_dispatch d = {
+		.code = PTR(code),
+		.grid_size = grid,
+		.group_size = group_for(grid),
+	};
+
+	memcpy(d.args, args, sizeof(d.args));
+	return d;
+}
+
+static const char *errno_name(int err)
+{
+	return err ? strerror(err < 0 ? -err : err) : "success";
+}
+
+/* Runs a dispatch on (@d, @v) and waits for it; the job must have ended. */
+static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
+					 const uint64_t *code, uint32_t grid,
+					 const uint64_t *args, int line)
+{
+	struct neuf_dispatch disp = dispatch(code, grid, args);
+	struct drm_neuf_job_status st;
+	int ret;
+
+	ret = neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st);
+	igt_assert_f(ret == 0, "line %d: running a job (grid %u) on VM %u: "
+		     "%s (%d)\n", line, grid, v, errno_name(ret), ret);
+	igt_assert_f(st.state == NEUF_JOB_STATE_DONE,
+		     "line %d: job %" PRIu64 " state %u after its syncobj "
+		     "signalled, expected DONE (%u)\n", line,
+		     (uint64_t)st.job_id, st.state, NEUF_JOB_STATE_DONE);
+	return st;
+}
+
+static void check_ok(const struct drm_neuf_job_status *st, int line)
+{
+	igt_assert_f(st->state == NEUF_JOB_STATE_DONE,
+		     "line %d: job %" PRIu64 " state %u, expected DONE\n",
+		     line, (uint64_t)st->job_id, st->state);
+	igt_assert_f(st->error == 0,
+		     "line %d: job %" PRIu64 " failed: %s (%d), fault at "
+		     "%#" PRIx64 " (%s)\n", line, (uint64_t)st->job_id,
+		     errno_name(st->error), st->error,
+		     (uint64_t)st->fault_addr,
+		     neuf_access_name(st->fault_access));
+}
+
+/* The job failed with @err at an address in [@lo, @hi), on @access. */
+static void check_fault(const struct drm_neuf_job_status *st, int err,
+			uint64_t lo, uint64_t hi, uint32_t access, int line)
+{
+	igt_assert_f(st->error == err,
+		     "line %d: job %" PRIu64 " ended with %s (%d), expected "
+		     "%s (%d)\n", line, (uint64_t)st->job_id,
+		     errno_name(st->error), st->error, errno_name(err), err);
+	igt_assert_f(st->fault_addr >= lo && st->fault_addr < hi,
+		     "line %d: fault address %#" PRIx64 " outside [%#" PRIx64
+		     ", %#" PRIx64 ")\n", line, (uint64_t)st->fault_addr, lo, hi);
+	if (err == -EFAULT)
+		igt_assert_f(st->fault_access == access,
+			     "line %d: fault access %s (%u), expected %s (%u)\n",
+			     line, neuf_access_name(st->fault_access),
+			     st->fault_access, neuf_access_name(access), access);
+}
+
+#define run_ok(code, grid, ...) \
+	check_ok_st(run_on(dev, vm, (code), (grid), ARGS(__VA_ARGS__), __LINE__), \
+		    __LINE__)
+#define run_ok_on(d, v, code, grid, ...) \
+	check_ok_st(run_on((d), (v), (code), (grid), ARGS(__VA_ARGS__), \
+			   __LINE__), __LINE__)
+#define run_fault(err, lo, hi, access, code, grid, ...) \
+	check_fault_st(run_on(dev, vm, (code), (grid), ARGS(__VA_ARGS__), \
+			      __LINE__), (err), PTR(lo), PTR(hi), (access), \
+		       __LINE__)
+
+static struct drm_neuf_job_status check_ok_st(struct drm_neuf_job_status st,
+					      int line)
+{
+	check_ok(&st, line);
+	return st;
+}
+
+static struct drm_neuf_job_status
+check_fault_st(struct drm_neuf_job_status st, int err, uint64_t lo,
+	       uint64_t hi, uint32_t access, int line)
+{
+	check_fault(&st, err, lo, hi, access, line);
+	return st;
+}
+
+/* Queues a dispatch without waiting; returns the job id. */
+static uint64_t submit_on(struct neuf_device *d, uint32_t v,
+			  const uint64_t *code, uint32_t grid,
+			  const uint64_t *args, uint32_t out_syncobj)
+{
+	struct neuf_dispatch disp = dispatch(code, grid, args);
+	uint64_t job = 0;
+	int ret;
+
+	disp.out_syncobj = out_syncobj;
+	ret = neuf_exec(d, v, &disp, &job);
+	igt_assert_f(ret == 0, "queueing a job (grid %u) on VM %u: %s (%d)\n",
+		     grid, v, errno_name(ret), ret);
+	return job;
+}
+
+static uint32_t syncobj_create(struct neuf_device *d)
+{
+	uint32_t h = 0;
+
+	igt_assert_f(drmSyncobjCreate(neuf_device_fd(d), 0, &h) == 0,
+		     "drmSyncobjCreate: %s\n", strerror(errno));
+	return h;
+}
+
+static void syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
+{
+	int ret;
+
+	ret = drmSyncobjWait(neuf_device_fd(d), &h, 1, deadline(rel_ns), 0,
+			     NULL) ? -errno : 0;
+	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
+		     errno_name(ret), ret);
+}
+
+static struct drm_neuf_job_status job_status(struct neuf_device *d,
+					     uint32_t v, uint64_t job)
+{
+	struct drm_neuf_job_status st;
+	int ret;
+
+	ret = neuf_job_status(d, v, job, &st);
+	igt_assert_f(ret == 0, "JOB_STATUS of job %" PRIu64 " on VM %u: %s\n",
+		     job, v, errno_name(ret));
+	return st;
+}
+
+static struct drm_neuf_vm_stats vm_stats(struct neuf_device *d, uint32_t v)
+{
+	struct drm_neuf_vm_stats s;
+	int ret;
+
+	ret = neuf_vm_stats(d, v, &s);
+	igt_assert_f(ret == 0, "VM_STATS of VM %u: %s\n", v, errno_name(ret));
+	return s;
+}
+
+static void *map_anon(size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | flags, -1, 0);
+
+	igt_assert_f(p != MAP_FAILED, "mmap of %zu bytes: %s\n", len,
+		     strerror(errno));
+	return p;
+}
+
+static void *xmalloc(size_t len)
+{
+	void *p = malloc(len);
+
+	igt_assert_f(p, "malloc(%zu) failed\n", len);
+	return p;
+}
+
+/* A value for element @i that differs from its neighbours' and @seed's. */
+static uint32_t pattern(uint32_t seed, size_t i)
+{
+	return seed ^ (uint32_t)((i + 1) * 2654435761u);
+}
+
+static void fill_pattern(uint32_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = pattern(seed, i);
+}
+
+/* p[i] == pattern(seed, i) + add for every i */
+#define check_pattern(p, n, seed, add) \
+	check_pattern_((p), (n), (seed), (add), #p, __LINE__)
+static void check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
+			   uint32_t add, const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t want = pattern(seed, i) + add;
+
+		igt_assert_f(p[i] == want, "line %d: %s[%zu] = %#x, expected "
+			     "%#x\n", line, name, i, p[i], want);
+	}
+}
+
+/* p[i] == first + i for every i, as fill_src writes */
+#define check_sequence(p, n, first) \
+	check_sequence_((p), (n), (first), #p, __LINE__)
+static void check_sequence_(const uint32_t *p, size_t n, uint32_t first,
+			    const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++)
+		igt_assert_f(p[i] == first + (uint32_t)i, "line %d: %s[%zu] = "
+			     "%#x, expected %#x\n", line, name, i, p[i],
+			     first + (uint32_t)i);
+}
+
+#define check_value(p, n, v) check_value_((p), (n), (v), #p, __LINE__)
+static void check_value_(const uint32_t *p, size_t n, uint32_t v,
+			 const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++)
+		igt_assert_f(p[i] == v, "line %d: %s[%zu] = %#x, expected %#x\n",
+			     line, name, i, p[i], v);
+}
+
+static void set_value(uint32_t *p, size_t n, uint32_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = v;
+}
+
+/*
+ * read-write-stack: the buffer is a local of this function, so it lives on
+ * this thread's stack. The asm tells the compiler the buffer escapes and
+ * may change across the call.
+ */
+static __attribute__((noinline)) void stack_read_write(void)
+{
+	uint32_t buf[3000];	/* a little under three pages */
+	const size_t n = sizeof(buf) / sizeof(*buf);
+
+	fill_pattern(buf, n, 0x57ac);
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	run_ok(sh_rmw, n, PTR(buf), 3);
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	check_pattern(buf, n, 0x57ac, 3);
+
+	run_ok(sh_fill, n, PTR(buf), 0x5000);
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	check_sequence(buf, n, 0x5000);
+}
+
+/* fork-cow, fork-shared: a child blocks on @fd until the parent writes. */
+static void wait_for_parent(int fd)
+{
+	char c;
+
+	igt_assert_f(read(fd, &c, 1) == 1, "waiting for the parent: %s\n",
+		     strerror(errno));
+}
+
+static void tell(int fd)
+{
+	igt_assert_f(write(fd, "x", 1) == 1, "pipe write: %s\n",
+		     strerror(errno));
+}
+
+/* unix-socket-fd-denied: send or receive an fd with a payload. */
+struct fd_msg {
+	uint32_t vm_id;
+	uint64_t job_id;
+	uint64_t buf;
+	uint32_t count;
+	uint32_t first;
+};
+
+static void send_fd(int sock, int fd, const struct fd_msg *msg)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	igt_assert_f(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(*msg),
+		     "sendmsg: %s\n", strerror(errno));
+}
+
+static int recv_fd(int sock, struct fd_msg *msg)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+	int fd;
+
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	igt_assert_f(n == (ssize_t)sizeof(*msg), "recvmsg returned %zd (%s): "
+		     "did the child fail?\n", n, n < 0 ? strerror(errno) : "EOF");
+	cmsg = CMSG_FIRSTHDR(&mh);
+	igt_assert_f(cmsg && cmsg->cmsg_level == SOL_SOCKET &&
+		     cmsg->cmsg_type == SCM_RIGHTS, "no fd in the message\n");
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* atomics-cpu-gpu */
+struct counters {
+	uint64_t c64;
+	uint64_t cas64;
+	uint32_t c32;
+};
+
+#define ATOMIC_CPU_THREADS 4
+#define ATOMIC_CPU_MIN_ADDS 20000
+#define ATOMIC_CPU_MAX_ADDS 500000
+#define ATOMIC_GPU_JOBS 6
+#define ATOMIC_GPU_GRID 2048
+
+struct atomic_thread {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	struct counters *c;
+	const int *gpu_done;	/* __atomic */
+	uint64_t adds;		/* how many times it added 1 to c64, c32 */
+};
+
+/*
+ * Adds 1 to c64 and c32 at least MIN times and on while the GPU runs; to
+ * cas64 MIN times exactly, so that the GPU's CAS loops cannot starve for
+ * long behind the CPU's increments.
+ */
+static void *atomic_cpu_thread(void *arg)
+{
+	struct atomic_thread *t = arg;
+	uint64_t i;
+
+	pthread_barrier_wait(t->start);
+	for (i = 0; i < ATOMIC_CPU_MAX_ADDS; i++) {
+		if (i >= ATOMIC_CPU_MIN_ADDS &&
+		    __atomic_load_n(t->gpu_done, __ATOMIC_ACQUIRE))
+			break;
+		__atomic_fetch_add(&t->c->c64, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&t->c->c32, 1, __ATOMIC_SEQ_CST);
+		if (i < ATOMIC_CPU_MIN_ADDS)
+			__atomic_fetch_add(&t->c->cas64, 1, __ATOMIC_SEQ_CST);
+	}
+	t->adds = i;
+	return NULL;
+}
+
+/* race-stress: a thread that keeps changing region R under the GPU. */
+struct mutator {
+	pthread_t thread;
+	uint8_t *r;
+	size_t len;
+	int stop;		/* __atomic */
+	unsigned long ops;
+	int err;		/* first failing call's errno, and which */
+	int failed_op;
+};
+
+static void *mutator_thread(void *arg)
+{
+	struct mutator *m = arg;
+	const size_t half = m->len / 2;
+	unsigned long i;
+
+	for (i = 0; !__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE); i++) {
+		int op = (int)(i % 6), ret = 0;
+		void *p;
+
+		switch (op) {
+		case 0:	/* replace the whole mapping */
+			p = mmap(m->r, m->len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			ret = p == MAP_FAILED ? -1 : 0;
+			if (!ret)
+				memset(m->r, (int)i, m->len / 4);
+			break;
+		case 1:	/* a hole, briefly: nothing else maps in the meantime */
+			ret = munmap(m->r + half, half);
+			if (!ret) {
+				p = mmap(m->r + half, half, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					 -1, 0);
+				ret = p == MAP_FAILED ? -1 : 0;
+			}
+			break;
+		case 2:
+			ret = mprotect(m->r, m->len, PROT_READ);
+			if (!ret)
+				ret = mprotect(m->r, m->len,
+					       PROT_READ | PROT_WRITE);
+			break;
+		case 3:
+			ret = madvise(m->r, m->len, MADV_DONTNEED);
+			break;
+		case 4:
+			ret = mprotect(m->r, half, PROT_NONE);
+			if (!ret) {
+				memset(m->r + half, (int)i, half);
+				ret = mprotect(m->r, half,
+					       PROT_READ | PROT_WRITE);
+			}
+			break;
+		case 5:	/* CPU writes: faults, and COW of the zero page */
+			for (size_t off = 0; off < m->len; off += PAGE_SZ)
+				m->r[off + (i % PAGE_SZ)] = (uint8_t)i;
+			break;
+		}
+		if (ret) {
+			m->err = errno;
+			m->failed_op = op;
+			break;
+		}
+	}
+	m->ops = i;
+	return NULL;
+}
+
+/* oom-kill-busy-vm */
+static int write_file(const char *path, const char *text)
+{
+	ssize_t len = (ssize_t)strlen(text), n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, (size_t)len);
+	n = n == len ? 0 : n < 0 ? -errno : -EIO;
+	close(fd);
+	return (int)n;
+}
+
+static bool file_contains(const char *path, const char *word)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *s = strtok(buf, " \n"); s; s = strtok(NULL, " \n"))
+		if (!strcmp(s, word))
+			return true;
+	return false;
+}
+
+/* The number after @key in a flat-keyed file such as memory.events. */
+static long long read_key(const char *path, const char *key)
+{
+	char line[256];
+	long long value = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		size_t klen = strlen(key);
+
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			value = strtoll(line + klen + 1, NULL, 10);
+	}
+	fclose(f);
+	return value;
+}
+
+/* Remove a cgroup once its last process is gone. */
+static int remove_cgroup(const char *cg)
+{
+	char events[512];
+
+	snprintf(events, sizeof(events), "%s/cgroup.events", cg);
+	for (int tries = 0; tries < 100; tries++) {
+		struct pollfd pfd;
+
+		if (!rmdir(cg) || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		/* Populated still: wait for cgroup.events to change. */
+		pfd.fd = open(events, O_RDONLY | O_CLOEXEC);
+		if (pfd.fd < 0)
+			continue;
+		pfd.events = POLLPRI;
+		if (read_key(events, "populated") != 0)
+			poll(&pfd, 1, 100);
+		close(pfd.fd);
+	}
+	return -EBUSY;
+}
+
+/* Exit codes of the OOM child, for the parent's messages. */
+enum {
+	OOM_CHILD_JOIN = 10, OOM_CHILD_OPEN, OOM_CHILD_VM, OOM_CHILD_MMAP,
+	OOM_CHILD_GPU, OOM_CHILD_QUEUE, OOM_CHILD_PIPE, OOM_CHILD_NOT_KILLED,
+};
+
+#define OOM_BUF_SIZE (256 * 1024ul)
+#define OOM_JOBS 8
+#define OOM_SPIN_GRID 4096
+#define OOM_CHUNK (8ul << 20)
+
+/*
+ * A raw fork()'s child: IGT's assertions are not for it (it is no
+ * igt_fork() child), so it reports through its exit code.
+ */
+static __attribute__((noreturn)) void oom_child(const char *procs, int pipe_wr)
+{
+	const uint32_t n = OOM_BUF_SIZE / 4;
+	struct drm_neuf_job_status st;
+	struct neuf_device *d;
+	struct neuf_dispatch disp;
+	char pid[32];
+	uint32_t *buf;
+	uint32_t v;
+
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (write_file(procs, pid))
+		_exit(OOM_CHILD_JOIN);
+	if (neuf_device_open(0, &d))
+		_exit(OOM_CHILD_OPEN);
+	if (neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v))
+		_exit(OOM_CHILD_VM);
+	buf = mmap(NULL, OOM_BUF_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		_exit(OOM_CHILD_MMAP);
+
+	/* The GPU touches the memory first. */
+	disp = dispatch(sh_fill, n, ARGS(PTR(buf), 1));
+	if (neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st) || st.error ||
+	    buf[n - 1] != n)
+		_exit(OOM_CHILD_GPU);
+
+	/*
+	 * Longer GPU work over that memory, left in flight: each job short
+	 * enough to end well within the scheduler's timeout.
+	 */
+	disp = dispatch(sh_spin_fill, OOM_SPIN_GRID, ARGS(100, PTR(buf), 7));
+	for (int i = 0; i < OOM_JOBS; i++)
+		if (neuf_exec(d, v, &disp, NULL))
+			_exit(OOM_CHILD_QUEUE);
+	if (write(pipe_wr, "Q", 1) != 1)
+		_exit(OOM_CHILD_PIPE);
+
+	/* Then eat memory until the OOM killer comes; 4 GiB is too far. */
+	for (size_t total = 0; total < (4ul << 30); total += OOM_CHUNK) {
+		char *p = mmap(NULL, OOM_CHUNK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(OOM_CHILD_MMAP);
+		for (size_t off = 0; off < OOM_CHUNK; off += PAGE_SZ)
+			p[off] = 1;
+	}
+	_exit(OOM_CHILD_NOT_KILLED);
+}
+
+igt_main
+{
+	igt_fixture {
+		int ret;
+
+		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
+		ret = neuf_device_open(0, &dev);
+		igt_assert_f(ret == 0, "opening the neuf device: %s\n",
+			     errno_name(ret));
+		ret = neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &vm);
+		igt_assert_f(ret == 0, "creating an SVM VM: %s\n",
+			     errno_name(ret));
+		sh_fill = assemble(fill_src);
+		sh_copy = assemble(copy_src);
+		sh_rmw = assemble(rmw_src);
+		sh_atomic_inc = assemble(atomic_inc_src);
+		sh_fill_strided = assemble(fill_strided_src);
+		sh_rmw_strided = assemble(rmw_strided_src);
+		sh_spin_fill = assemble(spin_fill_src);
+	}
+
+	igt_describe("The GPU reads malloc'd memory, from the heap and from "
+		     "malloc's own mmaps, as the CPU wrote it.");
+	igt_subtest("read-malloc") {
+		const size_t sizes[] = { 1000, 256 * 1024 };
+
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+			size_t n = sizes[s];
+			uint32_t *src = xmalloc(n * 4), *dst = xmalloc(n * 4);
+
+			fill_pattern(src, n, 0x1111 * (uint32_t)(s + 1));
+			set_value(dst, n, 0xdeadbeef);
+			run_ok(sh_copy, n, PTR(src), PTR(dst));
+			check_pattern(dst, n, 0x1111 * (uint32_t)(s + 1), 0);
+			check_pattern(src, n, 0x1111 * (uint32_t)(s + 1), 0);
+			free(src);
+			free(dst);
+		}
+	}
+
+	igt_describe("The GPU writes malloc'd memory and the CPU reads what "
+		     "it wrote.");
+	igt_subtest("write-malloc") {
+		const size_t sizes[] = { 1000, 256 * 1024 };
+
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+			size_t n = sizes[s];
+			uint32_t *buf = xmalloc(n * 4);
+
+			set_value(buf, n, 0xdeadbeef);
+			run_ok(sh_fill, n, PTR(buf), 0x100000 * (uint32_t)(s + 1));
+			check_sequence(buf, n, 0x100000 * (uint32_t)(s + 1));
+			free(buf);
+		}
+	}
+
+	igt_describe("The GPU reads and writes private anonymous mmap memory, "
+		     "twice over, the second time through existing mappings.");
+	igt_subtest("read-write-mmap-anon") {
+		const size_t len = 16 * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+
+		fill_pattern(buf, n, 0xa11ce);
+		run_ok(sh_rmw, n, PTR(buf), 7);
+		check_pattern(buf, n, 0xa11ce, 7);
+		run_ok(sh_rmw, n, PTR(buf), 7);
+		check_pattern(buf, n, 0xa11ce, 14);
+		munmap(buf, len);
+	}
+
+	igt_describe("The GPU reads and writes a buffer on the calling "
+		     "function's stack.");
+	igt_subtest("read-write-stack") {
+		stack_read_write();
+	}
+
+	igt_describe("A memfd mapped twice MAP_SHARED: what the GPU writes "
+		     "through one mapping shows through the other, both ways.");
+	igt_subtest("read-write-memfd-shared") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4;
+		uint32_t *a, *b, *dst = xmalloc(len);
+		int fd;
+
+		fd = memfd_create("neuf-svm", MFD_CLOEXEC);
+		igt_assert_f(fd >= 0, "memfd_create: %s\n", strerror(errno));
+		igt_assert_eq(ftruncate(fd, (off_t)len), 0);
+		a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(a != MAP_FAILED && b != MAP_FAILED);
+		igt_assert(a != b);
+
+		/* CPU writes via a, GPU changes via a, CPU reads via b. */
+		fill_pattern(a, n, 0x3e3);
+		run_ok(sh_rmw, n, PTR(a), 5);
+		check_pattern(b, n, 0x3e3, 5);
+		check_pattern(a, n, 0x3e3, 5);
+
+		/* CPU writes via b, GPU reads via a. */
+		fill_pattern(b, n, 0x4e4);
+		run_ok(sh_copy, n, PTR(a), PTR(dst));
+		check_pattern(dst, n, 0x4e4, 0);
+
+		/* GPU writes via b, CPU reads via a. */
+		run_ok(sh_fill, n, PTR(b), 0x77000);
+		check_sequence(a, n, 0x77000);
+
+		munmap(a, len);
+		munmap(b, len);
+		close(fd);
+		free(dst);
+	}
+
+	igt_describe("A tmpfs file mapped MAP_SHARED: the GPU reads what "
+		     "pwrite() put in the file and pread() returns what the "
+		     "GPU wrote.");
+	igt_subtest("read-write-tmpfs-file") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4;
+		uint32_t *file_data = xmalloc(len), *dst = xmalloc(len), *map;
+		struct statfs sfs;
+		char path[64];
+		int fd;
+
+		igt_require_f(statfs("/dev/shm", &sfs) == 0 &&
+			      sfs.f_type == TMPFS_MAGIC,
+			      "/dev/shm is not a tmpfs\n");
+		snprintf(path, sizeof(path), "/dev/shm/neuf-svm-%d", getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
+		unlink(path);
+
+		fill_pattern(file_data, n, 0xf11e);
+		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(map != MAP_FAILED);
+
+		/* The CPU never touches the mapping: the GPU faults it in. */
+		run_ok(sh_rmw, n, PTR(map), 9);
+		set_value(file_data, n, 0);
+		igt_assert_eq(pread(fd, file_data, len, 0), (ssize_t)len);
+		check_pattern(file_data, n, 0xf11e, 9);
+
+		fill_pattern(file_data, n, 0xf22e);
+		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
+		run_ok(sh_copy, n, PTR(map), PTR(dst));
+		check_pattern(dst, n, 0xf22e, 0);
+
+		munmap(map, len);
+		close(fd);
+		free(file_data);
+		free(dst);
+	}
+
+	igt_describe("Anonymous memory the CPU never touched: the GPU reads "
+		     "zeros, then writes, and the CPU reads what it wrote; and "
+		     "memory whose first access ever is a GPU write.");
+	igt_subtest("first-touch") {
+		const size_t len = 16 * PAGE_SZ, n = len / 4;
+		uint32_t *fresh = map_anon(len, MAP_PRIVATE);
+		uint32_t *fresh2 = map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = xmalloc(len);
+
+		set_value(dst, n, 0xdeadbeef);
+		run_ok(sh_copy, n, PTR(fresh), PTR(dst));
+		check_value(dst, n, 0);
+		run_ok(sh_fill, n, PTR(fresh), 0xf00);
+		check_sequence(fresh, n, 0xf00);
+
+		run_ok(sh_fill, n, PTR(fresh2), 0xf1000);
+		check_sequence(fresh2, n, 0xf1000);
+
+		munmap(fresh, len);
+		munmap(fresh2, len);
+		free(dst);
+	}
+
+	igt_describe("c = a + b over three 16 MiB malloc'd float arrays, in "
+		     "dispatches of 256K invocations queued back to back; "
+		     "every element checked.");
+	igt_subtest("vector-add-16m") {
+		static const char vadd_src[] =
+			"# c[i] = a[i] + b[i], i = arg3 + global_id\n"
+			"sreg r1, global_id\n"
+			"sreg r2, arg3\n"
+			"add r1, r1, r2\n"
+			"shli r1, r1, 2\n"
+			"sreg r3, arg0\n"
+			"add r3, r3, r1\n"
+			"ld32 r4, [r3]\n"
+			"sreg r5, arg1\n"
+			"add r5, r5, r1\n"
+			"ld32 r6, [r5]\n"
+			"fadd r7, r4, r6\n"
+			"sreg r8, arg2\n"
+			"add r8, r8, r1\n"
+			"st32 [r8], r7\n"
+			"halt\n";
+		const uint32_t n = 4u << 20, chunk = 256u << 10;
+		float *a = xmalloc(n * sizeof(float));
+		float *b = xmalloc(n * sizeof(float));
+		float *c = xmalloc(n * sizeof(float));
+		uint64_t *code = assemble(vadd_src);
+		uint64_t jobs[16];
+		uint32_t done = syncobj_create(dev);
+		struct timespec t0, t1;
+
+		igt_assert_eq(n / chunk, sizeof(jobs) / sizeof(*jobs));
+		/* a + b = 1.5 i + 1: exact in binary32 for i < 2^22. */
+		for (uint32_t i = 0; i < n; i++) {
+			a[i] = (float)i;
+			b[i] = (float)i * 0.5f + 1.0f;
+			c[i] = -1.0f;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (uint32_t j = 0; j < n / chunk; j++)
+			jobs[j] = submit_on(dev, vm, code, chunk,
+					    ARGS(PTR(a), PTR(b), PTR(c),
+						 (uint64_t)j * chunk),
+					    j == n / chunk - 1 ? done : 0);
+		/* Jobs of a VM run in order: the last one ends last. */
+		syncobj_wait(dev, done, 2 * JOB_TIMEOUT_NS);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		for (uint32_t j = 0; j < n / chunk; j++) {
+			struct drm_neuf_job_status st =
+				job_status(dev, vm, jobs[j]);
+
+			check_ok(&st, __LINE__);
+		}
+		igt_info("16 dispatches, %u invocations: %.3f s\n", n,
+			 (double)(t1.tv_sec - t0.tv_sec) +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		for (uint32_t i = 0; i < n; i++) {
+			double want = 1.5 * i + 1.0;
+
+			igt_assert_f((double)c[i] == want, "c[%u] = %.9g, "
+				     "expected %.9g\n", i, (double)c[i], want);
+		}
+		drmSyncobjDestroy(neuf_device_fd(dev), done);
+		free(code);
+		free(a);
+		free(b);
+		free(c);
+	}
+
+	igt_describe("One invocation walks a linked list of 1000 separately "
+		     "malloc'd nodes by their raw pointers and sums the "
+		     "values.");
+	igt_subtest("linked-list") {
+		static const char walk_src[] =
+			"sreg r1, arg0        # node\n"
+			"li r2, 0             # sum\n"
+			"li r5, 0             # count\n"
+			"loop:\n"
+			"  bz r1, done\n"
+			"  ld64 r3, [r1 + 8]\n"
+			"  add r2, r2, r3\n"
+			"  addi r5, r5, 1\n"
+			"  ld64 r1, [r1]\n"
+			"  jmp loop\n"
+			"done:\n"
+			"sreg r4, arg1\n"
+			"st64 [r4], r2\n"
+			"st64 [r4 + 8], r5\n"
+			"halt\n";
+		struct node {
+			struct node *next;
+			uint64_t value;
+		} *head = NULL;
+		uint64_t *code = assemble(walk_src);
+		uint64_t *out = xmalloc(2 * sizeof(uint64_t));
+		uint64_t sum = 0, x = 0x9e3779b97f4a7c15ull;
+		const int count = 1000;
+
+		for (int i = 0; i < count; i++) {
+			/* Odd sizes, so that nodes spread over many pages. */
+			struct node *nd = xmalloc(sizeof(*nd) + (size_t)(x % 512));
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			nd->value = x;
+			nd->next = head;
+			head = nd;
+			sum += x;
+		}
+		out[0] = out[1] = 0xdeadbeef;
+		run_ok(code, 1, PTR(head), PTR(out));
+		igt_assert_f(out[1] == (uint64_t)count, "the GPU walked %" PRIu64
+			     " nodes, expected %d\n", out[1], count);
+		igt_assert_f(out[0] == sum, "sum %#" PRIx64 ", expected %#"
+			     PRIx64 "\n", out[0], sum);
+		while (head) {
+			struct node *next = head->next;
+
+			free(head);
+			head = next;
+		}
+		free(out);
+		free(code);
+	}
+
+	igt_describe("After munmap the GPU faults where the buffer was: the "
+		     "job fails with EFAULT at the exact address and access.");
+	igt_subtest("munmap-then-fault") {
+		const size_t len = 4 * PAGE_SZ, n = len / 4;
+		uint8_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = xmalloc(len);
+
+		run_ok(sh_fill, n, PTR(buf), 0x10);
+		check_sequence((uint32_t *)buf, n, 0x10);
+		igt_assert_eq(munmap(buf, len), 0);
+
+		run_fault(-EFAULT, buf, buf + len, NEUF_ACCESS_KIND_WRITE,
+			  sh_fill, n, PTR(buf), 0x20);
+		/* One invocation: the exact byte. */
+		run_fault(-EFAULT, buf + 0x124, buf + 0x125,
+			  NEUF_ACCESS_KIND_WRITE, sh_fill, 1, PTR(buf + 0x124), 0);
+		run_fault(-EFAULT, buf + 2 * PAGE_SZ + 8, buf + 2 * PAGE_SZ + 9,
+			  NEUF_ACCESS_KIND_READ, sh_copy, 1,
+			  PTR(buf + 2 * PAGE_SZ + 8), PTR(dst));
+
+		/* The VM goes on working. */
+		run_ok(sh_fill, n, PTR(dst), 0x30);
+		check_sequence(dst, n, 0x30);
+		free(dst);
+	}
+
+	igt_describe("A new mapping at the address of an unmapped one: the GPU "
+		     "reads the new contents, not the old pages; the same for a "
+		     "MAP_FIXED mapping replacing a live one.");
+	igt_subtest("munmap-remap-new-contents") {
+		const size_t len = 4 * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE), *again;
+		uint32_t *dst = xmalloc(len);
+
+		fill_pattern(buf, n, 0xaaaa);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0xaaaa, 0);
+
+		igt_assert_eq(munmap(buf, len), 0);
+		again = mmap(buf, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			     -1, 0);
+		igt_assert_f(again == buf, "remapping at %p gave %p (%s)\n",
+			     (void *)buf, (void *)again,
+			     again == MAP_FAILED ? strerror(errno) : "moved");
+		fill_pattern(buf, n, 0xbbbb);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0xbbbb, 0);
+
+		/* MAP_FIXED over the live mapping: no munmap of our own. */
+		again = mmap(buf, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		igt_assert(again == buf);
+		fill_pattern(buf, n, 0xcccc);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0xcccc, 0);
+
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After mprotect(PROT_READ) the GPU still reads, but a GPU "
+		     "store fails with EFAULT/write and an atomic with "
+		     "EFAULT/atomic, and nothing is written; restoring "
+		     "PROT_WRITE makes both work again.");
+	igt_subtest("mprotect-read-only") {
+		const size_t len = 4 * PAGE_SZ, n = len / 4;
+		uint8_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *words = (uint32_t *)buf, *dst = xmalloc(len);
+
+		fill_pattern(words, n, 0x4040);
+		/* The GPU maps the pages writable first. */
+		run_ok(sh_rmw, n, PTR(buf), 1);
+		check_pattern(words, n, 0x4040, 1);
+
+		igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x4040, 1);
+		run_fault(-EFAULT, buf, buf + len, NEUF_ACCESS_KIND_WRITE,
+			  sh_fill, n, PTR(buf), 0);
+		run_fault(-EFAULT, buf + PAGE_SZ + 8, buf + PAGE_SZ + 9,
+			  NEUF_ACCESS_KIND_WRITE, sh_fill, 1,
+			  PTR(buf + PAGE_SZ + 8), 0);
+		run_fault(-EFAULT, buf, buf + len, NEUF_ACCESS_KIND_ATOMIC,
+			  sh_atomic_inc, n, PTR(buf));
+		run_fault(-EFAULT, buf + 3 * PAGE_SZ + 16,
+			  buf + 3 * PAGE_SZ + 17, NEUF_ACCESS_KIND_ATOMIC,
+			  sh_atomic_inc, 1, PTR(buf + 3 * PAGE_SZ + 16));
+		check_pattern(words, n, 0x4040, 1);
+
+		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+		run_ok(sh_rmw, n, PTR(buf), 1);
+		check_pattern(words, n, 0x4040, 2);
+		run_ok(sh_atomic_inc, n, PTR(buf));
+		check_pattern(words, n, 0x4040, 3);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After mprotect(PROT_NONE) GPU loads fail with "
+		     "EFAULT/read and stores with EFAULT/write; restoring the "
+		     "protection makes the old contents readable again.");
+	igt_subtest("mprotect-none") {
+		const size_t len = 4 * PAGE_SZ, n = len / 4;
+		uint8_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *words = (uint32_t *)buf, *dst = xmalloc(len);
+
+		fill_pattern(words, n, 0x5050);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x5050, 0);
+
+		igt_assert_eq(mprotect(buf, len, PROT_NONE), 0);
+		run_fault(-EFAULT, buf, buf + len, NEUF_ACCESS_KIND_READ,
+			  sh_copy, n, PTR(buf), PTR(dst));
+		run_fault(-EFAULT, buf + 0x40, buf + 0x41, NEUF_ACCESS_KIND_READ,
+			  sh_copy, 1, PTR(buf + 0x40), PTR(dst));
+		run_fault(-EFAULT, buf + 2 * PAGE_SZ, buf + 2 * PAGE_SZ + 1,
+			  NEUF_ACCESS_KIND_WRITE, sh_fill, 1,
+			  PTR(buf + 2 * PAGE_SZ), 0);
+
+		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+		check_pattern(words, n, 0x5050, 0);
+		set_value(dst, n, 0);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x5050, 0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After MADV_DONTNEED the GPU reads zeros where it read the "
+		     "CPU's data before, then its writes land in fresh pages.");
+	igt_subtest("madvise-dontneed") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE), *dst = xmalloc(len);
+
+		fill_pattern(buf, n, 0x6060);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x6060, 0);
+
+		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_value(dst, n, 0);
+
+		run_ok(sh_fill, n, PTR(buf), 0x6000);
+		check_sequence(buf, n, 0x6000);
+		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
+		check_value(buf, n, 0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After mremap moves a buffer the GPU finds the data at "
+		     "the new address, and faults at the old one.");
+	igt_subtest("mremap-move") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4;
+		uint8_t *old = map_anon(len, MAP_PRIVATE), *moved, *guard;
+		uint8_t *target = mmap(NULL, len, PROT_NONE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint32_t *dst = xmalloc(len);
+
+		igt_assert(target != MAP_FAILED);
+		fill_pattern((uint32_t *)old, n, 0x7070);
+		run_ok(sh_rmw, n, PTR(old), 2);	/* mapped on the GPU */
+
+		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			       target);
+		igt_assert_f(moved == target, "mremap: %s\n", strerror(errno));
+		/* Keep the old range reserved, and inaccessible. */
+		guard = mmap(old, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			     MAP_FIXED_NOREPLACE, -1, 0);
+		igt_assert(guard == old);
+
+		run_ok(sh_copy, n, PTR(moved), PTR(dst));
+		check_pattern(dst, n, 0x7070, 2);
+		run_ok(sh_rmw, n, PTR(moved), 3);
+		check_pattern((uint32_t *)moved, n, 0x7070, 5);
+		run_fault(-EFAULT, old, old + len, NEUF_ACCESS_KIND_READ,
+			  sh_copy, n, PTR(old), PTR(dst));
+		run_fault(-EFAULT, old + 0x1008, old + 0x1009,
+			  NEUF_ACCESS_KIND_WRITE, sh_fill, 1, PTR(old + 0x1008), 0);
+		munmap(guard, len);
+		munmap(moved, len);
+		free(dst);
+	}
+
+	igt_describe("fork() makes private memory copy-on-write: after the "
+		     "parent writes, the GPU sees the parent's new data, and "
+		     "the child keeps the old data whatever the GPU does.");
+	igt_subtest("fork-cow") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE), *dst = xmalloc(len);
+		int go[2];
+
+		fill_pattern(buf, n, 0x8080);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));	/* mapped on the GPU */
+		check_pattern(dst, n, 0x8080, 0);
+		igt_assert_eq(pipe(go), 0);
+
+		igt_fork(child, 1) {
+			close(go[1]);
+			wait_for_parent(go[0]);
+			/*
+			 * The parent's writes are not ours, its GPU's writes
+			 * (into buf and into the heap page of dst) neither.
+			 */
+			check_pattern(buf, n, 0x8080, 0);
+			check_pattern(dst, n, 0x8080, 0);
+		}
+		close(go[0]);
+
+		fill_pattern(buf, n, 0x9090);	/* COW break in the parent */
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x9090, 0);
+		run_ok(sh_rmw, n, PTR(buf), 4);
+		check_pattern(buf, n, 0x9090, 4);
+
+		tell(go[1]);
+		close(go[1]);
+		igt_waitchildren();
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("A child holding the parent's fd may not run jobs on or "
+		     "destroy the parent's VM (EACCES), may read its status and "
+		     "stats, and may make a VM of its own on the same fd.");
+	igt_subtest("fork-child-exec-denied") {
+		const size_t n = 1024;
+		uint32_t *victim = xmalloc(n * 4);
+		struct drm_neuf_vm_stats before, after;
+		struct drm_neuf_job_status st;
+		uint64_t last_job;
+
+		fill_pattern(victim, n, 0xc0c0);
+		st = run_ok(sh_copy, n, PTR(victim), PTR(victim));
+		last_job = st.job_id;
+		before = vm_stats(dev, vm);
+
+		igt_fork(child, 1) {
+			struct neuf_dispatch d = dispatch(sh_fill, n,
+							  ARGS(PTR(victim), 0));
+			struct drm_neuf_vm_stats s;
+			uint32_t own;
+			int ret;
+
+			ret = neuf_exec(dev, vm, &d, NULL);
+			igt_assert_f(ret == -EACCES, "EXEC on the parent's VM: "
+				     "%s (%d), expected EACCES\n",
+				     errno_name(ret), ret);
+			ret = neuf_vm_destroy(dev, vm);
+			igt_assert_f(ret == -EACCES, "VM_DESTROY of the parent's "
+				     "VM: %s (%d), expected EACCES\n",
+				     errno_name(ret), ret);
+			s = vm_stats(dev, vm);
+			igt_assert_eq_u64(s.jobs_submitted, before.jobs_submitted);
+			st = job_status(dev, vm, last_job);
+			check_ok(&st, __LINE__);
+
+			/* The child's own VM on the inherited fd works. */
+			ret = neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &own);
+			igt_assert_f(ret == 0, "VM_CREATE in the child: %s\n",
+				     errno_name(ret));
+			run_ok_on(dev, own, sh_fill, n, PTR(victim), 0xc1c1);
+			check_sequence(victim, n, 0xc1c1);
+			igt_assert_eq(neuf_vm_destroy(dev, own), 0);
+		}
+		igt_waitchildren();
+
+		after = vm_stats(dev, vm);
+		igt_assert_eq_u64(after.jobs_submitted, before.jobs_submitted);
+		check_pattern(victim, n, 0xc0c0, 0);
+		run_ok(sh_rmw, n, PTR(victim), 1);
+		check_pattern(victim, n, 0xc0c0, 1);
+		free(victim);
+	}
+
+	igt_describe("MAP_SHARED anonymous memory stays shared across fork: "
+		     "the GPU sees a child's writes and a child sees the GPU's.");
+	igt_subtest("fork-shared-stays-shared") {
+		const size_t len = 4 * PAGE_SZ, n = len / 4;
+		uint32_t *shared = map_anon(len, MAP_SHARED), *dst = xmalloc(len);
+
+		fill_pattern(shared, n, 0xd0d0);
+		run_ok(sh_rmw, n, PTR(shared), 1);	/* GPU-mapped */
+		check_pattern(shared, n, 0xd0d0, 1);
+
+		igt_fork(child, 1) {
+			check_pattern(shared, n, 0xd0d0, 1);
+			fill_pattern(shared, n, 0xd1d1);
+		}
+		igt_waitchildren();
+		run_ok(sh_copy, n, PTR(shared), PTR(dst));
+		check_pattern(dst, n, 0xd1d1, 0);
+
+		run_ok(sh_fill, n, PTR(shared), 0xd2000);
+		igt_fork(child, 1) {
+			check_sequence(shared, n, 0xd2000);
+		}
+		igt_waitchildren();
+		munmap(shared, len);
+		free(dst);
+	}
+
+	igt_describe("An fd received over a unix socket does not carry the "
+		     "right to use its sender's VM: EXEC and VM_DESTROY fail "
+		     "with EACCES, JOB_STATUS and VM_STATS work, and the "
+		     "sender's VM and memory are untouched.");
+	igt_subtest("unix-socket-fd-denied") {
+		struct drm_neuf_job_status st;
+		struct drm_neuf_vm_stats s;
+		struct neuf_device *received;
+		struct neuf_dispatch d;
+		struct fd_msg msg;
+		int sv[2], fd, ret;
+
+		igt_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+					 sv), 0);
+		igt_fork(child, 1) {
+			const uint32_t n = 1024;
+			struct neuf_device *own;
+			uint32_t *buf = xmalloc(n * 4);
+			struct fd_msg m = { .count = n, .first = 0xe000 };
+
+			close(sv[0]);
+			igt_assert_eq(neuf_device_open(0, &own), 0);
+			igt_assert_eq(neuf_vm_create(own, NEUF_VM_CREATE_SVM,
+						     &m.vm_id), 0);
+			st = run_ok_on(own, m.vm_id, sh_fill, n, PTR(buf), m.first);
+			check_sequence(buf, n, m.first);
+			m.job_id = st.job_id;
+			m.buf = PTR(buf);
+			send_fd(sv[1], neuf_device_fd(own), &m);
+			wait_for_parent(sv[1]);
+
+			/* Nothing the parent tried reached our memory. */
+			check_sequence(buf, n, m.first);
+			run_ok_on(own, m.vm_id, sh_rmw, n, PTR(buf), 1);
+			check_sequence(buf, n, m.first + 1);
+			igt_assert_eq(neuf_vm_destroy(own, m.vm_id), 0);
+			neuf_device_close(own);
+		}
+		close(sv[1]);
+
+		fd = recv_fd(sv[0], &msg);
+		ret = neuf_device_open_fd(fd, &received);
+		igt_assert_f(ret == 0, "the received fd: %s\n", errno_name(ret));
+
+		d = dispatch(sh_fill, msg.count, ARGS(msg.buf, 0x666));
+		ret = neuf_exec(received, msg.vm_id, &d, NULL);
+		igt_assert_f(ret == -EACCES, "EXEC on the sender's VM: %s (%d), "
+			     "expected EACCES\n", errno_name(ret), ret);
+		ret = neuf_vm_destroy(received, msg.vm_id);
+		igt_assert_f(ret == -EACCES, "VM_DESTROY of the sender's VM: %s "
+			     "(%d), expected EACCES\n", errno_name(ret), ret);
+		s = vm_stats(received, msg.vm_id);
+		igt_assert_eq_u64(s.jobs_submitted, 1);
+		st = job_status(received, msg.vm_id, msg.job_id);
+		check_ok(&st, __LINE__);
+
+		tell(sv[0]);
+		igt_waitchildren();
+		neuf_device_close(received);
+		close(sv[0]);
+	}
+
+	igt_describe("CPU threads and GPU dispatches increment the same u64 "
+		     "and u32 counters at once, with atom.add and with a CAS "
+		     "loop; no increment is lost.");
+	igt_subtest("atomics-cpu-gpu") {
+		static const char add_src[] =
+			"li r3, 1\n"
+			"sreg r1, arg0\n"
+			"atom.add64 r0, [r1], r3\n"
+			"sreg r2, arg1\n"
+			"atom.add32 r0, [r2], r3\n"
+			"halt\n";
+		static const char cas_src[] =
+			"sreg r1, arg0\n"
+			"again:\n"
+			"  ld64 r2, [r1]\n"
+			"  addi r3, r2, 1\n"
+			"  atom.cas64 r4, [r1], r2, r3\n"
+			"  b.ne r4, r2, again\n"
+			"halt\n";
+		struct atomic_thread threads[ATOMIC_CPU_THREADS];
+		struct counters *c = xmalloc(sizeof(*c));
+		uint64_t *add = assemble(add_src), *cas = assemble(cas_src);
+		uint64_t jobs[2 * ATOMIC_GPU_JOBS];
+		const uint64_t gpu_adds = (uint64_t)ATOMIC_GPU_JOBS *
+					  ATOMIC_GPU_GRID;
+		const uint64_t want_cas = gpu_adds + (uint64_t)ATOMIC_CPU_THREADS *
+					  ATOMIC_CPU_MIN_ADDS;
+		uint64_t want = gpu_adds;
+		pthread_barrier_t start;
+		uint32_t done = syncobj_create(dev);
+		static int gpu_done;
+		int ret;
+
+		gpu_done = 0;
+		memset(c, 0, sizeof(*c));
+		igt_assert_eq(pthread_barrier_init(&start, NULL,
+						   ATOMIC_CPU_THREADS + 1), 0);
+		for (int i = 0; i < ATOMIC_CPU_THREADS; i++) {
+			threads[i].start = &start;
+			threads[i].c = c;
+			threads[i].gpu_done = &gpu_done;
+			igt_assert_eq(pthread_create(&threads[i].thread, NULL,
+						     atomic_cpu_thread,
+						     &threads[i]), 0);
+		}
+		pthread_barrier_wait(&start);
+		for (int j = 0; j < ATOMIC_GPU_JOBS; j++) {
+			bool last = j == ATOMIC_GPU_JOBS - 1;
+
+			jobs[2 * j] = submit_on(dev, vm, add, ATOMIC_GPU_GRID,
+						ARGS(PTR(&c->c64), PTR(&c->c32)),
+						0);
+			jobs[2 * j + 1] = submit_on(dev, vm, cas, ATOMIC_GPU_GRID,
+						    ARGS(PTR(&c->cas64)),
+						    last ? done : 0);
+		}
+		ret = drmSyncobjWait(neuf_device_fd(dev), &done, 1,
+				     deadline(2 * JOB_TIMEOUT_NS), 0, NULL) ?
+		      -errno : 0;
+		__atomic_store_n(&gpu_done, 1, __ATOMIC_RELEASE);
+		for (int i = 0; i < ATOMIC_CPU_THREADS; i++) {
+			pthread_join(threads[i].thread, NULL);
+			want += threads[i].adds;
+		}
+		igt_assert_f(ret == 0, "waiting for the GPU jobs: %s\n",
+			     errno_name(ret));
+		igt_info("CPU adds: %" PRIu64 " (CAS counter %u), GPU adds: %"
+			 PRIu64 "\n", want - gpu_adds,
+			 ATOMIC_CPU_THREADS * ATOMIC_CPU_MIN_ADDS, gpu_adds);
+		for (int j = 0; j < 2 * ATOMIC_GPU_JOBS; j++) {
+			struct drm_neuf_job_status st =
+				job_status(dev, vm, jobs[j]);
+
+			check_ok(&st, __LINE__);
+		}
+		igt_assert_eq_u64(c->c64, want);
+		igt_assert_eq_u32(c->c32, (uint32_t)want);
+		igt_assert_eq_u64(c->cas64, want_cas);
+		pthread_barrier_destroy(&start);
+		drmSyncobjDestroy(neuf_device_fd(dev), done);
+		free(add);
+		free(cas);
+		free(c);
+	}
+
+	igt_describe("Eight processes, each with its own fd and VM, run jobs "
+		     "over their own data at the same time; each gets exactly "
+		     "its own results.");
+	igt_subtest("multi-process-8") {
+		igt_fork(child, 8) {
+			const size_t n = 8192;
+			uint32_t seed = 0x1000u * (uint32_t)(child + 1);
+			struct neuf_device *d;
+			uint32_t *buf = xmalloc(n * 4), *dst = xmalloc(n * 4);
+			uint32_t v;
+
+			igt_assert_eq(neuf_device_open(0, &d), 0);
+			igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v), 0);
+			fill_pattern(buf, n, seed);
+			for (uint32_t round = 1; round <= 4; round++) {
+				run_ok_on(d, v, sh_rmw, n, PTR(buf), round);
+				check_pattern(buf, n, seed,
+					      round * (round + 1) / 2);
+			}
+			run_ok_on(d, v, sh_copy, n, PTR(buf), PTR(dst));
+			check_pattern(dst, n, seed, 10);
+			igt_assert_eq(neuf_vm_destroy(d, v), 0);
+			neuf_device_close(d);
+		}
+		igt_waitchildren();
+	}
+
+	igt_describe("A thread keeps remapping, unmapping, protecting and "
+		     "discarding region R while GPU jobs stream over R (which "
+		     "may fault) and over its neighbour S, whose results must "
+		     "always be exact.");
+	igt_subtest("race-stress") {
+		const size_t rlen = 8 * PAGE_SZ, slen = 2 * PAGE_SZ;
+		const uint32_t sn = (uint32_t)(slen / 4);
+		uint8_t *region = map_anon(rlen + slen, MAP_PRIVATE);
+		uint32_t *s = (uint32_t *)(region + rlen);
+		const uint32_t iterations = 200;
+		static struct mutator m;
+		int ok = 0, faulted = 0;
+		char bad[256] = "";
+		uint32_t i;
+
+		memset(region, 0, rlen + slen);
+		memset(&m, 0, sizeof(m));
+		m.r = region;
+		m.len = rlen;
+		igt_assert_eq(pthread_create(&m.thread, NULL, mutator_thread,
+					     &m), 0);
+		/*
+		 * Any failure is only recorded until the mutator has stopped:
+		 * an assertion must not leave it running.
+		 */
+		for (i = 0; i < iterations && !bad[0]; i++) {
+			struct drm_neuf_job_status st;
+			struct neuf_dispatch d;
+			uint64_t rjob = 0;
+			int ret;
+
+			/* R: one u32 per 64 bytes; may fault, nothing else */
+			d = dispatch(sh_rmw_strided, (uint32_t)(rlen / 64),
+				     ARGS(PTR(region), 1, 64));
+			ret = neuf_exec(dev, vm, &d, &rjob);
+			if (ret) {
+				snprintf(bad, sizeof(bad), "EXEC over R: %s",
+					 errno_name(ret));
+				break;
+			}
+			/* S: exact, every time */
+			d = dispatch(sh_fill, sn, ARGS(PTR(s), i * 0x10000));
+			ret = neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st);
+			if (ret || st.state != NEUF_JOB_STATE_DONE || st.error) {
+				snprintf(bad, sizeof(bad), "job over S: %s, "
+					 "state %u, %s at %#" PRIx64,
+					 errno_name(ret), st.state,
+					 errno_name(st.error),
+					 (uint64_t)st.fault_addr);
+				break;
+			}
+			for (uint32_t k = 0; k < sn; k++) {
+				if (s[k] != i * 0x10000 + k) {
+					snprintf(bad, sizeof(bad), "iteration "
+						 "%u: s[%u] = %#x, expected "
+						 "%#x", i, k, s[k],
+						 i * 0x10000 + k);
+					break;
+				}
+			}
+
+			ret = neuf_job_status(dev, vm, rjob, &st);
+			if (ret || st.state != NEUF_JOB_STATE_DONE ||
+			    (st.error && st.error != -EFAULT)) {
+				snprintf(bad, sizeof(bad), "job over R: %s, "
+					 "state %u, %s (%d) at %#" PRIx64,
+					 errno_name(ret), st.state,
+					 errno_name(st.error), st.error,
+					 (uint64_t)st.fault_addr);
+			} else if (st.error &&
+				   (st.fault_addr < PTR(region) ||
+				    st.fault_addr >= PTR(region + rlen))) {
+				snprintf(bad, sizeof(bad), "job over R faulted "
+					 "at %#" PRIx64 ", outside R [%p, %p)",
+					 (uint64_t)st.fault_addr,
+					 (void *)region, (void *)(region + rlen));
+			} else if (st.error) {
+				faulted++;
+			} else {
+				ok++;
+			}
+		}
+		__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(m.thread, NULL);
+		igt_info("jobs over R: %d succeeded, %d faulted; %lu changes "
+			 "of R\n", ok, faulted, m.ops);
+		igt_assert_f(!bad[0], "%s\n", bad);
+		igt_assert_f(!m.err, "mutator op %d failed: %s\n", m.failed_op,
+			     strerror(m.err));
+		check_sequence(s, sn, (iterations - 1) * 0x10000);
+		munmap(region, rlen + slen);
+	}
+
+	igt_describe("A process whose VM has jobs in flight is killed by the "
+		     "OOM killer of its memory cgroup; its death is clean and "
+		     "the GPU goes on working for others.");
+	igt_subtest("oom-kill-busy-vm") {
+		const char *root = "/sys/fs/cgroup";
+		char cg[128], path[256];
+		const size_t n = 4096;
+		uint32_t *buf = xmalloc(n * 4);
+		long long kills;
+		uint32_t fresh;
+		int status = 0, go[2], ret;
+		char c = 0;
+		pid_t pid;
+
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+		igt_require_f(file_contains(path, "memory"),
+			      "no cgroup v2 memory controller\n");
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+		if (!file_contains(path, "memory"))
+			igt_require_f(write_file(path, "+memory") == 0,
+				      "cannot enable the memory controller\n");
+		snprintf(cg, sizeof(cg), "%s/neuf-oom-%d", root, getpid());
+		igt_require_f(mkdir(cg, 0755) == 0 || errno == EEXIST,
+			      "mkdir %s: %s\n", cg, strerror(errno));
+		snprintf(path, sizeof(path), "%s/memory.max", cg);
+		ret = write_file(path, "64M");
+		if (ret) {
+			remove_cgroup(cg);
+			igt_assert_f(false, "setting %s: %s\n", path,
+				     errno_name(ret));
+		}
+		snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
+		if (access(path, F_OK) == 0)
+			write_file(path, "0");
+
+		igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			close(go[0]);
+			oom_child(path, go[1]);
+		}
+		close(go[1]);
+		if (pid > 0) {
+			if (read(go[0], &c, 1) != 1)
+				c = 0;
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+		}
+		close(go[0]);
+		snprintf(path, sizeof(path), "%s/memory.events", cg);
+		kills = read_key(path, "oom_kill");
+		ret = remove_cgroup(cg);
+
+		igt_assert_f(pid > 0, "fork: %s\n", strerror(errno));
+		igt_assert_f(c == 'Q', "the child did not get to queue its jobs: "
+			     "%s %d\n", WIFEXITED(status) ? "exit code" : "signal",
+			     WIFEXITED(status) ? WEXITSTATUS(status) :
+			     WTERMSIG(status));
+		igt_assert_f(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+			     "the child was not killed: %s %d\n",
+			     WIFEXITED(status) ? "exit code" : "signal",
+			     WIFEXITED(status) ? WEXITSTATUS(status) :
+			     WTERMSIG(status));
+		igt_info("oom_kill events in the cgroup: %lld\n", kills);
+		igt_assert_f(kills >= 1, "memory.events counts %lld OOM kills\n",
+			     kills);
+		igt_assert_f(ret == 0, "removing %s: %s\n", cg, errno_name(ret));
+
+		/* The GPU still works, in an old VM and in a new one. */
+		run_ok(sh_fill, n, PTR(buf), 0x0c0000);
+		check_sequence(buf, n, 0x0c0000);
+		igt_assert_eq(neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &fresh), 0);
+		run_ok_on(dev, fresh, sh_rmw, n, PTR(buf), 1);
+		check_sequence(buf, n, 0x0c0001);
+		igt_assert_eq(neuf_vm_destroy(dev, fresh), 0);
+		free(buf);
+	}
+
+	igt_describe("VM_STATS counts what a dispatch did: writing one u32 in "
+		     "each of 64 never-touched pages maps exactly 64 pages, "
+		     "through at least 64 faults, and munmap invalidates them.");
+	igt_subtest("fault-counters") {
+		const uint32_t pages = 64;
+		const size_t len = pages * PAGE_SZ;
+		struct drm_neuf_vm_stats s0, s1, s2;
+		uint32_t *warm = xmalloc(sizeof(*warm));
+		uint8_t *fresh;
+
+		/* The code (and one data page) mapped beforehand. */
+		run_ok(sh_fill_strided, 1, PTR(warm), 5, 4);
+		igt_assert_eq_u32(*warm, 5);
+		fresh = map_anon(len, MAP_PRIVATE);
+		madvise(fresh, len, MADV_NOHUGEPAGE);	/* 4 KiB pages only */
+		s0 = vm_stats(dev, vm);
+
+		run_ok(sh_fill_strided, pages, PTR(fresh), 0xfa00, PAGE_SZ);
+		s1 = vm_stats(dev, vm);
+		for (uint32_t i = 0; i < pages; i++)
+			igt_assert_f(*(uint32_t *)(fresh + i * PAGE_SZ) ==
+				     0xfa00 + i, "page %u: %#x\n", i,
+				     *(uint32_t *)(fresh + i * PAGE_SZ));
+		igt_info("delta: faults %" PRIu64 ", batches %" PRIu64
+			 ", replays %" PRIu64 ", cancels %" PRIu64
+			 ", pages_mapped %" PRIu64 ", retries %" PRIu64 "\n",
+			 (uint64_t)(s1.faults - s0.faults),
+			 (uint64_t)(s1.batches - s0.batches),
+			 (uint64_t)(s1.replays - s0.replays),
+			 (uint64_t)(s1.cancels - s0.cancels),
+			 (uint64_t)(s1.pages_mapped - s0.pages_mapped),
+			 (uint64_t)(s1.retries - s0.retries));
+		igt_assert_eq_u64(s1.pages_mapped - s0.pages_mapped, pages);
+		igt_assert_lte_u64(pages, s1.faults - s0.faults);
+		igt_assert_lte_u64(1, s1.batches - s0.batches);
+		igt_assert_lte_u64(s1.batches - s0.batches, s1.faults - s0.faults);
+		igt_assert_lte_u64(1, s1.replays - s0.replays);
+		igt_assert_eq_u64(s1.cancels - s0.cancels, 0);
+		igt_assert_eq_u64(s1.jobs_submitted - s0.jobs_submitted, 1);
+		igt_assert_eq_u64(s1.jobs_failed - s0.jobs_failed, 0);
+
+		igt_assert_eq(munmap(fresh, len), 0);
+		s2 = vm_stats(dev, vm);
+		igt_info("after munmap: invalidations +%" PRIu64
+			 ", pages_invalidated +%" PRIu64 "\n",
+			 (uint64_t)(s2.invalidations - s1.invalidations),
+			 (uint64_t)(s2.pages_invalidated - s1.pages_invalidated));
+		igt_assert_lte_u64(1, s2.invalidations - s1.invalidations);
+		igt_assert_lte_u64(pages, s2.pages_invalidated -
+				   s1.pages_invalidated);
+		/* Counters only grow. */
+		igt_assert_lte_u64(s1.faults, s2.faults);
+		igt_assert_lte_u64(s1.pages_mapped, s2.pages_mapped);
+		free(warm);
+	}
+
+	igt_describe("A shader that never ends is stopped at the scheduler's "
+		     "timeout (ETIMEDOUT) while another VM's job runs to "
+		     "completion; afterwards both the same VM and a new one "
+		     "run jobs correctly.");
+	igt_subtest("timeout-recovers") {
+		uint64_t *hang = assemble("forever: jmp forever\n");
+		const size_t n = 2048;
+		uint32_t *buf = xmalloc(n * 4);
+		struct drm_neuf_vm_stats before, after;
+		struct drm_neuf_job_status st;
+		uint32_t other, hung = syncobj_create(dev);
+		uint64_t job;
+
+		before = vm_stats(dev, vm);
+		job = submit_on(dev, vm, hang, 1, ARGS(0), hung);
+
+		/* Another VM is not held up (the GPU has two engines). */
+		igt_assert_eq(neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &other), 0);
+		run_ok_on(dev, other, sh_fill, n, PTR(buf), 0x7100);
+		check_sequence(buf, n, 0x7100);
+
+		syncobj_wait(dev, hung, JOB_TIMEOUT_NS);
+		st = job_status(dev, vm, job);
+		igt_assert_eq_u32(st.state, NEUF_JOB_STATE_DONE);
+		igt_assert_f(st.error == -ETIMEDOUT, "the endless job ended "
+			     "with %s (%d), expected ETIMEDOUT\n",
+			     errno_name(st.error), st.error);
+		after = vm_stats(dev, vm);
+		igt_assert_eq_u64(after.jobs_failed - before.jobs_failed, 1);
+
+		run_ok(sh_fill, n, PTR(buf), 0x7200);
+		check_sequence(buf, n, 0x7200);
+		run_ok_on(dev, other, sh_rmw, n, PTR(buf), 1);
+		check_sequence(buf, n, 0x7201);
+		igt_assert_eq(neuf_vm_destroy(dev, other), 0);
+		igt_assert_eq(neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &other), 0);
+		run_ok_on(dev, other, sh_fill, n, PTR(buf), 0x7300);
+		check_sequence(buf, n, 0x7300);
+		igt_assert_eq(neuf_vm_destroy(dev, other), 0);
+		drmSyncobjDestroy(neuf_device_fd(dev), hung);
+		free(buf);
+		free(hang);
+	}
+
+	igt_describe("An unknown opcode, a non-zero unused field and a "
+		     "misaligned atomic each fail the job with ENOEXEC at the "
+		     "instruction's (or the operand's) address.");
+	igt_subtest("illegal-instruction") {
+		uint64_t *code = assemble("li r1, 5\nnop\nhalt\n");
+		uint32_t *buf = xmalloc(64);
+		uint8_t *bytes = (uint8_t *)buf;
+
+		run_ok(code, 1, 0);	/* as assembled, it runs */
+
+		code[1] = 0xff;	/* no such opcode */
+		run_fault(-ENOEXEC, &code[1], (uint8_t *)&code[1] + 1, 0,
+			  code, 1, 0);
+		code[1] = NEUF_ISA_ENCODE(NEUF_OP_NOP, 1, 0, 0, 0, 0); /* rd */
+		run_fault(-ENOEXEC, &code[1], (uint8_t *)&code[1] + 1, 0,
+			  code, 1, 0);
+		code[1] = NEUF_ISA_ENCODE(NEUF_OP_NOP, 0, 0, 0, 0, 0);
+		run_ok(code, 1, 0);
+
+		memset(buf, 0, 64);
+		run_fault(-ENOEXEC, bytes + 2, bytes + 3, 0, sh_atomic_inc, 1,
+			  PTR(bytes + 2));
+		check_value(buf, 16, 0);
+		run_ok(sh_atomic_inc, 16, PTR(buf));
+		check_value(buf, 16, 1);
+		free(code);
+		free(buf);
+	}
+
+	igt_describe("prefetch of a never-touched page, of an inaccessible "
+		     "page, of NULL and of a kernel address never fails; loads "
+		     "after it read the right data.");
+	igt_subtest("prefetch") {
+		static const char prefetch_src[] =
+			"sreg r1, arg0        # never-touched page\n"
+			"sreg r2, arg1        # out\n"
+			"sreg r3, arg2        # PROT_NONE page\n"
+			"sreg r5, arg3        # page the CPU filled\n"
+			"li64 r7, -0x800000000000  # 0xffff800000000000\n"
+			"prefetch [r3 + 64]\n"
+			"prefetch [r0]\n"
+			"prefetch [r7]\n"
+			"prefetch [r1 + 64]\n"
+			"ld32 r4, [r1 + 64]\n"
+			"st32 [r2], r4\n"
+			"prefetch [r5]\n"
+			"ld32 r6, [r5 + 8]\n"
+			"st32 [r2 + 4], r6\n"
+			"halt\n";
+		uint64_t *code = assemble(prefetch_src);
+		uint32_t *fresh = map_anon(PAGE_SZ, MAP_PRIVATE);
+		uint32_t *filled = map_anon(PAGE_SZ, MAP_PRIVATE);
+		uint32_t *out = xmalloc(2 * sizeof(uint32_t));
+		void *none = mmap(NULL, PAGE_SZ, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		igt_assert(none != MAP_FAILED);
+		filled[2] = 0x9f9f9f9f;
+		out[0] = out[1] = 0xdeadbeef;
+		run_ok(code, 1, PTR(fresh), PTR(out), PTR(none), PTR(filled));
+		igt_assert_eq_u32(out[0], 0);
+		igt_assert_eq_u32(out[1], 0x9f9f9f9f);
+		/* Many invocations prefetching the same pages at once. */
+		out[0] = out[1] = 0xdeadbeef;
+		filled[2] = 0x8e8e8e8e;
+		run_ok(code, 64, PTR(fresh), PTR(out), PTR(none), PTR(filled));
+		igt_assert_eq_u32(out[0], 0);
+		igt_assert_eq_u32(out[1], 0x8e8e8e8e);
+		munmap(fresh, PAGE_SZ);
+		munmap(filled, PAGE_SZ);
+		munmap(none, PAGE_SZ);
+		free(out);
+		free(code);
+	}
+
+	igt_fixture {
+		neuf_vm_destroy(dev, vm);
+		neuf_device_close(dev);
+		free(sh_fill);
+		free(sh_copy);
+		free(sh_rmw);
+		free(sh_atomic_inc);
+		free(sh_fill_strided);
+		free(sh_rmw_strided);
+		free(sh_spin_fill);
+	}
+}
