@@ -22,4 +22,4 @@ mkdir -p "$rwdir"
 # concurrency see real parallelism under QEMU's multi-threaded TCG.
 exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
 	--cpus 2 --memory 2G --rwdir="$rwdir" --cwd "$top" \
-	--exec "$*" < /dev/null
+	--exec "$(printf '%q ' "$@")" < /dev/null

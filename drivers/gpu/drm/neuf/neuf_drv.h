@@ -49,7 +49,7 @@ struct neuf_engine {
 	struct neuf_job *active;
 	u32 seqno;
 	u64 fence_context;
-	char name[16];
+	char name[24];
 };
 
 /**

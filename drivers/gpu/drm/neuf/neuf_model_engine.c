@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/kasan-checks.h>
 #include <linux/kthread.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
@@ -226,6 +227,16 @@ static u8 *neuf_exec_map(struct neuf_exec *x, struct neuf_xlate *c, u64 va,
 		return c->kaddr + (va & ~NEUF_PAGE_MASK);
 	if (!neuf_mmu_translate(x->eng, x->instance, va, need, c))
 		return NULL;
+	/*
+	 * The interpreter is not instrumented by KASAN (it would be far too
+	 * slow under emulation): check the whole page once per translation,
+	 * so that a page reached through a stale translation, freed behind
+	 * the GPU's back, is still reported.
+	 */
+	if (need & NEUF_PTE_WRITABLE)
+		kasan_check_write(c->kaddr, NEUF_PAGE_SIZE);
+	else
+		kasan_check_read(c->kaddr, NEUF_PAGE_SIZE);
 	return c->kaddr + (va & ~NEUF_PAGE_MASK);
 }
 

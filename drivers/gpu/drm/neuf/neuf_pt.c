@@ -22,7 +22,7 @@
  * are written and cleared by the SVM code under the VM lock.
  */
 
-static u64 *neuf_pt_table(phys_addr_t pa)
+static __le64 *neuf_pt_table(phys_addr_t pa)
 {
 	return page_address(pfn_to_page(PHYS_PFN(pa)));
 }
@@ -93,13 +93,13 @@ phys_addr_t neuf_pt_root(const struct neuf_pt *pt)
  */
 int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
 {
-	u64 *table = page_address(pt->root);
+	__le64 *table = page_address(pt->root);
 	int level;
 
 	mutex_lock(&pt->alloc_lock);
 	for (level = NEUF_PT_LEVELS - 1; level > 0; level--) {
-		u64 *entry = &table[NEUF_PT_INDEX(va, level)];
-		u64 pde = READ_ONCE(*entry);
+		__le64 *entry = &table[NEUF_PT_INDEX(va, level)];
+		u64 pde = le64_to_cpu(READ_ONCE(*entry));
 
 		if (!(pde & NEUF_PTE_VALID)) {
 			struct page *page = neuf_pt_alloc(pt);
@@ -111,7 +111,7 @@ int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
 			pde = page_to_phys(page) | NEUF_PTE_VALID;
 			/* The zeroed table must be visible before its entry. */
 			smp_wmb();
-			WRITE_ONCE(*entry, pde);
+			WRITE_ONCE(*entry, cpu_to_le64(pde));
 		}
 		table = neuf_pt_table(pde & NEUF_PTE_ADDR);
 	}
@@ -126,16 +126,16 @@ int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
  *
  * Needs no lock: directories are never removed while the tree lives.
  *
- * Return: the table's 512 entries (covering the 2 MiB around @va), or
- * NULL if no directory leads there yet.
+ * Return: the table's 512 little-endian entries (covering the 2 MiB
+ * around @va), or NULL if no directory leads there yet.
  */
-u64 *neuf_pt_leaf_table(const struct neuf_pt *pt, u64 va)
+__le64 *neuf_pt_leaf_table(const struct neuf_pt *pt, u64 va)
 {
-	u64 *table = page_address(pt->root);
+	__le64 *table = page_address(pt->root);
 	int level;
 
 	for (level = NEUF_PT_LEVELS - 1; level > 0; level--) {
-		u64 pde = READ_ONCE(table[NEUF_PT_INDEX(va, level)]);
+		u64 pde = le64_to_cpu(READ_ONCE(table[NEUF_PT_INDEX(va, level)]));
 
 		if (!(pde & NEUF_PTE_VALID))
 			return NULL;

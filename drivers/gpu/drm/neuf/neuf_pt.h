@@ -33,6 +33,6 @@ int neuf_pt_init(struct neuf_pt *pt);
 void neuf_pt_fini(struct neuf_pt *pt);
 phys_addr_t neuf_pt_root(const struct neuf_pt *pt);
 int neuf_pt_prepare(struct neuf_pt *pt, u64 va);
-u64 *neuf_pt_leaf_table(const struct neuf_pt *pt, u64 va);
+__le64 *neuf_pt_leaf_table(const struct neuf_pt *pt, u64 va);
 
 #endif /* __NEUF_PT_H__ */

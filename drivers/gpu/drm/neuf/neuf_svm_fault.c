@@ -4,9 +4,11 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/fs.h>
 #include <linux/hmm.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -114,9 +116,9 @@ static unsigned int neuf_fault_dedup(struct neuf_fault *batch, unsigned int n)
 /* Write the PTE of one page; returns true if a valid entry was replaced. */
 static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn)
 {
-	u64 *table = neuf_pt_leaf_table(&vm->pt, addr);
-	u64 *pte = &table[NEUF_PT_INDEX(addr, 0)];
-	u64 old = READ_ONCE(*pte), new;
+	__le64 *table = neuf_pt_leaf_table(&vm->pt, addr);
+	__le64 *pte = &table[NEUF_PT_INDEX(addr, 0)];
+	u64 old = le64_to_cpu(READ_ONCE(*pte)), new;
 
 	lockdep_assert_held(&vm->lock);
 
@@ -126,10 +128,22 @@ static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn)
 	if (old == new)
 		return false;
 
-	WRITE_ONCE(*pte, new);
+	WRITE_ONCE(*pte, cpu_to_le64(new));
 	trace_neuf_svm_map(vm->instance, addr, new);
 	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, 1);
 	return old & NEUF_PTE_VALID;
+}
+
+/*
+ * Memory the kernel itself must not reach (memfd_secret()): GUP refuses it,
+ * and so does the GPU. Called with the mmap_lock held.
+ */
+static bool neuf_svm_forbidden(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	return vma && vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC;
 }
 
 /*
@@ -178,7 +192,10 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		mmap_read_lock(vm->mm);
-		ret = hmm_range_fault(&range);
+		if (neuf_svm_forbidden(vm->mm, page))
+			ret = -EFAULT;
+		else
+			ret = hmm_range_fault(&range);
 		mmap_read_unlock(vm->mm);
 		if (ret == -EBUSY) {
 			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);

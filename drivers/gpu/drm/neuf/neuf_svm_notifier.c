@@ -72,13 +72,13 @@ static unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
 
 	while (va < end) {
 		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
-		u64 *table = neuf_pt_leaf_table(&vm->pt, va);
+		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
 
 		if (table) {
 			for (; va < table_end; va += PAGE_SIZE) {
-				u64 *pte = &table[NEUF_PT_INDEX(va, 0)];
+				__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
 
-				if (READ_ONCE(*pte) & NEUF_PTE_VALID) {
+				if (le64_to_cpu(READ_ONCE(*pte)) & NEUF_PTE_VALID) {
 					WRITE_ONCE(*pte, 0);
 					cleared++;
 				}
@@ -187,6 +187,11 @@ static void neuf_svm_chunk_remove(struct neuf_vm *vm,
 	xa_erase(&vm->chunks, chunk->start >> NEUF_SVM_CHUNK_SHIFT);
 	mmu_interval_notifier_remove(&chunk->notifier);
 
+	/* No callback can queue the chunk for collection any more. */
+	spin_lock(&vm->gc_lock);
+	list_del_init(&chunk->gc_link);
+	spin_unlock(&vm->gc_lock);
+
 	/*
 	 * Without its notifier nothing would clear the chunk's PTEs any more:
 	 * clear them now. A later fault inserts a new notifier first.
@@ -252,17 +257,14 @@ void neuf_svm_chunks_fini(struct neuf_vm *vm)
 	struct neuf_svm_chunk *chunk;
 	unsigned long index;
 
-	cancel_work_sync(&vm->gc_work);
-
 	mutex_lock(&vm->chunks_lock);
-	xa_for_each(&vm->chunks, index, chunk) {
-		spin_lock(&vm->gc_lock);
-		list_del_init(&chunk->gc_link);
-		spin_unlock(&vm->gc_lock);
+	xa_for_each(&vm->chunks, index, chunk)
 		neuf_svm_chunk_remove(vm, chunk);
-	}
 	mutex_unlock(&vm->chunks_lock);
 	xa_destroy(&vm->chunks);
+
+	/* With no notifier left nothing queues it again; wait for a run. */
+	cancel_work_sync(&vm->gc_work);
 }
 
 /**
