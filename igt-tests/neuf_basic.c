@@ -17,6 +17,7 @@
 
 #include "igt.h"
 #include "libneuf.h"
+#include "neuf_asm.h"
 
 #define NEUF_MODULE_NAME "neuf"
 
@@ -331,6 +332,47 @@ igt_main
 			neuf_device_close(dev);
 			dev = NULL;
 		}
+		dev = open_neuf();
+	}
+
+	igt_describe("Closing the fd with jobs still running and unloading the "
+		     "module at once: the unload waits for the jobs, and "
+		     "everything is freed (kmemleak, the splat check).");
+	igt_subtest("module-unload-jobs-in-flight") {
+		static const char spin[] =
+			"	li r1, 20000\n"
+			"loop:	addi r1, r1, -1\n"
+			"	bnz r1, loop\n"
+			"	halt\n";
+		struct neuf_asm_program prog;
+		char err[128];
+
+		require_module_control();
+		igt_assert_eq(neuf_assemble(spin, &prog, err, sizeof(err)), 0);
+		neuf_device_close(dev);
+		dev = NULL;
+
+		for (int i = 0; i < 3; i++) {
+			struct neuf_dispatch d = {
+				.code = (uintptr_t)prog.code,
+				.grid_size = 64,
+				.group_size = 32,
+			};
+			struct neuf_device *busy = open_neuf();
+			uint64_t job;
+			uint32_t vm;
+
+			igt_assert_eq(neuf_vm_create(busy, NEUF_VM_CREATE_SVM,
+						     &vm), 0);
+			for (int j = 0; j < 3; j++)
+				igt_assert_eq(neuf_exec(busy, vm, &d, &job), 0);
+			neuf_device_close(busy);
+
+			igt_assert_eq(module_unload(), 0);
+			igt_assert_eq(neuf_device_count(), 0);
+			igt_assert_eq(module_load(), 0);
+		}
+		neuf_asm_program_free(&prog);
 		dev = open_neuf();
 	}
 

@@ -21,9 +21,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -614,6 +616,45 @@ static int write_file(const char *path, const char *text)
 	return (int)n;
 }
 
+/* The whole of a (small, procfs-like) text file, NUL-terminated. */
+static char *read_text(const char *path)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	igt_assert(buf);
+	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
+	while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* A file of the neuf device's DRM debugfs directory, or NULL. */
+static char *read_neuf_debugfs(const char *file)
+{
+	char path[128], *name;
+
+	for (int minor = 0; minor < 256; minor++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/name",
+			 minor);
+		if (access(path, R_OK))
+			continue;
+		name = read_text(path);
+		if (!strncmp(name, "neuf", 4)) {
+			free(name);
+			snprintf(path, sizeof(path),
+				 "/sys/kernel/debug/dri/%d/%s", minor, file);
+			return access(path, R_OK) ? NULL : read_text(path);
+		}
+		free(name);
+	}
+	return NULL;
+}
+
 static bool file_contains(const char *path, const char *word)
 {
 	char buf[4096];
@@ -1170,6 +1211,34 @@ igt_main
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
 		check_pattern(dst, n, 0x5050, 0);
 		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("memfd_secret() memory is out of the kernel's reach, and so "
+		     "out of the GPU's: reads and writes fail with EFAULT, the "
+		     "kernel stays healthy, the data is untouched.");
+	igt_subtest("secretmem-refused") {
+		const size_t len = 2 * PAGE_SZ, n = len / 4;
+		uint32_t *dst = xmalloc(len), *buf;
+		int fd;
+
+		fd = syscall(SYS_memfd_secret, 0);
+		igt_require_f(fd >= 0, "memfd_secret: %s\n", strerror(errno));
+		igt_assert_eq(ftruncate(fd, len), 0);
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(buf != MAP_FAILED);
+		fill_pattern(buf, n, 0x7070);
+
+		run_fault(-EFAULT, buf, (uint8_t *)buf + len,
+			  NEUF_ACCESS_KIND_READ, sh_copy, n, PTR(buf), PTR(dst));
+		run_fault(-EFAULT, buf, (uint8_t *)buf + len,
+			  NEUF_ACCESS_KIND_WRITE, sh_fill, n, PTR(buf), 0);
+		check_pattern(buf, n, 0x7070, 0);
+
+		/* Ordinary memory next to it still works. */
+		run_ok(sh_copy, n, PTR(dst), PTR(dst));
+		munmap(buf, len);
+		close(fd);
 		free(dst);
 	}
 
@@ -1748,6 +1817,58 @@ igt_main
 		igt_assert_lte_u64(s1.faults, s2.faults);
 		igt_assert_lte_u64(s1.pages_mapped, s2.pages_mapped);
 		free(warm);
+	}
+
+	igt_describe("Telemetry outside the ioctl: the fault, map, replay, "
+		     "invalidate and job tracepoints fire, and debugfs lists "
+		     "the VMs' counters and the fault buffer.");
+	igt_subtest("telemetry-trace-debugfs") {
+		const uint32_t pages = 8;
+		const size_t len = pages * PAGE_SZ;
+		static const char *const events[] = {
+			"neuf_svm_fault:", "neuf_svm_map:", "neuf_svm_replay:",
+			"neuf_svm_invalidate:", "neuf_job_run:", "neuf_job_end:",
+		};
+		char inst[96], path[160], *text;
+		struct drm_neuf_vm_stats st;
+		uint8_t *fresh;
+
+		if (access("/sys/kernel/tracing/instances", F_OK))
+			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+		igt_require_f(!access("/sys/kernel/tracing/events/neuf", F_OK),
+			      "no tracefs or no neuf events\n");
+		snprintf(inst, sizeof(inst),
+			 "/sys/kernel/tracing/instances/neuf-%d", getpid());
+		igt_assert_f(!mkdir(inst, 0755), "mkdir %s: %s\n", inst,
+			     strerror(errno));
+		snprintf(path, sizeof(path), "%s/events/neuf/enable", inst);
+		igt_assert_eq(write_file(path, "1"), 0);
+
+		fresh = map_anon(len, MAP_PRIVATE);
+		run_ok(sh_fill_strided, pages, PTR(fresh), 1, PAGE_SZ);
+		igt_assert_eq(munmap(fresh, len), 0);
+
+		igt_assert_eq(write_file(path, "0"), 0);
+		snprintf(path, sizeof(path), "%s/trace", inst);
+		text = read_text(path);
+		for (size_t i = 0; i < sizeof(events) / sizeof(*events); i++)
+			igt_assert_f(strstr(text, events[i]),
+				     "no %s event in the trace\n", events[i]);
+		free(text);
+		igt_assert_eq(rmdir(inst), 0);
+
+		st = vm_stats(dev, vm);
+		text = read_neuf_debugfs("neuf_vms");
+		igt_assert_f(text, "no neuf_vms in debugfs\n");
+		snprintf(path, sizeof(path), "pages_mapped=%" PRIu64,
+			 (uint64_t)st.pages_mapped);
+		igt_assert_f(strstr(text, path), "%s not in neuf_vms:\n%s",
+			     path, text);
+		free(text);
+		text = read_neuf_debugfs("neuf_fault_buffer");
+		igt_assert_f(text && strstr(text, "entries "),
+			     "neuf_fault_buffer: %s\n", text ? text : "(none)");
+		free(text);
 	}
 
 	igt_describe("A shader that never ends is stopped at the scheduler's "
