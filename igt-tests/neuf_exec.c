@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -929,6 +930,51 @@ igt_main
 		run_fill(dev, vm, 64, 64, 0xc105);
 		drmSyncobjDestroy(neuf_device_fd(dev), mine);
 		free(cells);
+	}
+
+	igt_describe("A process that exits with jobs in flight on its VM: its "
+		     "address space goes first, the jobs end (their fences "
+		     "signal, seen through a syncobj shared with the parent), "
+		     "and the device goes on working.");
+	igt_subtest("exit-busy") {
+		uint32_t mine = syncobj_create(dev, 0);
+		int shared_fd = -1, status;
+		pid_t pid;
+
+		igt_assert_eq(drmSyncobjHandleToFD(neuf_device_fd(dev), mine,
+						   &shared_fd), 0);
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			struct neuf_device *d2 = NULL;
+			uint64_t *cells = calloc(4, sizeof(uint64_t));
+			uint32_t v, h = 0;
+
+			/* No assertions here: report through the exit code. */
+			if (!cells || neuf_device_open(0, &d2) ||
+			    neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &v) ||
+			    drmSyncobjFDToHandle(neuf_device_fd(d2), shared_fd,
+						 &h))
+				_exit(2);
+			for (int i = 0; i < 4; i++) {
+				struct neuf_dispatch d =
+					dispatch(sh_spin_store, 32, 32,
+						 ARGS(20000, PTR(&cells[i]), 1));
+
+				d.out_syncobj = i == 3 ? h : 0;
+				if (neuf_exec(d2, v, &d, NULL))
+					_exit(3);
+			}
+			_exit(0);	/* with everything still open and queued */
+		}
+		close(shared_fd);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
+			     "child status %#x\n", status);
+
+		syncobj_wait(dev, mine, JOB_TIMEOUT_NS);
+		run_fill(dev, vm, 64, 64, 0xe817);
+		drmSyncobjDestroy(neuf_device_fd(dev), mine);
 	}
 
 	igt_fixture {
