@@ -785,6 +785,53 @@ static __attribute__((noreturn)) void oom_child(const char *procs, int pipe_wr)
 	_exit(OOM_CHILD_NOT_KILLED);
 }
 
+static void *reap_idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * A process with a busy VM and many threads (so that dying takes a while):
+ * it maps memory through the GPU, leaves jobs in flight, says 'Q' and
+ * waits to be killed. Reports failures through its exit code only.
+ */
+static __attribute__((noreturn)) void reap_child(int pipe_wr)
+{
+	const uint32_t n = OOM_BUF_SIZE / 4;
+	struct drm_neuf_job_status st;
+	struct neuf_dispatch disp;
+	struct neuf_device *d;
+	pthread_t thread;
+	uint32_t *buf;
+	uint32_t v;
+
+	if (neuf_device_open(0, &d))
+		_exit(OOM_CHILD_OPEN);
+	if (neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v))
+		_exit(OOM_CHILD_VM);
+	buf = mmap(NULL, OOM_BUF_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		_exit(OOM_CHILD_MMAP);
+	disp = dispatch(sh_fill, n, ARGS(PTR(buf), 1));
+	if (neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st) || st.error)
+		_exit(OOM_CHILD_GPU);
+	disp = dispatch(sh_spin_fill, OOM_SPIN_GRID, ARGS(100, PTR(buf), 7));
+	for (int i = 0; i < OOM_JOBS; i++)
+		if (neuf_exec(d, v, &disp, NULL))
+			_exit(OOM_CHILD_QUEUE);
+	for (int i = 0; i < 32; i++)
+		if (pthread_create(&thread, NULL, reap_idle_thread, NULL))
+			_exit(OOM_CHILD_PIPE);
+	if (write(pipe_wr, "Q", 1) != 1)
+		_exit(OOM_CHILD_PIPE);
+	for (;;)
+		pause();
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1817,6 +1864,95 @@ igt_main
 		igt_assert_lte_u64(s1.faults, s2.faults);
 		igt_assert_lte_u64(s1.pages_mapped, s2.pages_mapped);
 		free(warm);
+	}
+
+	igt_describe("The non-blockable invalidation path, deterministically: "
+		     "kill a process whose VM is busy and reap its memory at "
+		     "once with process_mrelease(), as the OOM reaper does; "
+		     "neuf's notifier sees non-blockable invalidations and the "
+		     "device stays healthy.");
+	igt_subtest("reaper-nonblocking-invalidate") {
+		const size_t n = 4096;
+		uint32_t *buf = xmalloc(n * 4);
+		char inst[96], path[160], *text;
+		bool seen = false;
+		int tries;
+
+		if (access("/sys/kernel/tracing/instances", F_OK))
+			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+		igt_require_f(!access("/sys/kernel/tracing/events/neuf", F_OK),
+			      "no tracefs or no neuf events\n");
+		snprintf(inst, sizeof(inst),
+			 "/sys/kernel/tracing/instances/neuf-reap-%d", getpid());
+		igt_assert_f(!mkdir(inst, 0755), "mkdir %s: %s\n", inst,
+			     strerror(errno));
+		snprintf(path, sizeof(path),
+			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
+		igt_assert_eq(write_file(path, "1"), 0);
+
+		for (tries = 1; tries <= 10 && !seen; tries++) {
+			int go[2], pidfd, status = 0, ret, reaps = 0;
+			char c = 0;
+			pid_t pid;
+
+			igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
+			fflush(NULL);
+			pid = fork();
+			igt_assert(pid >= 0);
+			if (pid == 0) {
+				close(go[0]);
+				reap_child(go[1]);
+			}
+			close(go[1]);
+			ret = read(go[0], &c, 1);
+			close(go[0]);
+			pidfd = syscall(SYS_pidfd_open, pid, 0);
+			igt_assert_f(pidfd >= 0, "pidfd_open: %s\n",
+				     strerror(errno));
+			igt_assert_eq(syscall(SYS_pidfd_send_signal, pidfd,
+					      SIGKILL, NULL, 0), 0);
+			/* Reap while it dies; EAGAIN: try again. */
+			for (int i = 0; i < 1000; i++) {
+				if (!syscall(SYS_process_mrelease, pidfd, 0)) {
+					reaps++;
+					break;
+				}
+				if (errno != EAGAIN)
+					break;
+			}
+			close(pidfd);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			igt_assert_f(ret == 1 && c == 'Q',
+				     "the child did not get busy: %s %d\n",
+				     WIFEXITED(status) ? "exit code" : "signal",
+				     WIFEXITED(status) ? WEXITSTATUS(status) :
+				     WTERMSIG(status));
+			igt_assert(WIFSIGNALED(status) &&
+				   WTERMSIG(status) == SIGKILL);
+
+			snprintf(path, sizeof(path), "%s/trace", inst);
+			text = read_text(path);
+			seen = strstr(text, "blockable=0");
+			free(text);
+			igt_debug("try %d: %d reaps, non-blockable %s\n", tries,
+				  reaps, seen ? "seen" : "not seen");
+			/* Empty the buffer for the next try. */
+			igt_assert_eq(write_file(path, ""), 0);
+		}
+		snprintf(path, sizeof(path),
+			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
+		write_file(path, "0");
+		igt_assert_eq(rmdir(inst), 0);
+		igt_info("non-blockable invalidation %s after %d tries\n",
+			 seen ? "seen" : "never seen", tries - 1);
+		igt_assert_f(seen, "process_mrelease() never reached neuf's "
+			     "notifier non-blockably\n");
+
+		/* The device is healthy. */
+		run_ok(sh_fill, n, PTR(buf), 0x0d0000);
+		check_sequence(buf, n, 0x0d0000);
+		free(buf);
 	}
 
 	igt_describe("Telemetry outside the ioctl: the fault, map, replay, "

@@ -332,9 +332,11 @@ static void neuf_device_fini(struct neuf_device *ndev)
 {
 	wait_event(ndev->jobs_wq, !atomic_read(&ndev->jobs_in_flight));
 	neuf_engines_fini(ndev);
-	destroy_workqueue(ndev->wq);
 	neuf_irq_enable(ndev, false);
+	/* The fault worker may hold the last reference of a VM: stop it first. */
 	neuf_svm_fault_fini(ndev);
+	/* VM releases cancel their collection work on the SVM queue. */
+	destroy_workqueue(ndev->wq);
 	destroy_workqueue(ndev->svm_wq);
 	WARN_ON(!xa_empty(&ndev->vms));
 	xa_destroy(&ndev->vms);
@@ -392,6 +394,8 @@ static struct platform_driver neuf_platform_driver = {
 	.remove_new = neuf_remove,
 	.driver = {
 		.name = NEUF_DRIVER_NAME,
+		/* Unbound only by module unload, when no file is open. */
+		.suppress_bind_attrs = true,
 	},
 };
 
