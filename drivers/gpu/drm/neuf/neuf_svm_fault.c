@@ -291,7 +291,12 @@ static void neuf_svm_handle_batch(struct neuf_device *ndev,
 				       NEUF_ACCESS_READ : f->access);
 		resolved = !ret;
 		resolved_page = page;
-		if (!ret || f->access == NEUF_ACCESS_PREFETCH)
+		/*
+		 * -EBUSY: invalidations kept racing the fault for the whole
+		 * timeout. That is no fault of the shader's: leave it stalled,
+		 * and the replay brings it back for another try.
+		 */
+		if (!ret || ret == -EBUSY || f->access == NEUF_ACCESS_PREFETCH)
 			continue;
 
 		neuf_vm_stat_add(vm, NEUF_STAT_CANCELS, 1);
