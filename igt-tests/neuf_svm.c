@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1257,6 +1258,61 @@ igt_main
 		set_value(dst, n, 0);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
 		check_pattern(dst, n, 0x5050, 0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("GPU stores count as stores for reclaim: after MADV_FREE "
+		     "made a buffer lazily freeable, the GPU writes it, and "
+		     "MADV_PAGEOUT must keep the GPU's data (a CPU store would "
+		     "have made the pages dirty), while an untouched control "
+		     "buffer is discarded.");
+	igt_subtest("madvise-free-gpu-write-kept") {
+		const size_t len = 16 * PAGE_SZ, n = len / 4;
+		uint32_t *ctl = map_anon(len, MAP_PRIVATE);
+		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = xmalloc(len);
+		cpu_set_t one, all;
+		int ret;
+
+		/*
+		 * MADV_FREE parks the folios in a per-CPU batch that only the
+		 * same CPU's MADV_PAGEOUT drains: stay on one CPU.
+		 */
+		igt_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+		CPU_ZERO(&one);
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			if (CPU_ISSET(cpu, &all)) {
+				CPU_SET(cpu, &one);
+				break;
+			}
+		igt_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+
+		madvise(ctl, len, MADV_NOHUGEPAGE);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+
+		/* Control: lazily freed, untouched, paged out: zeros. */
+		fill_pattern(ctl, n, 0x1111);
+		igt_assert_eq(madvise(ctl, len, MADV_FREE), 0);
+		ret = madvise(ctl, len, MADV_PAGEOUT);
+		igt_require_f(ret == 0, "MADV_PAGEOUT: %s\n", strerror(errno));
+		igt_require_f(ctl[0] == 0 && ctl[n - 1] == 0,
+			      "MADV_PAGEOUT kept lazily freed pages here: this "
+			      "test could not fail\n");
+
+		/* The GPU maps the buffer, then it becomes lazily freeable. */
+		fill_pattern(buf, n, 0x2222);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x2222, 0);
+		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
+
+		/* Only the GPU writes; reclaim must not drop its data. */
+		run_ok(sh_fill, n, PTR(buf), 0xf000);
+		igt_assert_eq(madvise(buf, len, MADV_PAGEOUT), 0);
+		igt_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		check_sequence(buf, n, 0xf000);
+
+		munmap(ctl, len);
 		munmap(buf, len);
 		free(dst);
 	}

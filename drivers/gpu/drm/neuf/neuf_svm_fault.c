@@ -113,8 +113,13 @@ static unsigned int neuf_fault_dedup(struct neuf_fault *batch, unsigned int n)
 	return out;
 }
 
-/* Write the PTE of one page; returns true if a valid entry was replaced. */
-static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn)
+/*
+ * Write the PTE of one page, writable only for a write or atomic fault (for
+ * which the CPU entry was made dirty); returns true if a valid entry was
+ * replaced.
+ */
+static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn,
+			 bool write)
 {
 	__le64 *table = neuf_pt_leaf_table(&vm->pt, addr);
 	__le64 *pte = &table[NEUF_PT_INDEX(addr, 0)];
@@ -123,9 +128,17 @@ static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn)
 	lockdep_assert_held(&vm->lock);
 
 	new = page_to_phys(hmm_pfn_to_page(hmm_pfn)) | NEUF_PTE_VALID;
-	if (hmm_pfn & HMM_PFN_WRITE)
+	if (write && (hmm_pfn & HMM_PFN_WRITE))
 		new |= NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
 	if (old == new)
+		return false;
+	/*
+	 * A stale read fault must not take write access away: a valid entry
+	 * for the same page is still exact (any CPU change would have
+	 * invalidated it first).
+	 */
+	if ((old & NEUF_PTE_VALID) && (old & NEUF_PTE_WRITABLE) &&
+	    (old & NEUF_PTE_ADDR) == (new & NEUF_PTE_ADDR))
 		return false;
 
 	WRITE_ONCE(*pte, cpu_to_le64(new));
@@ -135,15 +148,34 @@ static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn)
 }
 
 /*
- * Memory the kernel itself must not reach (memfd_secret()): GUP refuses it,
- * and so does the GPU. Called with the mmap_lock held.
+ * Prepare the CPU side of one page for a GPU access, with the mmap_lock
+ * held; the caller then mirrors it with hmm_range_fault().
+ *
+ * Memory the kernel itself must not reach (memfd_secret()) is refused, as
+ * GUP refuses it; so are VM_IO and VM_PFNMAP mappings, which
+ * hmm_range_fault() would refuse anyway.
+ *
+ * For a write, the CPU's page-table entry must end up dirty, as a CPU store
+ * would leave it: the GPU's stores do not set the CPU's dirty bit, and a
+ * writable but clean entry (after MADV_FREE, or for a clean page of the
+ * swap cache) would let reclaim drop the GPU's data. A write fault through
+ * the core fault handler makes the entry present, writable and dirty (and
+ * breaks COW); hmm_range_fault() alone leaves a writable entry as it is.
+ * Any later cleaning of the entry invalidates the GPU's mapping first.
  */
-static bool neuf_svm_forbidden(struct mm_struct *mm, unsigned long addr)
+static int neuf_svm_cpu_prepare(struct mm_struct *mm, unsigned long addr,
+				bool write)
 {
 	struct vm_area_struct *vma = vma_lookup(mm, addr);
 
-	return vma && vma->vm_file &&
-	       file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC;
+	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return -EFAULT;
+	if (vma->vm_file &&
+	    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
+		return -EFAULT;
+	if (!write)
+		return 0;
+	return fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
 }
 
 /*
@@ -192,9 +224,8 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		mmap_read_lock(vm->mm);
-		if (neuf_svm_forbidden(vm->mm, page))
-			ret = -EFAULT;
-		else
+		ret = neuf_svm_cpu_prepare(vm->mm, page, write);
+		if (!ret)
 			ret = hmm_range_fault(&range);
 		mmap_read_unlock(vm->mm);
 		if (ret == -EBUSY) {
@@ -211,7 +242,7 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);
 			continue;
 		}
-		replaced = neuf_svm_map(vm, page, pfn);
+		replaced = neuf_svm_map(vm, page, pfn, write);
 		/* An upgraded entry (read-only to writable) may be cached. */
 		if (replaced)
 			neuf_hw_tlb_invalidate(vm->ndev, vm->instance, page,
