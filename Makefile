@@ -19,6 +19,7 @@ DRM_LIBS = $(shell pkg-config --libs libdrm)
 
 LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.pc
 IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
+NEUF_IGT_LIB := $(BUILD)/igt-tests/lib/libneuf-igt.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
 TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
@@ -80,9 +81,18 @@ $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
 $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 	$(AR) rcs $@ $^
 
-$(BUILD)/igt-tests/%: igt-tests/%.c $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
+# neuf's own test helpers (as IGT's per-driver lib/ helpers), over libneuf.
+$(BUILD)/igt-tests/lib/neuf_igt.o: igt-tests/lib/neuf_igt.c igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+	$(CC) $(ALL_CFLAGS) -Iigt-tests/lib -c $< -o $@
+
+$(NEUF_IGT_LIB): $(BUILD)/igt-tests/lib/neuf_igt.o
+	$(AR) rcs $@ $^
+
+$(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) \
+		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 # The soft-float test links the model's float code, built for the host.
 NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/neuf_model_float.c

@@ -22,8 +22,9 @@
 #include "igt.h"
 #include "libneuf.h"
 #include "neuf_asm.h"
+#include "neuf_igt.h"
 
-#define NSEC_PER_SEC 1000000000ll
+#define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
 /* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
 #define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
 #define KERNEL_ADDR 0xffff800000000000ull
@@ -71,31 +72,6 @@ static uint32_t vm;
 static uint64_t *sh_fill, *sh_spin_store, *sh_double;
 static uint32_t *scratch;
 
-static const char *errno_name(int err)
-{
-	return err ? strerror(err < 0 ? -err : err) : "success";
-}
-
-static uint64_t *assemble(const char *src)
-{
-	struct neuf_asm_program prog = { 0 };
-	char err[256];
-	int ret;
-
-	ret = neuf_assemble(src, &prog, err, sizeof(err));
-	igt_assert_f(ret == 0, "assembling failed (%s): %s\nsource:\n%s",
-		     strerror(-ret), err, src);
-	return prog.code;
-}
-
-static int64_t deadline(int64_t rel_ns)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + rel_ns;
-}
-
 static int ioctl_on(struct neuf_device *d, unsigned long request, void *arg)
 {
 	return drmIoctl(neuf_device_fd(d), request, arg) ? -errno : 0;
@@ -107,7 +83,7 @@ static struct neuf_device *open_device(void)
 	int ret = neuf_device_open(0, &d);
 
 	igt_assert_f(ret == 0, "opening the neuf device: %s\n",
-		     errno_name(ret));
+		     neuf_igt_errno_name(ret));
 	return d;
 }
 
@@ -116,7 +92,7 @@ static uint32_t create_vm(struct neuf_device *d)
 	uint32_t v = 0;
 	int ret = neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v);
 
-	igt_assert_f(ret == 0, "VM_CREATE: %s\n", errno_name(ret));
+	igt_assert_f(ret == 0, "VM_CREATE: %s\n", neuf_igt_errno_name(ret));
 	igt_assert_neq_u32(v, 0);
 	return v;
 }
@@ -125,7 +101,8 @@ static void destroy_vm(struct neuf_device *d, uint32_t v)
 {
 	int ret = neuf_vm_destroy(d, v);
 
-	igt_assert_f(ret == 0, "VM_DESTROY of VM %u: %s\n", v, errno_name(ret));
+	igt_assert_f(ret == 0, "VM_DESTROY of VM %u: %s\n", v,
+		     neuf_igt_errno_name(ret));
 }
 
 static uint32_t syncobj_create(struct neuf_device *d, uint32_t flags)
@@ -135,16 +112,6 @@ static uint32_t syncobj_create(struct neuf_device *d, uint32_t flags)
 	igt_assert_f(drmSyncobjCreate(neuf_device_fd(d), flags, &h) == 0,
 		     "drmSyncobjCreate: %s\n", strerror(errno));
 	return h;
-}
-
-static void syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
-{
-	int ret;
-
-	ret = drmSyncobjWait(neuf_device_fd(d), &h, 1, deadline(rel_ns), 0,
-			     NULL) ? -errno : 0;
-	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
-		     errno_name(ret), ret);
 }
 
 /* A valid EXEC argument: the fill shader over the scratch buffer. */
@@ -183,7 +150,7 @@ static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
 	int ret = neuf_run(d, v, disp, JOB_TIMEOUT_NS, &st);
 
 	igt_assert_f(ret == 0, "line %d: running a job on VM %u: %s (%d)\n",
-		     line, v, errno_name(ret), ret);
+		     line, v, neuf_igt_errno_name(ret), ret);
 	igt_assert_f(st.state == NEUF_JOB_STATE_DONE, "line %d: job %" PRIu64
 		     " state %u after its syncobj signalled\n", line,
 		     (uint64_t)st.job_id, st.state);
@@ -195,7 +162,7 @@ static void check_ok(const struct drm_neuf_job_status *st, int line)
 	igt_assert_f(st->state == NEUF_JOB_STATE_DONE && st->error == 0,
 		     "line %d: job %" PRIu64 ": state %u, %s (%d), fault at %#"
 		     PRIx64 " (%s)\n", line, (uint64_t)st->job_id, st->state,
-		     errno_name(st->error), st->error,
+		     neuf_igt_errno_name(st->error), st->error,
 		     (uint64_t)st->fault_addr,
 		     neuf_access_name(st->fault_access));
 }
@@ -228,7 +195,7 @@ static struct drm_neuf_vm_stats vm_stats(struct neuf_device *d, uint32_t v)
 	struct drm_neuf_vm_stats s;
 	int ret = neuf_vm_stats(d, v, &s);
 
-	igt_assert_f(ret == 0, "VM_STATS of VM %u: %s\n", v, errno_name(ret));
+	igt_assert_f(ret == 0, "VM_STATS of VM %u: %s\n", v, neuf_igt_errno_name(ret));
 	return s;
 }
 
@@ -250,8 +217,8 @@ static void expect_error_(struct neuf_device *d, unsigned long request,
 	memcpy(copy, arg, size);
 	ret = ioctl_on(d, request, arg);
 	igt_assert_f(ret == err, "line %d: %s with %s: %s (%d), expected %s "
-		     "(%d)\n", line, name, what, errno_name(ret), ret,
-		     errno_name(err), err);
+		     "(%d)\n", line, name, what, neuf_igt_errno_name(ret), ret,
+		     neuf_igt_errno_name(err), err);
 	igt_assert_f(memcmp(copy, arg, size) == 0, "line %d: %s with %s "
 		     "failed but changed its argument\n", line, name, what);
 }
@@ -303,9 +270,9 @@ igt_main
 		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
 		dev = open_device();
 		vm = create_vm(dev);
-		sh_fill = assemble(fill_src);
-		sh_spin_store = assemble(spin_store_src);
-		sh_double = assemble(double_src);
+		sh_fill = neuf_igt_assemble(fill_src);
+		sh_spin_store = neuf_igt_assemble(spin_store_src);
+		sh_double = neuf_igt_assemble(double_src);
 		scratch = malloc(SCRATCH_WORDS * 4);
 		igt_assert(scratch);
 	}
@@ -423,7 +390,7 @@ igt_main
 		igt_info("max-vms %" PRIu64 ": %u created besides the fixture's\n",
 			 max_vms, created);
 		igt_assert_f(ret == -ENOSPC, "VM_CREATE after %u VMs: %s (%d), "
-			     "expected ENOSPC\n", created, errno_name(ret), ret);
+			     "expected ENOSPC\n", created, neuf_igt_errno_name(ret), ret);
 		/* This process's fixture VM holds one slot. */
 		igt_assert_lte_u64(1, created);
 		igt_assert_gte_u64(max_vms - 1, created);
@@ -716,7 +683,7 @@ igt_main
 			     ARGS(PTR(scratch), 0));
 		st = run_on(dev, vm, &d, __LINE__);
 		igt_assert_f(st.error == -EFAULT, "job: %s (%d), expected "
-			     "EFAULT\n", errno_name(st.error), st.error);
+			     "EFAULT\n", neuf_igt_errno_name(st.error), st.error);
 		igt_assert_eq_u64(st.fault_addr, PTR(hole + 8));
 		igt_assert_eq_u32(st.fault_access, NEUF_ACCESS_KIND_READ);
 		run_fill(dev, vm, 64, 64, 0xc0de);
@@ -842,17 +809,17 @@ igt_main
 			if (i)
 				igt_assert_lt_u64(jobs[i - 1], jobs[i]);
 		}
-		syncobj_wait(dev, done, JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, done, JOB_TIMEOUT_NS);
 		igt_assert_eq_u32(scratch[0], n - 1);
 
 		ret = neuf_job_status(dev, v, jobs[0], &st);
 		igt_assert_f(ret == -ESTALE, "status of job %" PRIu64 ", %u jobs "
 			     "back: %s (%d), expected ESTALE\n", jobs[0], n,
-			     errno_name(ret), ret);
+			     neuf_igt_errno_name(ret), ret);
 		for (uint32_t i = 1; i < n; i++) {
 			ret = neuf_job_status(dev, v, jobs[i], &st);
 			igt_assert_f(ret == 0, "status of job %" PRIu64 ": %s\n",
-				     jobs[i], errno_name(ret));
+				     jobs[i], neuf_igt_errno_name(ret));
 			check_ok(&st, __LINE__);
 		}
 		drmSyncobjDestroy(neuf_device_fd(dev), done);
@@ -884,7 +851,7 @@ igt_main
 		destroy_vm(dev, v);
 
 		for (int i = 0; i < 4; i++)
-			syncobj_wait(dev, done[i], JOB_TIMEOUT_NS);
+			neuf_igt_syncobj_wait(dev, done[i], JOB_TIMEOUT_NS);
 		igt_info("jobs that ran: %d %d %d %d\n", (int)cells[0],
 			 (int)cells[1], (int)cells[2], (int)cells[3]);
 		igt_assert_eq(neuf_job_status(dev, v, jobs[0], &st), -ENOENT);
@@ -924,7 +891,7 @@ igt_main
 		close(shared_fd);
 		neuf_device_close(d2);
 
-		syncobj_wait(dev, mine, JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, mine, JOB_TIMEOUT_NS);
 		igt_info("jobs that ran: %d %d %d %d\n", (int)cells[0],
 			 (int)cells[1], (int)cells[2], (int)cells[3]);
 		run_fill(dev, vm, 64, 64, 0xc105);
@@ -972,7 +939,7 @@ igt_main
 		igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
 			     "child status %#x\n", status);
 
-		syncobj_wait(dev, mine, JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, mine, JOB_TIMEOUT_NS);
 		run_fill(dev, vm, 64, 64, 0xe817);
 		drmSyncobjDestroy(neuf_device_fd(dev), mine);
 	}

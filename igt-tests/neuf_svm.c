@@ -38,10 +38,11 @@
 #include "igt.h"
 #include "libneuf.h"
 #include "neuf_asm.h"
+#include "neuf_igt.h"
 #include "neuf_isa.h"
 
 #define PAGE_SZ 4096ul
-#define NSEC_PER_SEC 1000000000ll
+#define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
 /* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
 #define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
 
@@ -146,27 +147,6 @@ static uint32_t vm;
 static uint64_t *sh_fill, *sh_copy, *sh_rmw, *sh_atomic_inc;
 static uint64_t *sh_fill_strided, *sh_rmw_strided, *sh_spin_fill;
 
-/* Assembles @src; the code is malloc'd, to be released with free(). */
-static uint64_t *assemble(const char *src)
-{
-	struct neuf_asm_program prog = { 0 };
-	char err[256];
-	int ret;
-
-	ret = neuf_assemble(src, &prog, err, sizeof(err));
-	igt_assert_f(ret == 0, "assembling failed (%s): %s\nsource:\n%s",
-		     strerror(-ret), err, src);
-	return prog.code;
-}
-
-static int64_t deadline(int64_t rel_ns)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + rel_ns;
-}
-
 /* The largest power of two up to 64 that divides @grid: full groups. */
 static uint32_t group_for(uint32_t grid)
 {
@@ -190,11 +170,6 @@ static struct neuf_dispatch dispatch(const uint64_t *code, uint32_t grid,
 	return d;
 }
 
-static const char *errno_name(int err)
-{
-	return err ? strerror(err < 0 ? -err : err) : "success";
-}
-
 /* Runs a dispatch on (@d, @v) and waits for it; the job must have ended. */
 static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
 					 const uint64_t *code, uint32_t grid,
@@ -206,7 +181,7 @@ static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
 
 	ret = neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st);
 	igt_assert_f(ret == 0, "line %d: running a job (grid %u) on VM %u: "
-		     "%s (%d)\n", line, grid, v, errno_name(ret), ret);
+		     "%s (%d)\n", line, grid, v, neuf_igt_errno_name(ret), ret);
 	igt_assert_f(st.state == NEUF_JOB_STATE_DONE,
 		     "line %d: job %" PRIu64 " state %u after its syncobj "
 		     "signalled, expected DONE (%u)\n", line,
@@ -222,7 +197,7 @@ static void check_ok(const struct drm_neuf_job_status *st, int line)
 	igt_assert_f(st->error == 0,
 		     "line %d: job %" PRIu64 " failed: %s (%d), fault at "
 		     "%#" PRIx64 " (%s)\n", line, (uint64_t)st->job_id,
-		     errno_name(st->error), st->error,
+		     neuf_igt_errno_name(st->error), st->error,
 		     (uint64_t)st->fault_addr,
 		     neuf_access_name(st->fault_access));
 }
@@ -234,7 +209,8 @@ static void check_fault(const struct drm_neuf_job_status *st, int err,
 	igt_assert_f(st->error == err,
 		     "line %d: job %" PRIu64 " ended with %s (%d), expected "
 		     "%s (%d)\n", line, (uint64_t)st->job_id,
-		     errno_name(st->error), st->error, errno_name(err), err);
+		     neuf_igt_errno_name(st->error), st->error,
+		     neuf_igt_errno_name(err), err);
 	igt_assert_f(st->fault_addr >= lo && st->fault_addr < hi,
 		     "line %d: fault address %#" PRIx64 " outside [%#" PRIx64
 		     ", %#" PRIx64 ")\n", line, (uint64_t)st->fault_addr, lo, hi);
@@ -283,7 +259,7 @@ static uint64_t submit_on(struct neuf_device *d, uint32_t v,
 	disp.out_syncobj = out_syncobj;
 	ret = neuf_exec(d, v, &disp, &job);
 	igt_assert_f(ret == 0, "queueing a job (grid %u) on VM %u: %s (%d)\n",
-		     grid, v, errno_name(ret), ret);
+		     grid, v, neuf_igt_errno_name(ret), ret);
 	return job;
 }
 
@@ -296,16 +272,6 @@ static uint32_t syncobj_create(struct neuf_device *d)
 	return h;
 }
 
-static void syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
-{
-	int ret;
-
-	ret = drmSyncobjWait(neuf_device_fd(d), &h, 1, deadline(rel_ns), 0,
-			     NULL) ? -errno : 0;
-	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
-		     errno_name(ret), ret);
-}
-
 static struct drm_neuf_job_status job_status(struct neuf_device *d,
 					     uint32_t v, uint64_t job)
 {
@@ -314,7 +280,7 @@ static struct drm_neuf_job_status job_status(struct neuf_device *d,
 
 	ret = neuf_job_status(d, v, job, &st);
 	igt_assert_f(ret == 0, "JOB_STATUS of job %" PRIu64 " on VM %u: %s\n",
-		     job, v, errno_name(ret));
+		     job, v, neuf_igt_errno_name(ret));
 	return st;
 }
 
@@ -324,7 +290,7 @@ static struct drm_neuf_vm_stats vm_stats(struct neuf_device *d, uint32_t v)
 	int ret;
 
 	ret = neuf_vm_stats(d, v, &s);
-	igt_assert_f(ret == 0, "VM_STATS of VM %u: %s\n", v, errno_name(ret));
+	igt_assert_f(ret == 0, "VM_STATS of VM %u: %s\n", v, neuf_igt_errno_name(ret));
 	return s;
 }
 
@@ -841,17 +807,17 @@ igt_main
 		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
 		ret = neuf_device_open(0, &dev);
 		igt_assert_f(ret == 0, "opening the neuf device: %s\n",
-			     errno_name(ret));
+			     neuf_igt_errno_name(ret));
 		ret = neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &vm);
 		igt_assert_f(ret == 0, "creating an SVM VM: %s\n",
-			     errno_name(ret));
-		sh_fill = assemble(fill_src);
-		sh_copy = assemble(copy_src);
-		sh_rmw = assemble(rmw_src);
-		sh_atomic_inc = assemble(atomic_inc_src);
-		sh_fill_strided = assemble(fill_strided_src);
-		sh_rmw_strided = assemble(rmw_strided_src);
-		sh_spin_fill = assemble(spin_fill_src);
+			     neuf_igt_errno_name(ret));
+		sh_fill = neuf_igt_assemble(fill_src);
+		sh_copy = neuf_igt_assemble(copy_src);
+		sh_rmw = neuf_igt_assemble(rmw_src);
+		sh_atomic_inc = neuf_igt_assemble(atomic_inc_src);
+		sh_fill_strided = neuf_igt_assemble(fill_strided_src);
+		sh_rmw_strided = neuf_igt_assemble(rmw_strided_src);
+		sh_spin_fill = neuf_igt_assemble(spin_fill_src);
 	}
 
 	igt_describe("The GPU reads malloc'd memory, from the heap and from "
@@ -1033,7 +999,7 @@ igt_main
 		float *a = xmalloc(n * sizeof(float));
 		float *b = xmalloc(n * sizeof(float));
 		float *c = xmalloc(n * sizeof(float));
-		uint64_t *code = assemble(vadd_src);
+		uint64_t *code = neuf_igt_assemble(vadd_src);
 		uint64_t jobs[16];
 		uint32_t done = syncobj_create(dev);
 		struct timespec t0, t1;
@@ -1052,7 +1018,7 @@ igt_main
 						 (uint64_t)j * chunk),
 					    j == n / chunk - 1 ? done : 0);
 		/* Jobs of a VM run in order: the last one ends last. */
-		syncobj_wait(dev, done, 2 * JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, done, 2 * JOB_TIMEOUT_NS);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		for (uint32_t j = 0; j < n / chunk; j++) {
 			struct drm_neuf_job_status st =
@@ -1100,7 +1066,7 @@ igt_main
 			struct node *next;
 			uint64_t value;
 		} *head = NULL;
-		uint64_t *code = assemble(walk_src);
+		uint64_t *code = neuf_igt_assemble(walk_src);
 		uint64_t *out = xmalloc(2 * sizeof(uint64_t));
 		uint64_t sum = 0, x = 0x9e3779b97f4a7c15ull;
 		const int count = 1000;
@@ -1464,11 +1430,11 @@ igt_main
 			ret = neuf_exec(dev, vm, &d, NULL);
 			igt_assert_f(ret == -EACCES, "EXEC on the parent's VM: "
 				     "%s (%d), expected EACCES\n",
-				     errno_name(ret), ret);
+				     neuf_igt_errno_name(ret), ret);
 			ret = neuf_vm_destroy(dev, vm);
 			igt_assert_f(ret == -EACCES, "VM_DESTROY of the parent's "
 				     "VM: %s (%d), expected EACCES\n",
-				     errno_name(ret), ret);
+				     neuf_igt_errno_name(ret), ret);
 			s = vm_stats(dev, vm);
 			igt_assert_eq_u64(s.jobs_submitted, before.jobs_submitted);
 			st = job_status(dev, vm, last_job);
@@ -1477,7 +1443,7 @@ igt_main
 			/* The child's own VM on the inherited fd works. */
 			ret = neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &own);
 			igt_assert_f(ret == 0, "VM_CREATE in the child: %s\n",
-				     errno_name(ret));
+				     neuf_igt_errno_name(ret));
 			run_ok_on(dev, own, sh_fill, n, PTR(victim), 0xc1c1);
 			check_sequence(victim, n, 0xc1c1);
 			igt_assert_eq(neuf_vm_destroy(dev, own), 0);
@@ -1561,15 +1527,15 @@ igt_main
 
 		fd = recv_fd(sv[0], &msg);
 		ret = neuf_device_open_fd(fd, &received);
-		igt_assert_f(ret == 0, "the received fd: %s\n", errno_name(ret));
+		igt_assert_f(ret == 0, "the received fd: %s\n", neuf_igt_errno_name(ret));
 
 		d = dispatch(sh_fill, msg.count, ARGS(msg.buf, 0x666));
 		ret = neuf_exec(received, msg.vm_id, &d, NULL);
 		igt_assert_f(ret == -EACCES, "EXEC on the sender's VM: %s (%d), "
-			     "expected EACCES\n", errno_name(ret), ret);
+			     "expected EACCES\n", neuf_igt_errno_name(ret), ret);
 		ret = neuf_vm_destroy(received, msg.vm_id);
 		igt_assert_f(ret == -EACCES, "VM_DESTROY of the sender's VM: %s "
-			     "(%d), expected EACCES\n", errno_name(ret), ret);
+			     "(%d), expected EACCES\n", neuf_igt_errno_name(ret), ret);
 		s = vm_stats(received, msg.vm_id);
 		igt_assert_eq_u64(s.jobs_submitted, 1);
 		st = job_status(received, msg.vm_id, msg.job_id);
@@ -1602,7 +1568,7 @@ igt_main
 			"halt\n";
 		struct atomic_thread threads[ATOMIC_CPU_THREADS];
 		struct counters *c = xmalloc(sizeof(*c));
-		uint64_t *add = assemble(add_src), *cas = assemble(cas_src);
+		uint64_t *add = neuf_igt_assemble(add_src), *cas = neuf_igt_assemble(cas_src);
 		uint64_t jobs[2 * ATOMIC_GPU_JOBS];
 		const uint64_t gpu_adds = (uint64_t)ATOMIC_GPU_JOBS *
 					  ATOMIC_GPU_GRID;
@@ -1638,7 +1604,7 @@ igt_main
 						    last ? done : 0);
 		}
 		ret = drmSyncobjWait(neuf_device_fd(dev), &done, 1,
-				     deadline(2 * JOB_TIMEOUT_NS), 0, NULL) ?
+				     neuf_igt_deadline(2 * JOB_TIMEOUT_NS), 0, NULL) ?
 		      -errno : 0;
 		__atomic_store_n(&gpu_done, 1, __ATOMIC_RELEASE);
 		for (int i = 0; i < ATOMIC_CPU_THREADS; i++) {
@@ -1646,7 +1612,7 @@ igt_main
 			want += threads[i].adds;
 		}
 		igt_assert_f(ret == 0, "waiting for the GPU jobs: %s\n",
-			     errno_name(ret));
+			     neuf_igt_errno_name(ret));
 		igt_info("CPU adds: %" PRIu64 " (CAS counter %u), GPU adds: %"
 			 PRIu64 "\n", want - gpu_adds,
 			 ATOMIC_CPU_THREADS * ATOMIC_CPU_MIN_ADDS, gpu_adds);
@@ -1730,7 +1696,7 @@ igt_main
 			ret = neuf_exec(dev, vm, &d, &rjob);
 			if (ret) {
 				snprintf(bad, sizeof(bad), "EXEC over R: %s",
-					 errno_name(ret));
+					 neuf_igt_errno_name(ret));
 				break;
 			}
 			/* S: exact, every time */
@@ -1739,8 +1705,8 @@ igt_main
 			if (ret || st.state != NEUF_JOB_STATE_DONE || st.error) {
 				snprintf(bad, sizeof(bad), "job over S: %s, "
 					 "state %u, %s at %#" PRIx64,
-					 errno_name(ret), st.state,
-					 errno_name(st.error),
+					 neuf_igt_errno_name(ret), st.state,
+					 neuf_igt_errno_name(st.error),
 					 (uint64_t)st.fault_addr);
 				break;
 			}
@@ -1759,8 +1725,8 @@ igt_main
 			    (st.error && st.error != -EFAULT)) {
 				snprintf(bad, sizeof(bad), "job over R: %s, "
 					 "state %u, %s (%d) at %#" PRIx64,
-					 errno_name(ret), st.state,
-					 errno_name(st.error), st.error,
+					 neuf_igt_errno_name(ret), st.state,
+					 neuf_igt_errno_name(st.error), st.error,
 					 (uint64_t)st.fault_addr);
 			} else if (st.error &&
 				   (st.fault_addr < PTR(region) ||
@@ -1815,7 +1781,7 @@ igt_main
 		if (ret) {
 			remove_cgroup(cg);
 			igt_assert_f(false, "setting %s: %s\n", path,
-				     errno_name(ret));
+				     neuf_igt_errno_name(ret));
 		}
 		snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
 		if (access(path, F_OK) == 0)
@@ -1854,7 +1820,7 @@ igt_main
 		igt_info("oom_kill events in the cgroup: %lld\n", kills);
 		igt_assert_f(kills >= 1, "memory.events counts %lld OOM kills\n",
 			     kills);
-		igt_assert_f(ret == 0, "removing %s: %s\n", cg, errno_name(ret));
+		igt_assert_f(ret == 0, "removing %s: %s\n", cg, neuf_igt_errno_name(ret));
 
 		/* The GPU still works, in an old VM and in a new one. */
 		run_ok(sh_fill, n, PTR(buf), 0x0c0000);
@@ -2068,7 +2034,7 @@ igt_main
 		     "completion; afterwards both the same VM and a new one "
 		     "run jobs correctly.");
 	igt_subtest("timeout-recovers") {
-		uint64_t *hang = assemble("forever: jmp forever\n");
+		uint64_t *hang = neuf_igt_assemble("forever: jmp forever\n");
 		const size_t n = 2048;
 		uint32_t *buf = xmalloc(n * 4);
 		struct drm_neuf_vm_stats before, after;
@@ -2084,12 +2050,12 @@ igt_main
 		run_ok_on(dev, other, sh_fill, n, PTR(buf), 0x7100);
 		check_sequence(buf, n, 0x7100);
 
-		syncobj_wait(dev, hung, JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, hung, JOB_TIMEOUT_NS);
 		st = job_status(dev, vm, job);
 		igt_assert_eq_u32(st.state, NEUF_JOB_STATE_DONE);
 		igt_assert_f(st.error == -ETIMEDOUT, "the endless job ended "
 			     "with %s (%d), expected ETIMEDOUT\n",
-			     errno_name(st.error), st.error);
+			     neuf_igt_errno_name(st.error), st.error);
 		after = vm_stats(dev, vm);
 		igt_assert_eq_u64(after.jobs_failed - before.jobs_failed, 1);
 
@@ -2111,7 +2077,7 @@ igt_main
 		     "misaligned atomic each fail the job with ENOEXEC at the "
 		     "instruction's (or the operand's) address.");
 	igt_subtest("illegal-instruction") {
-		uint64_t *code = assemble("li r1, 5\nnop\nhalt\n");
+		uint64_t *code = neuf_igt_assemble("li r1, 5\nnop\nhalt\n");
 		uint32_t *buf = xmalloc(64);
 		uint8_t *bytes = (uint8_t *)buf;
 
@@ -2156,7 +2122,7 @@ igt_main
 			"ld32 r6, [r5 + 8]\n"
 			"st32 [r2 + 4], r6\n"
 			"halt\n";
-		uint64_t *code = assemble(prefetch_src);
+		uint64_t *code = neuf_igt_assemble(prefetch_src);
 		uint32_t *fresh = map_anon(PAGE_SZ, MAP_PRIVATE);
 		uint32_t *filled = map_anon(PAGE_SZ, MAP_PRIVATE);
 		uint32_t *out = xmalloc(2 * sizeof(uint32_t));

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * Helpers shared by neuf's IGT tests; see neuf_igt.h.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "libneuf.h"
+#include "neuf_asm.h"
+#include "neuf_igt.h"
+
+uint64_t *neuf_igt_assemble(const char *src)
+{
+	struct neuf_asm_program prog = { 0 };
+	char err[256];
+	int ret;
+
+	ret = neuf_assemble(src, &prog, err, sizeof(err));
+	igt_assert_f(ret == 0, "assembling failed (%s): %s\nsource:\n%s",
+		     strerror(-ret), err, src);
+	return prog.code;
+}
+
+int64_t neuf_igt_deadline(int64_t rel_ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NEUF_IGT_NSEC_PER_SEC + ts.tv_nsec + rel_ns;
+}
+
+const char *neuf_igt_errno_name(int err)
+{
+	return err ? strerror(err < 0 ? -err : err) : "success";
+}
+
+void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
+{
+	int ret;
+
+	ret = drmSyncobjWait(neuf_device_fd(d), &h, 1, neuf_igt_deadline(rel_ns),
+			     0, NULL) ? -errno : 0;
+	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
+		     neuf_igt_errno_name(ret), ret);
+}

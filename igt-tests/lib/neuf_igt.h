@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * Helpers shared by neuf's IGT tests, the way IGT keeps per-driver helpers
+ * in its lib/. Every function asserts (igt_assert) instead of returning an
+ * error, so call them from a subtest or fixture.
+ */
+#ifndef NEUF_IGT_HELPERS_H
+#define NEUF_IGT_HELPERS_H
+
+#include <stdint.h>
+
+struct neuf_device;
+
+/** Nanoseconds in a second, for syncobj deadlines. */
+#define NEUF_IGT_NSEC_PER_SEC 1000000000ll
+
+/**
+ * neuf_igt_assemble() - assemble shader source, or fail the subtest
+ * @src: the source, in the syntax of Documentation/gpu/neuf/isa.rst
+ *
+ * Return: the machine code in malloc'd memory (shaders run from ordinary
+ * process memory), to be released with free().
+ */
+uint64_t *neuf_igt_assemble(const char *src);
+
+/** neuf_igt_deadline() - CLOCK_MONOTONIC plus @rel_ns, for drmSyncobjWait() */
+int64_t neuf_igt_deadline(int64_t rel_ns);
+
+/** neuf_igt_errno_name() - "success" for 0, else strerror() of |@err| */
+const char *neuf_igt_errno_name(int err);
+
+/**
+ * neuf_igt_syncobj_wait() - wait for a syncobj to signal, or fail
+ * @d: the device
+ * @h: the syncobj handle
+ * @rel_ns: how long to wait at most
+ */
+void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns);
+
+#endif /* NEUF_IGT_HELPERS_H */
