@@ -13,7 +13,19 @@
  *
  * Builds with -DNEUF_FLOAT_HOST on the host, for igt-tests/neuf_float.c.
  */
+#ifndef NEUF_FLOAT_HOST
+#include <linux/bitops.h>
+#endif
+
 #include "neuf_model_float.h"
+
+#ifdef NEUF_FLOAT_HOST
+/* The kernel's fls64(), for the host build. */
+static int fls64(u64 x)
+{
+	return x ? 64 - __builtin_clzll(x) : 0;
+}
+#endif
 
 #define F32_SIGN	0x80000000U
 #define F32_ABS		0x7fffffffU
@@ -39,33 +51,10 @@ static bool f32_is_zero(u32 f)
 	return !(f & F32_ABS);
 }
 
+/* Leading zero bits of nonzero x. */
 static int clz64(u64 x)
 {
-	int n = 0;
-
-	if (!(x >> 32)) {
-		n += 32;
-		x <<= 32;
-	}
-	if (!(x >> 48)) {
-		n += 16;
-		x <<= 16;
-	}
-	if (!(x >> 56)) {
-		n += 8;
-		x <<= 8;
-	}
-	if (!(x >> 60)) {
-		n += 4;
-		x <<= 4;
-	}
-	if (!(x >> 62)) {
-		n += 2;
-		x <<= 2;
-	}
-	if (!(x >> 63))
-		n += 1;
-	return n;
+	return 64 - fls64(x);
 }
 
 /* A finite nonzero f is sign * m * 2^e: returns m, sets *e. */
