@@ -87,7 +87,8 @@ phys_addr_t neuf_pt_root(const struct neuf_pt *pt)
  * @pt: the tree
  * @va: a virtual address the leaf table must cover
  *
- * May allocate and sleep; call without the VM lock.
+ * May allocate and sleep; call without the VM lock. Once the directories
+ * exist (the common case on the fault path), takes no lock.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -95,6 +96,9 @@ int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
 {
 	__le64 *table = page_address(pt->root);
 	int level;
+
+	if (neuf_pt_leaf_table(pt, va))
+		return 0;
 
 	mutex_lock(&pt->alloc_lock);
 	for (level = NEUF_PT_LEVELS - 1; level > 0; level--) {

@@ -132,7 +132,8 @@ static const struct mmu_interval_notifier_ops neuf_svm_notifier_ops = {
  * @addr: a user address
  *
  * Called by the fault worker, without the mmap_lock; the chunk stays valid
- * until the worker returns (removal runs on the same ordered workqueue).
+ * until the worker returns (removal runs on the same ordered workqueue,
+ * which is also why an existing chunk can be looked up without the lock).
  *
  * Return: the chunk, or an ERR_PTR() (-ENOMEM, or what inserting the
  * notifier returned).
@@ -142,6 +143,10 @@ struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr)
 	unsigned long index = addr >> NEUF_SVM_CHUNK_SHIFT;
 	struct neuf_svm_chunk *chunk;
 	int ret;
+
+	chunk = xa_load(&vm->chunks, index);
+	if (chunk)
+		return chunk;
 
 	mutex_lock(&vm->chunks_lock);
 	chunk = xa_load(&vm->chunks, index);
