@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -752,18 +753,10 @@ static __attribute__((noreturn)) void oom_child(const char *procs, int pipe_wr)
 	_exit(OOM_CHILD_NOT_KILLED);
 }
 
-static void *reap_idle_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /*
- * A process with a busy VM and many threads (so that dying takes a while):
- * it maps memory through the GPU, leaves jobs in flight, says 'Q' and
- * waits to be killed. Reports failures through its exit code only.
+ * A process with a busy VM: it maps memory through the GPU, leaves jobs in
+ * flight, says 'Q' and waits to be killed. Reports failures through its
+ * exit code only.
  */
 static __attribute__((noreturn)) void reap_child(int pipe_wr)
 {
@@ -771,7 +764,6 @@ static __attribute__((noreturn)) void reap_child(int pipe_wr)
 	struct drm_neuf_job_status st;
 	struct neuf_dispatch disp;
 	struct neuf_device *d;
-	pthread_t thread;
 	uint32_t *buf;
 	uint32_t v;
 
@@ -790,9 +782,6 @@ static __attribute__((noreturn)) void reap_child(int pipe_wr)
 	for (int i = 0; i < OOM_JOBS; i++)
 		if (neuf_exec(d, v, &disp, NULL))
 			_exit(OOM_CHILD_QUEUE);
-	for (int i = 0; i < 32; i++)
-		if (pthread_create(&thread, NULL, reap_idle_thread, NULL))
-			_exit(OOM_CHILD_PIPE);
 	if (write(pipe_wr, "Q", 1) != 1)
 		_exit(OOM_CHILD_PIPE);
 	for (;;)
@@ -1889,16 +1878,19 @@ igt_main
 	}
 
 	igt_describe("The non-blockable invalidation path, deterministically: "
-		     "kill a process whose VM is busy and reap its memory at "
-		     "once with process_mrelease(), as the OOM reaper does; "
-		     "neuf's notifier sees non-blockable invalidations and the "
-		     "device stays healthy.");
+		     "kill a process whose VM is busy, hold it at its ptrace "
+		     "exit stop (before it drops its mm) and reap its memory "
+		     "with process_mrelease(), the OOM reaper's code; neuf's "
+		     "notifier sees non-blockable invalidations and the device "
+		     "stays healthy.");
 	igt_subtest("reaper-nonblocking-invalidate") {
 		const size_t n = 4096;
 		uint32_t *buf = xmalloc(n * 4);
+		int go[2], pidfd, status = 0, ret, again = 0;
 		char inst[96], path[160], *text;
-		bool seen = false;
-		int tries;
+		bool seen;
+		pid_t pid;
+		char c = 0;
 
 		if (access("/sys/kernel/tracing/instances", F_OK))
 			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
@@ -1912,62 +1904,77 @@ igt_main
 			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
 		igt_assert_eq(write_file(path, "1"), 0);
 
-		for (tries = 1; tries <= 10 && !seen; tries++) {
-			int go[2], pidfd, status = 0, ret, reaps = 0;
-			char c = 0;
-			pid_t pid;
-
-			igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
-			fflush(NULL);
-			pid = fork();
-			igt_assert(pid >= 0);
-			if (pid == 0) {
-				close(go[0]);
-				reap_child(go[1]);
-			}
-			close(go[1]);
-			ret = read(go[0], &c, 1);
+		igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
+		fflush(NULL);
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0) {
 			close(go[0]);
-			pidfd = syscall(SYS_pidfd_open, pid, 0);
-			igt_assert_f(pidfd >= 0, "pidfd_open: %s\n",
-				     strerror(errno));
-			igt_assert_eq(syscall(SYS_pidfd_send_signal, pidfd,
-					      SIGKILL, NULL, 0), 0);
-			/* Reap while it dies; EAGAIN: try again. */
-			for (int i = 0; i < 1000; i++) {
-				if (!syscall(SYS_process_mrelease, pidfd, 0)) {
-					reaps++;
-					break;
-				}
-				if (errno != EAGAIN)
-					break;
-			}
-			close(pidfd);
+			reap_child(go[1]);
+		}
+		close(go[1]);
+		ret = read(go[0], &c, 1);
+		close(go[0]);
+		if (ret != 1 || c != 'Q') {
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
-			igt_assert_f(ret == 1 && c == 'Q',
-				     "the child did not get busy: %s %d\n",
+			igt_assert_f(false, "the child did not get busy: %s %d\n",
 				     WIFEXITED(status) ? "exit code" : "signal",
 				     WIFEXITED(status) ? WEXITSTATUS(status) :
 				     WTERMSIG(status));
-			igt_assert(WIFSIGNALED(status) &&
-				   WTERMSIG(status) == SIGKILL);
-
-			snprintf(path, sizeof(path), "%s/trace", inst);
-			text = read_text(path);
-			seen = strstr(text, "blockable=0");
-			free(text);
-			igt_debug("try %d: %d reaps, non-blockable %s\n", tries,
-				  reaps, seen ? "seen" : "not seen");
-			/* Empty the buffer for the next try. */
-			igt_assert_eq(write_file(path, ""), 0);
 		}
+
+		/*
+		 * Stop the victim at PTRACE_EVENT_EXIT: it is dying (the
+		 * group exit is set) but still owns its mm, which is the
+		 * state the OOM reaper exists for. Without the stop, the
+		 * child may drop its mm before process_mrelease() looks.
+		 */
+		ret = ptrace(PTRACE_SEIZE, pid, NULL,
+			     (void *)(uintptr_t)PTRACE_O_TRACEEXIT);
+		if (ret) {
+			int err = errno;
+
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			igt_require_f(err != EPERM, "ptrace not permitted\n");
+			igt_assert_f(false, "PTRACE_SEIZE: %s\n", strerror(err));
+		}
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
+		igt_assert_f(pidfd >= 0, "pidfd_open: %s\n", strerror(errno));
+		igt_assert_eq(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
+				      NULL, 0), 0);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		igt_assert_f(WIFSTOPPED(status) &&
+			     status >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8),
+			     "the victim did not stop at exit: status %#x\n",
+			     status);
+
+		/* EAGAIN: the notifier met contention and must be retried. */
+		while ((ret = syscall(SYS_process_mrelease, pidfd, 0)) &&
+		       errno == EAGAIN)
+			again++;
+		igt_assert_f(ret == 0, "process_mrelease: %s\n",
+			     strerror(errno));
+		close(pidfd);
+
+		igt_assert_eq(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+		snprintf(path, sizeof(path), "%s/trace", inst);
+		text = read_text(path);
+		seen = strstr(text, "blockable=0");
+		free(text);
 		snprintf(path, sizeof(path),
 			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
 		write_file(path, "0");
 		igt_assert_eq(rmdir(inst), 0);
-		igt_info("non-blockable invalidation %s after %d tries\n",
-			 seen ? "seen" : "never seen", tries - 1);
+		igt_info("reaped after %d EAGAIN retries; non-blockable "
+			 "invalidation %s\n", again, seen ? "seen" : "not seen");
 		igt_assert_f(seen, "process_mrelease() never reached neuf's "
 			     "notifier non-blockably\n");
 
