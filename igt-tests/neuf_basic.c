@@ -89,6 +89,7 @@ static int module_unload(void)
 static int module_load(void)
 {
 	const char *path = getenv("NEUF_MODULE");
+	const char *params = getenv("NEUF_MODULE_PARAMS");
 	int fd, ret;
 
 	if (!path)
@@ -96,7 +97,9 @@ static int module_load(void)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	/* Reload with the parameters the harness loaded it with. */
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0) ?
+	      -errno : 0;
 	close(fd);
 	return ret;
 }
@@ -112,7 +115,8 @@ static void reload_module_on_exit(int sig)
 static void require_module_control(void)
 {
 	igt_require_f(getenv("NEUF_MODULE"),
-		      "NEUF_MODULE must name the neuf.ko to reload\n");
+		      "NEUF_MODULE must name the neuf.ko to reload "
+		      "(NEUF_MODULE_PARAMS: its parameters)\n");
 	igt_require(geteuid() == 0);
 	igt_require(module_loaded());
 	igt_install_exit_handler(reload_module_on_exit);

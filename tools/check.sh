@@ -33,7 +33,8 @@ for kernel in $kernels; do
 	start=$(date +%s)
 	"$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-1800}" \
 		"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
-		${MODROOT:+--modroot "$MODROOT"} --bindir "$top/build" \
+		${MODROOT:+--modroot "$MODROOT"} ${PARAMS:+--params "$PARAMS"} \
+		--bindir "$top/build" \
 		--list "$top/igt-tests/test-list.txt" --name "neuf-$kernel" \
 		${filter:+--filter "$filter"} > "$out/console.log" 2>&1
 	echo "guest exited with $? after $(( $(date +%s) - start ))s"

@@ -10,6 +10,7 @@
 #   IMAGE    what `vng -r` boots (a release name or a bzImage path)
 #   MODROOT  root to find the kernel's own modules under, or empty when
 #            they are installed in /lib/modules
+#   PARAMS   neuf.ko's module parameters for the tests on this kernel
 # NAME is "debian" (Debian's packaged 6.12) or "debug" (built from
 # linux-source-6.12 with lockdep, KASAN, kmemleak..., cached).
 
@@ -24,6 +25,7 @@ neuf_kernel() {
 		KDIR=/lib/modules/$NEUF_DEBIAN_KREL/build
 		IMAGE=$NEUF_DEBIAN_KREL
 		MODROOT=
+		PARAMS=
 		;;
 	debug)
 		local dir
@@ -31,6 +33,10 @@ neuf_kernel() {
 		KDIR=$dir/src
 		IMAGE=$dir/bzImage
 		MODROOT=$dir/modroot
+		# KASAN, lockdep and kmemleak under TCG make a job about ten
+		# times slower than on Debian's kernel: scale the watchdog so
+		# that only a shader that really hangs meets it.
+		PARAMS="job_timeout_ms=30000"
 		;;
 	*)
 		echo "unknown kernel '$1' (debian, debug)" >&2

@@ -12,15 +12,17 @@
 #   OUT/done           written last: the run reached its end
 #
 # Usage: run-tests.sh --out DIR --module NEUF_KO --bindir DIR --list FILE
-#                     [--modroot DIR] [--filter REGEX] [--name NAME]
+#                     [--modroot DIR] [--params "P=V ..."] [--filter REGEX]
+#                     [--name NAME]
 set -u
 
-out= module= modroot= bindir= list= filter= name=neuf
+out= module= modroot= params= bindir= list= filter= name=neuf
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--module) module=$2; shift 2 ;;
 	--modroot) modroot=$2; shift 2 ;;
+	--params) params=$2; shift 2 ;;
 	--bindir) bindir=$2; shift 2 ;;
 	--list) list=$2; shift 2 ;;
 	--filter) filter=$2; shift 2 ;;
@@ -43,8 +45,8 @@ if [ -w "$kmemleak" ]; then
 fi
 
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
-if neuf_load "$module" "$modroot"; then
-	NEUF_MODULE=$module /usr/bin/python3 "$tools/neuf-runner" \
+if neuf_load "$module" "$modroot" "$params"; then
+	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params /usr/bin/python3 "$tools/neuf-runner" \
 		--results "$out" --bindir "$bindir" --name "$name" \
 		${filter:+--filter "$filter"} "$list"
 	echo "runner exit: $?"
