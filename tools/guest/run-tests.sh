@@ -6,6 +6,8 @@
 #
 #   OUT/results.json   igt_runner layout (tools/neuf-runner)
 #   OUT/dmesg.txt      the whole kernel log of this boot
+#   OUT/dmesg-live.txt the kernel log as it is written, for a guest that
+#                      never reaches the end
 #   OUT/kmemleak.txt   kmemleak's findings after the run (debug kernel)
 #   OUT/taint          /proc/sys/kernel/tainted after the run
 #   OUT/guest.log      what this script did
@@ -44,10 +46,13 @@ if [ -w "$kmemleak" ]; then
 	echo clear > "$kmemleak"
 fi
 
+dmesg --follow > "$out/dmesg-live.txt" 2>&1 &
+live=$!
+
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 if neuf_load "$module" "$modroot" "$params"; then
 	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params /usr/bin/python3 "$tools/neuf-runner" \
-		--results "$out" --bindir "$bindir" --name "$name" \
+		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \
 		${filter:+--filter "$filter"} "$list"
 	echo "runner exit: $?"
 	neuf_unload || echo "guest: unloading neuf failed"
@@ -63,4 +68,5 @@ if [ -w "$kmemleak" ]; then
 fi
 cat /proc/sys/kernel/tainted > "$out/taint"
 dmesg > "$out/dmesg.txt"
+kill "$live" 2>/dev/null
 touch "$out/done"

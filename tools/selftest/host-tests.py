@@ -5,6 +5,8 @@
 - The IGT stand-in speaks IGT's protocol: runs build/igt-tests/lib/igt_selftest
   (each subtest ends in a known way) and checks output lines and exit codes.
 - The splat and taint rules catch what they must and nothing else.
+- neuf-runner kills a subtest that hangs, and aborts the run when one
+  cannot be killed.
 - IGT tests of userspace alone (HOST_IGT_TESTS, e.g. the assembler's) run
   here rather than in the guests: one entry per subtest.
 
@@ -17,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -180,6 +183,69 @@ def logcheck_taint(_):
     check(bad_taint(4096 | 8192) == "", "O|E")
     check(bad_taint(512 | 4096) == "W", "W")
     check(bad_taint(1) == "P", "P")
+
+
+# A fake test binary for the runner: subtests that pass, hang, or hang
+# with a grandchild in its own session holding the output open, which
+# SIGKILL to the subtest's process group cannot reach (as it cannot reach
+# a task stuck in the kernel).
+FAKE_TEST = """#!/bin/sh
+case "$1" in
+--list-subtests) echo first; echo hang; echo hold-output; echo last ;;
+--run-subtest)
+	echo "IGT-Version: 1.27.1-fake (x86_64) (Linux: fake x86_64)"
+	echo "Starting subtest: $2"
+	case "$2" in
+	hang) exec sleep 1000 ;;
+	hold-output) setsid sleep 1000 & exec sleep 1000 ;;
+	esac
+	echo "Subtest $2: SUCCESS (0.000s)" ;;
+esac
+"""
+
+
+def run_runner(tmp, *opts):
+    binary = os.path.join(tmp, "fake_test")
+    with open(binary, "w", encoding="ascii") as f:
+        f.write(FAKE_TEST)
+    os.chmod(binary, 0o755)
+    with open(os.path.join(tmp, "list"), "w", encoding="ascii") as f:
+        f.write("fake_test\n")
+    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "neuf-runner")
+    p = subprocess.run([sys.executable, runner, "--results", tmp, "--bindir",
+                        tmp, *opts, os.path.join(tmp, "list")],
+                       capture_output=True, text=True, timeout=60, check=False)
+    check(p.returncode == 0, f"runner rc {p.returncode}: {p.stderr}")
+    with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
+        return p.stdout, json.load(f)["tests"]
+
+
+@test
+def runner_timeout_kills_and_goes_on(c):
+    with tempfile.TemporaryDirectory() as tmp:
+        _, tests = run_runner(tmp, "--timeout", "1", "--filter",
+                              "first|@hang|last")
+        got = {k: v["result"] for k, v in tests.items()}
+        check(got == {"igt@fake_test@first": "pass",
+                      "igt@fake_test@hang": "timeout",
+                      "igt@fake_test@last": "pass"}, got)
+
+
+@test
+def runner_aborts_on_unkillable(c):
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            out, tests = run_runner(tmp, "--timeout", "1", "--kill-grace", "1")
+        finally:
+            subprocess.run(["pkill", "-f", "^sleep 1000$"], check=False)
+        got = {k: v["result"] for k, v in tests.items()}
+        check(got == {"igt@fake_test@first": "pass",
+                      "igt@fake_test@hang": "timeout",
+                      "igt@fake_test@hold-output": "timeout"}, got)
+        check("did not die" in tests["igt@fake_test@hold-output"]["err"],
+              tests["igt@fake_test@hold-output"]["err"])
+        check("aborting after igt@fake_test@hold-output" in out, out)
 
 
 def main():
