@@ -20,6 +20,10 @@ mkdir -p "$rwdir"
 
 # The guest gets one CPU more than it strictly needs so that tests of
 # concurrency see real parallelism under QEMU's multi-threaded TCG.
+# The kernel's console (warnings and worse: an Oops, a panic) goes to our
+# stderr with the command's output, so a guest that dies still leaves its
+# last words on the host.
 exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
+	--verbose --append "loglevel=5" \
 	--cpus 2 --memory 2G --rwdir="$rwdir" --cwd "$top" \
 	--exec "$(printf '%q ' "$@")" < /dev/null
