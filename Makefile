@@ -112,7 +112,7 @@ $(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a $(LIB_HEADERS)
 
 # kernel side
 module: deps
-	@for k in $$(. tools/kernels.sh; neuf_kernels $(KERNEL)); do \
+	@for k in $$(bash -c ". tools/kernels.sh; neuf_kernels $(KERNEL)"); do \
 		tools/build-module.sh $$k || exit 1; done
 
 debug-kernel: deps
