@@ -251,7 +251,11 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 		break;
 	}
 out:
-	mmput(vm->mm);
+	/*
+	 * The process may have exited meanwhile: never run its exit_mmap()
+	 * here, on the queue every VM's faults share.
+	 */
+	mmput_async(vm->mm);
 	return ret;
 }
 

@@ -220,7 +220,8 @@ static bool neuf_svm_chunk_unused(struct neuf_vm *vm,
 	unused = !find_vma_intersection(vm->mm, chunk->start,
 					chunk->start + NEUF_SVM_CHUNK_SIZE);
 	mmap_read_unlock(vm->mm);
-	mmput(vm->mm);
+	/* Not the exiting process's exit_mmap() on the fault queue. */
+	mmput_async(vm->mm);
 	return unused;
 }
 
