@@ -935,7 +935,7 @@ igt_main
 			_exit(0);	/* with everything still open and queued */
 		}
 		close(shared_fd);
-		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		status = neuf_igt_wait_child(pid);
 		igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
 			     "child status %#x\n", status);
 

@@ -1789,8 +1789,7 @@ igt_main
 		if (pid > 0) {
 			if (read(go[0], &c, 1) != 1)
 				c = 0;
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			status = neuf_igt_wait_child(pid);
 		}
 		close(go[0]);
 		snprintf(path, sizeof(path), "%s/memory.events", cg);
@@ -1917,8 +1916,7 @@ igt_main
 		ret = read(go[0], &c, 1);
 		close(go[0]);
 		if (ret != 1 || c != 'Q') {
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			status = neuf_igt_wait_child(pid);
 			igt_assert_f(false, "the child did not get busy: %s %d\n",
 				     WIFEXITED(status) ? "exit code" : "signal",
 				     WIFEXITED(status) ? WEXITSTATUS(status) :
@@ -1937,8 +1935,7 @@ igt_main
 			int err = errno;
 
 			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			status = neuf_igt_wait_child(pid);
 			igt_require_f(err != EPERM, "ptrace not permitted\n");
 			igt_assert_f(false, "PTRACE_SEIZE: %s\n", strerror(err));
 		}
@@ -1946,8 +1943,7 @@ igt_main
 		igt_assert_f(pidfd >= 0, "pidfd_open: %s\n", strerror(errno));
 		igt_assert_eq(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
 				      NULL, 0), 0);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		status = neuf_igt_wait_child(pid);
 		igt_assert_f(WIFSTOPPED(status) &&
 			     status >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8),
 			     "the victim did not stop at exit: status %#x\n",
@@ -1962,8 +1958,7 @@ igt_main
 		close(pidfd);
 
 		igt_assert_eq(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		status = neuf_igt_wait_child(pid);
 		igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 		snprintf(path, sizeof(path), "%s/trace", inst);

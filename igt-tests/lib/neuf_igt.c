@@ -5,6 +5,7 @@
  * Helpers shared by neuf's IGT tests; see neuf_igt.h.
  */
 #include <errno.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <xf86drm.h>
@@ -47,4 +48,16 @@ void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
 			     0, NULL) ? -errno : 0;
 	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
 		     neuf_igt_errno_name(ret), ret);
+}
+
+int neuf_igt_wait_child(pid_t pid)
+{
+	int status = 0;
+	pid_t ret;
+
+	while ((ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	igt_assert_f(ret == pid, "waitpid(%d): %s\n", (int)pid,
+		     strerror(errno));
+	return status;
 }

@@ -10,6 +10,7 @@
 #define NEUF_IGT_HELPERS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct neuf_device;
 
@@ -38,5 +39,15 @@ const char *neuf_igt_errno_name(int err);
  * @rel_ns: how long to wait at most
  */
 void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns);
+
+/**
+ * neuf_igt_wait_child() - wait for a child to change state, or fail
+ * @pid: the child
+ *
+ * Retries on EINTR. A traced child's stops are reported too.
+ *
+ * Return: the status waitpid() gave.
+ */
+int neuf_igt_wait_child(pid_t pid);
 
 #endif /* NEUF_IGT_HELPERS_H */
