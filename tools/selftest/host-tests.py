@@ -17,6 +17,7 @@ Usage: host-tests.py BUILD_DIR RESULTS_DIR
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -197,7 +198,10 @@ case "$1" in
 	echo "Starting subtest: $2"
 	case "$2" in
 	hang) exec sleep 1000 ;;
-	hold-output) setsid sleep 1000 & exec sleep 1000 ;;
+	hold-output)
+		setsid sleep 1000 &
+		echo $! > "$(dirname "$0")/holder.pid"
+		exec sleep 1000 ;;
 	esac
 	echo "Subtest $2: SUCCESS (0.000s)" ;;
 esac
@@ -238,7 +242,12 @@ def runner_aborts_on_unkillable(c):
         try:
             out, tests = run_runner(tmp, "--timeout", "1", "--kill-grace", "1")
         finally:
-            subprocess.run(["pkill", "-f", "^sleep 1000$"], check=False)
+            # Only our own holder: other runs may share the machine.
+            try:
+                with open(os.path.join(tmp, "holder.pid"), encoding="ascii") as f:
+                    os.kill(int(f.read()), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
         got = {k: v["result"] for k, v in tests.items()}
         check(got == {"igt@fake_test@first": "pass",
                       "igt@fake_test@hang": "timeout",
