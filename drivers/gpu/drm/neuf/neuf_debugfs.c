@@ -28,8 +28,8 @@ static const char *const neuf_stat_names[NEUF_STAT_COUNT] = {
 /* neuf_vms: one line per live VM with its SVM counters. */
 static int neuf_debugfs_vms(struct seq_file *m, void *data)
 {
-	struct drm_debugfs_entry *entry = m->private;
-	struct neuf_device *ndev = to_neuf_device(entry->dev);
+	struct drm_info_node *node = m->private;
+	struct neuf_device *ndev = to_neuf_device(node->minor->dev);
 	struct neuf_vm *vm;
 	unsigned long instance;
 	unsigned int i;
@@ -50,8 +50,8 @@ static int neuf_debugfs_vms(struct seq_file *m, void *data)
 /* neuf_fault_buffer: device-wide fault-buffer activity. */
 static int neuf_debugfs_fault_buffer(struct seq_file *m, void *data)
 {
-	struct drm_debugfs_entry *entry = m->private;
-	struct neuf_device *ndev = to_neuf_device(entry->dev);
+	struct drm_info_node *node = m->private;
+	struct neuf_device *ndev = to_neuf_device(node->minor->dev);
 
 	seq_printf(m, "entries %u\n", ndev->fault.entries);
 	seq_printf(m, "drains %lld\n",
@@ -63,17 +63,22 @@ static int neuf_debugfs_fault_buffer(struct seq_file *m, void *data)
 	return 0;
 }
 
-static const struct drm_debugfs_info neuf_debugfs_list[] = {
+static const struct drm_info_list neuf_debugfs_list[] = {
 	{ "neuf_vms", neuf_debugfs_vms, 0 },
 	{ "neuf_fault_buffer", neuf_debugfs_fault_buffer, 0 },
 };
 
 /**
- * neuf_debugfs_init() - register neuf's debugfs files
- * @ndev: the device, before registration
+ * neuf_debugfs_init() - create neuf's debugfs files for a DRM minor
+ * @minor: the minor whose debugfs directory gets them
+ *
+ * The &drm_driver.debugfs_init hook. drm_info_list files are what every
+ * kernel neuf supports offers alike (drm_debugfs_add_files() is 6.3+); the
+ * DRM core removes them with the minor.
  */
-void neuf_debugfs_init(struct neuf_device *ndev)
+void neuf_debugfs_init(struct drm_minor *minor)
 {
-	drm_debugfs_add_files(&ndev->drm, neuf_debugfs_list,
-			      ARRAY_SIZE(neuf_debugfs_list));
+	drm_debugfs_create_files(neuf_debugfs_list,
+				 ARRAY_SIZE(neuf_debugfs_list),
+				 minor->debugfs_root, minor);
 }

@@ -17,6 +17,7 @@
 #include <drm/drm_print.h>
 #include <drm/neuf_drm.h>
 
+#include "neuf_compat.h"
 #include "neuf_drv.h"
 #include "neuf_job.h"
 #include "neuf_regs.h"
@@ -115,7 +116,7 @@ static const struct file_operations neuf_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
-	.fop_flags = FOP_UNSIGNED_OFFSET,
+	NEUF_FOP_FLAGS
 };
 
 static const struct drm_driver neuf_drm_driver = {
@@ -125,8 +126,10 @@ static const struct drm_driver neuf_drm_driver = {
 	.ioctls = neuf_ioctls,
 	.num_ioctls = ARRAY_SIZE(neuf_ioctls),
 	.fops = &neuf_fops,
+	.debugfs_init = neuf_debugfs_init,
 	.name = NEUF_DRIVER_NAME,
 	.desc = NEUF_DRIVER_DESC,
+	NEUF_DRIVER_DATE
 	.major = NEUF_DRIVER_MAJOR,
 	.minor = NEUF_DRIVER_MINOR,
 	.patchlevel = NEUF_DRIVER_PATCHLEVEL,
@@ -372,7 +375,6 @@ static int neuf_probe(struct platform_device *pdev)
 	ret = neuf_device_init(ndev);
 	if (ret)
 		return ret;
-	neuf_debugfs_init(ndev);
 
 	platform_set_drvdata(pdev, ndev);
 	ret = drm_dev_register(&ndev->drm, 0);

@@ -26,6 +26,7 @@
 #define NEUF_MAX_ENGINES	8
 #define NEUF_MAX_INSTANCES	256
 
+struct drm_minor;
 struct neuf_job;
 struct neuf_vm;
 
@@ -159,6 +160,6 @@ void neuf_hw_instance_bind(struct neuf_device *ndev, u32 instance,
 			   phys_addr_t root);
 void neuf_hw_instance_unbind(struct neuf_device *ndev, u32 instance);
 
-void neuf_debugfs_init(struct neuf_device *ndev);
+void neuf_debugfs_init(struct drm_minor *minor);
 
 #endif /* __NEUF_DRV_H__ */

@@ -14,6 +14,7 @@
 #include <drm/drm_print.h>
 #include <drm/drm_syncobj.h>
 
+#include "neuf_compat.h"
 #include "neuf_drv.h"
 #include "neuf_job.h"
 #include "neuf_regs.h"
@@ -247,7 +248,7 @@ static enum drm_gpu_sched_stat neuf_job_timedout(struct drm_sched_job *sched_job
 		neuf_job_end(job, -ETIMEDOUT, 0, 0);
 	}
 
-	drm_sched_start(&engine->sched);
+	neuf_sched_start(&engine->sched);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -292,14 +293,6 @@ int neuf_engines_init(struct neuf_device *ndev)
 
 	for (i = 0; i < ndev->caps.engines; i++) {
 		struct neuf_engine *engine = &ndev->engines[i];
-		struct drm_sched_init_args args = {
-			.ops = &neuf_sched_ops,
-			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
-			.credit_limit = 1,
-			.timeout = msecs_to_jiffies(neuf_job_timeout_ms),
-			.name = engine->name,
-			.dev = ndev->drm.dev,
-		};
 
 		engine->ndev = ndev;
 		engine->id = i;
@@ -307,7 +300,9 @@ int neuf_engines_init(struct neuf_device *ndev)
 		engine->fence_context = dma_fence_context_alloc(1);
 		snprintf(engine->name, sizeof(engine->name), "neuf-eng%u", i);
 
-		ret = drm_sched_init(&engine->sched, &args);
+		ret = neuf_sched_init(&engine->sched, &neuf_sched_ops,
+				      msecs_to_jiffies(neuf_job_timeout_ms),
+				      engine->name, ndev->drm.dev);
 		if (ret) {
 			while (i--)
 				drm_sched_fini(&ndev->engines[i].sched);
@@ -454,14 +449,13 @@ int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	job->group_size = args->group_size;
 	memcpy(job->args, args->args, sizeof(job->args));
 
-	ret = drm_sched_job_init(&job->base, &vm->entity, 1, vm,
-				 file->client_id);
+	ret = neuf_sched_job_init(&job->base, &vm->entity, vm, file);
 	if (ret)
 		goto err_hwf;
 
 	for (i = 0; i < args->num_in_syncobjs; i++) {
-		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
-							   handles[i], 0);
+		ret = neuf_sched_job_add_syncobj_dependency(&job->base, file,
+							    handles[i]);
 		if (ret)
 			goto err_sched;
 	}

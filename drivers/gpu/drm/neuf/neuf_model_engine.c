@@ -14,9 +14,9 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
 #include <linux/wait.h>
 
+#include "neuf_compat.h"
 #include "neuf_model_float.h"
 #include "neuf_model_internal.h"
 

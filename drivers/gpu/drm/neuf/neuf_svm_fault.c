@@ -13,8 +13,8 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <linux/unaligned.h>
 
+#include "neuf_compat.h"
 #include "neuf_drv.h"
 #include "neuf_regs.h"
 #include "neuf_svm.h"
