@@ -12,13 +12,14 @@ cache=$NEUF_CACHE
 packages=(
 	# building: kernel, module, userspace
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
-	pkg-config rsync xz-utils libdrm-dev sparse
+	pkg-config rsync xz-utils libdrm-dev sparse ccache git
 	# booting test kernels
 	qemu-system-x86 busybox-static udev python3 python3-venv
 	# IGT's binaries (lsgpu)
 	intel-gpu-tools
 	# the kernels
 	"linux-image-$NEUF_DEBIAN_KREL-unsigned" "linux-headers-$NEUF_DEBIAN_KREL"
+	"linux-image-$NEUF_DEBIAN61_KREL-unsigned" "linux-headers-$NEUF_DEBIAN61_KREL"
 	linux-source-6.12
 )
 

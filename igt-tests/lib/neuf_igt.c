@@ -5,6 +5,10 @@
  * Helpers shared by neuf's IGT tests; see neuf_igt.h.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -60,4 +64,32 @@ int neuf_igt_wait_child(pid_t pid)
 	igt_assert_f(ret == pid, "waitpid(%d): %s\n", (int)pid,
 		     strerror(errno));
 	return status;
+}
+
+void neuf_igt_require_kconfig(const char *opt)
+{
+	const char *path = getenv("NEUF_KERNEL_CONFIG");
+	char fallback[300], line[512];
+	size_t len = strlen(opt);
+	struct utsname u;
+	bool set = false;
+	FILE *f;
+
+	if (!path || !*path) {
+		igt_assert_eq(uname(&u), 0);
+		snprintf(fallback, sizeof(fallback), "/boot/config-%s", u.release);
+		path = fallback;
+	}
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, opt, len) && line[len] == '=' &&
+		    (line[len + 1] == 'y' || line[len + 1] == 'm')) {
+			set = true;
+			break;
+		}
+	}
+	fclose(f);
+	igt_require_f(set, "the kernel lacks %s (%s)\n", opt, path);
 }

@@ -50,4 +50,15 @@ void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns);
  */
 int neuf_igt_wait_child(pid_t pid);
 
+/**
+ * neuf_igt_require_kconfig() - skip unless the running kernel has an option
+ * @opt: the option's full name, e.g. "CONFIG_SECRETMEM"
+ *
+ * Reads the kernel's .config from $NEUF_KERNEL_CONFIG (make check sets it
+ * for every test kernel), else /boot/config-$(uname -r). Skips with the
+ * option's name when it is not =y or =m there; when no .config can be read
+ * it does not skip, and the subtest's own checks decide.
+ */
+void neuf_igt_require_kconfig(const char *opt);
+
 #endif /* NEUF_IGT_HELPERS_H */

@@ -22,8 +22,9 @@ mkdir -p "$rwdir"
 # concurrency see real parallelism under QEMU's multi-threaded TCG.
 # The kernel's console (warnings and worse: an Oops, a panic) goes to our
 # stderr with the command's output, so a guest that dies still leaves its
-# last words on the host.
+# last words on the host. secretmem.enable=1: 6.1 has memfd_secret() off
+# unless asked (6.12 defaults to on).
 exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
-	--verbose --append "loglevel=5" \
+	--verbose --append "loglevel=5 secretmem.enable=1" \
 	--cpus 2 --memory 2G --rwdir="$rwdir" --cwd "$top" \
 	--exec "$(printf '%q ' "$@")" < /dev/null
