@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 #
 # Build neuf.ko for one test kernel, W=1 with warnings as errors, in
-# build/KERNEL/neuf/ (a copy of the source, so the kernels' objects never
-# mix). Prints the module's path.
+# build/LABEL/neuf/ (a copy of the source, so the kernels' objects never
+# mix; LABEL is tools/kernels.sh's neuf_kernel_label). Prints the module's
+# path.
 #
-# Usage: tools/build-module.sh debian|debug [extra kbuild args, e.g. C=2]
+# Usage: tools/build-module.sh KERNEL [extra kbuild args, e.g. C=2]
+#   KERNEL  debian-6.12, debian-6.1, debug or a kernel tree's path
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/kernels.sh"
@@ -13,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=$1
 shift
 neuf_kernel "$kernel"
-obj=$top/build/$kernel/neuf
+obj=$top/build/$(neuf_kernel_label "$kernel")/neuf
 mkdir -p "$obj"
 # Copy only the sources that changed, so make's timestamps stay meaningful.
 rsync -a --checksum --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \

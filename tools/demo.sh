@@ -3,11 +3,12 @@
 #
 # make demo: boot a test kernel, load neuf, and show the device.
 #
-# Usage: tools/demo.sh [debian|debug]
+# Usage: tools/demo.sh [KERNEL]   (debian-6.12 by default; any name or tree
+#                                  path make check takes)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernel=${1:-debian}
-[ "$kernel" = all ] && kernel=debian
+kernel=${1:-debian-6.12}
+case "$kernel" in all|debian) kernel=debian-6.12 ;; esac
 ko=$("$top/tools/build-module.sh" "$kernel" 2> "$top/build/demo-module.log") ||
 	{ cat "$top/build/demo-module.log"; exit 1; }
 . "$top/tools/kernels.sh"

@@ -31,8 +31,17 @@ mapfile -t kfiles < <(git ls-files 'drivers/gpu/drm/neuf/*.[ch]' 'uapi/drm/*.h')
 fail=0
 
 echo "== checkpatch --strict =="
-out=$(perl "$scripts/scripts/checkpatch.pl" --no-tree --strict --terse \
-	--show-types -f "${kfiles[@]}" 2>&1 | grep -v '^total: 0 errors, 0 warnings, 0 checks')
+# neuf_compat.h is the one file that compares LINUX_VERSION_CODE, by design
+# (DOC: neuf kernel compatibility); checkpatch flags every such line, so
+# those two checks alone are left out for it.
+compat=drivers/gpu/drm/neuf/neuf_compat.h
+others=()
+for f in "${kfiles[@]}"; do [ "$f" = "$compat" ] || others+=("$f"); done
+out=$( { perl "$scripts/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--show-types -f "${others[@]}"
+	 perl "$scripts/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--show-types --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "$compat"; } 2>&1 |
+	grep -v '^total: 0 errors, 0 warnings, 0 checks')
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 
 echo "== kernel-doc -Wall =="
@@ -40,7 +49,7 @@ out=$(perl "$scripts/scripts/kernel-doc" -Wall -none "${kfiles[@]}" 2>&1)
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 
 echo "== sparse (C=2) =="
-out=$("$top/tools/build-module.sh" debian C=2 2>&1 >/dev/null |
+out=$("$top/tools/build-module.sh" debian-6.12 C=2 2>&1 >/dev/null |
 	grep -E '^[^ ]*neuf[^ ]*:[0-9]+:[0-9]+: (warning|error)' || true)
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 

@@ -15,10 +15,10 @@
 #
 # Usage: run-tests.sh --out DIR --module NEUF_KO --bindir DIR --list FILE
 #                     [--modroot DIR] [--params "P=V ..."] [--filter REGEX]
-#                     [--name NAME]
+#                     [--name NAME] [--config KERNEL_DOTCONFIG]
 set -u
 
-out= module= modroot= params= bindir= list= filter= name=neuf
+out= module= modroot= params= bindir= list= filter= name=neuf config=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -29,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--list) list=$2; shift 2 ;;
 	--filter) filter=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
+	--config) config=$2; shift 2 ;;
 	*) echo "run-tests.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -51,7 +52,8 @@ live=$!
 
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 if neuf_load "$module" "$modroot" "$params"; then
-	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params /usr/bin/python3 "$tools/neuf-runner" \
+	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params NEUF_KERNEL_CONFIG=$config \
+		/usr/bin/python3 "$tools/neuf-runner" \
 		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \
 		${filter:+--filter "$filter"} "$list"
 	echo "runner exit: $?"

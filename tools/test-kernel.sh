@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Test neuf on one kernel: build the kernel (when it is a tree), build
+# neuf.ko against it, boot it, run the IGT test list in it. What the run
+# left in OUT is judged by tools/neuf-report; this script only says how far
+# it got.
+#
+# Usage: tools/test-kernel.sh KERNEL OUT [FILTER]
+#   KERNEL  debian-6.12, debian-6.1, debug or a kernel tree's path
+#   OUT     results directory (emptied first)
+#   FILTER  regex over igt@BIN@SUBTEST names
+# Exit status:
+#   0  the guest ran the tests to their end (they may still have failed)
+#   3  the kernel did not configure or build   (OUT/kernel-build.log)
+#   4  neuf.ko did not build                   (OUT/module-build.log)
+#   5  the guest did not boot far enough to start the tests
+#   6  the guest started the tests but did not finish them (a hang, a
+#      panic, or the time limit): the kernel is to blame, not the build
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tools/kernels.sh"
+
+kernel=$1 out=$2 filter=${3:-}
+rm -rf "$out"
+mkdir -p "$out"
+if ! neuf_kernel "$kernel" 2> >(tee "$out/kernel-build.log" >&2); then
+	tail -n 30 "$out/kernel-build.log"
+	echo "building the kernel failed" > "$out/console.log"
+	exit 3
+fi
+if ! ko=$("$top/tools/build-module.sh" "$kernel" 2> "$out/module-build.log"); then
+	tail -n 40 "$out/module-build.log"
+	echo "building neuf.ko for this kernel failed" > "$out/console.log"
+	exit 4
+fi
+start=$(date +%s)
+"$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-1800}" \
+	"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
+	${MODROOT:+--modroot "$MODROOT"} ${PARAMS:+--params "$PARAMS"} \
+	--config "$CONFIG" --bindir "$top/build" \
+	--list "$top/igt-tests/test-list.txt" --name "neuf-$(neuf_kernel_label "$kernel")" \
+	${filter:+--filter "$filter"} > "$out/console.log" 2>&1
+rc=$?
+echo "guest exited with $rc after $(( $(date +%s) - start ))s"
+[ -e "$out/done" ] && exit 0
+# run-tests.sh writes guest.log first thing: without it the guest never
+# reached the tests.
+[ -e "$out/guest.log" ] && exit 6
+exit 5
