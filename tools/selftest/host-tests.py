@@ -7,6 +7,9 @@
 - The splat and taint rules catch what they must and nothing else.
 - neuf-runner kills a subtest that hangs, and aborts the run when one
   cannot be killed.
+- neuf-bisect's step script answers git bisect correctly (good 0, bad 1,
+  untestable 125, flaky 125) and neuf-bisect names the culprit of a fake
+  kernel history, and leaves the tree as it was, also when interrupted.
 - IGT tests of userspace alone (HOST_IGT_TESTS, e.g. the assembler's) run
   here rather than in the guests: one entry per subtest.
 
@@ -255,6 +258,169 @@ def runner_aborts_on_unkillable(c):
         check("did not die" in tests["igt@fake_test@hold-output"]["err"],
               tests["igt@fake_test@hold-output"]["err"])
         check("aborting after igt@fake_test@hold-output" in out, out)
+
+
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+FAKE_KERNEL = os.path.join(TOOLS, "selftest", "fake-test-kernel")
+
+
+def git(tree, *args):
+    return subprocess.run(["git", "-C", tree, *args], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def fake_tree(tmp, states):
+    """A git tree with one commit per state; returns (tree, [commits])."""
+    tree = os.path.join(tmp, "linux")
+    os.makedirs(tree)
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "config", "user.email", "selftest@neuf")
+    git(tree, "config", "user.name", "neuf selftest")
+    commits = []
+    for i, state in enumerate(states):
+        with open(os.path.join(tree, "STATE"), "w", encoding="ascii") as f:
+            f.write(state + "\n")
+        with open(os.path.join(tree, f"file{i}"), "w", encoding="ascii") as f:
+            f.write(f"{i}\n")
+        git(tree, "add", "-A")
+        git(tree, "commit", "-q", "-m", f"commit {i}: {state}")
+        commits.append(git(tree, "rev-parse", "HEAD"))
+    return tree, commits
+
+
+def fake_env():
+    env = dict(os.environ, NEUF_TEST_KERNEL=FAKE_KERNEL)
+    return env
+
+
+def tree_rev(tree):
+    return subprocess.run(["bash", "-c", f". {TOOLS}/kernels.sh; neuf_tree_rev \"$1\"",
+                           "x", tree], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@test
+def kernel_tree_revisions(c):
+    """What keys a tree's build: HEAD, HEAD plus its changes, or its files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, commits = fake_tree(tmp, ["good", "bad"])
+        check(tree_rev(tree) == commits[-1], tree_rev(tree))
+        with open(os.path.join(tree, "file0"), "a", encoding="ascii") as f:
+            f.write("change\n")
+        dirty = tree_rev(tree)
+        check(dirty.startswith(commits[-1] + "-dirty-"), dirty)
+        with open(os.path.join(tree, "file0"), "a", encoding="ascii") as f:
+            f.write("another\n")
+        check(tree_rev(tree) not in (dirty, commits[-1]), "a second change went unseen")
+        plain = os.path.join(tmp, "plain")
+        os.makedirs(os.path.join(plain, "mm"))
+        with open(os.path.join(plain, "mm", "hmm.c"), "w", encoding="ascii") as f:
+            f.write("int x;\n")
+        first = tree_rev(plain)
+        check(first.startswith("src-") and tree_rev(plain) == first, first)
+        with open(os.path.join(plain, "mm", "hmm.c"), "w", encoding="ascii") as f:
+            f.write("int y2;\n")
+        check(tree_rev(plain) != first, "a changed file went unseen")
+
+
+@test
+def bisect_step_exit_codes(c):
+    with tempfile.TemporaryDirectory() as tmp:
+        want = {"good": 0, "bad": 1, "splat": 1, "hang": 1, "nobuild": 125,
+                "noboot": 125, "flaky": 125}
+        tree, _ = fake_tree(tmp, ["good"])
+        for state, code in want.items():
+            with open(os.path.join(tree, "STATE"), "w", encoding="ascii") as f:
+                f.write(state + "\n")
+            logs = os.path.join(tmp, "logs-" + state)
+            p = subprocess.run([os.path.join(TOOLS, "neuf-bisect-step"), "--tree", tree,
+                                "--logs", logs], capture_output=True, text=True,
+                               env=fake_env(), timeout=60, check=False)
+            check(p.returncode == code, f"{state}: exit {p.returncode}, want {code}: "
+                  f"{p.stdout}{p.stderr}")
+            with open(os.path.join(logs, "steps"), encoding="utf-8") as f:
+                line = f.read()
+            if state == "flaky":
+                check("flaky" in line, line)
+            if state == "bad":
+                check("igt@fake@sub2" in line and "confirmed" in line, line)
+        # --no-confirm runs a bad step once.
+        with open(os.path.join(tree, "STATE"), "w", encoding="ascii") as f:
+            f.write("flaky\n")
+        p = subprocess.run([os.path.join(TOOLS, "neuf-bisect-step"), "--tree", tree,
+                            "--logs", os.path.join(tmp, "nc"), "--no-confirm"],
+                           capture_output=True, text=True, env=fake_env(),
+                           timeout=60, check=False)
+        check(p.returncode == 1, f"--no-confirm on flaky: exit {p.returncode}")
+
+
+@test
+def bisect_finds_culprit(c):
+    states = ["good", "good", "nobuild", "good", "good", "good", "bad", "bad",
+              "noboot", "bad", "bad", "bad"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, commits = fake_tree(tmp, states)
+        head = commits[-1]
+        p = subprocess.run([os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                            "--good", commits[0], "--bad", "main",
+                            "--logs", os.path.join(tmp, "logs")],
+                           capture_output=True, text=True, env=fake_env(),
+                           timeout=300, check=False)
+        out = p.stdout + p.stderr
+        check(p.returncode == 0, f"exit {p.returncode}: {out}")
+        check(f"first bad commit: {commits[6][:7]}" in out and "commit 6: bad" in out, out)
+        check("failing there: igt@fake@sub2" in out, out)
+        check(len(re.findall(r"^[0-9a-f]{12} +(good|bad|skip) ", out, re.M)) >= 4, out)
+        check(git(tree, "symbolic-ref", "HEAD") == "refs/heads/main", "not back on main")
+        check(git(tree, "rev-parse", "HEAD") == head, "HEAD moved")
+        check(not os.path.exists(os.path.join(tree, ".git", "BISECT_START")),
+              "bisect left running")
+        # An end that is not what it is said to be is refused.
+        p = subprocess.run([os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                            "--good", commits[7], "--bad", "main",
+                            "--logs", os.path.join(tmp, "logs2")],
+                           capture_output=True, text=True, env=fake_env(),
+                           timeout=300, check=False)
+        check(p.returncode == 1 and "good end fails" in p.stdout, p.stdout + p.stderr)
+        check(git(tree, "rev-parse", "HEAD") == head, "HEAD moved")
+
+
+@test
+def bisect_interrupted_restores_tree(c):
+    # Interrupted in the middle of the bisection, and while testing an end.
+    cases = [(["good"] * 6 + ["block"] + ["bad"] * 5, ["--trust-ends"]),
+             (["good"] * 4 + ["block"], [])]
+    for states, extra in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            tree, commits = fake_tree(tmp, states)
+            fifo = os.path.join(tmp, "fifo")
+            os.mkfifo(fifo)
+            env = dict(fake_env(), FAKE_BLOCK_FIFO=fifo)
+            p = subprocess.Popen([os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                                  "--good", commits[0], "--bad", "main", *extra,
+                                  "--logs", os.path.join(tmp, "logs")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True, env=env)
+            try:
+                # Opening the FIFO waits until the fake kernel's step has started.
+                with open(fifo, encoding="ascii") as f:
+                    check(f.read().strip() == "started", "no start")
+                p.send_signal(signal.SIGINT)
+                out, _ = p.communicate(timeout=60)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+            what = f"{extra or 'testing the ends'}: "
+            check(p.returncode == 130, f"{what}exit {p.returncode}: {out}")
+            check("interrupted" in out, what + out)
+            check(git(tree, "symbolic-ref", "HEAD") == "refs/heads/main",
+                  what + "not back on main")
+            check(git(tree, "rev-parse", "HEAD") == commits[-1], what + "HEAD moved")
+            check(not os.path.exists(os.path.join(tree, ".git", "BISECT_START")),
+                  what + "bisect left running")
+            ps = subprocess.run(["pgrep", "-f", f"fake-test-kernel {tree}"],
+                                capture_output=True, text=True, check=False)
+            check(ps.stdout.strip() == "", f"{what}step left running: {ps.stdout}")
 
 
 def main():
