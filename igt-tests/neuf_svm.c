@@ -142,11 +142,30 @@ static const char spin_fill_src[] =
 	"st32 [r5], r6\n"
 	"halt\n";
 
+/*
+ * Reads the u32 at arg0 once, stores 1 to arg2, then polls arg0 until it
+ * differs from arg1 and stores the value it found to arg3.
+ */
+static const char poll_change_src[] =
+	"sreg r1, arg0        # watched word\n"
+	"sreg r2, arg1        # its old value\n"
+	"sreg r3, arg2        # started flag\n"
+	"sreg r4, arg3        # result\n"
+	"ld32 r5, [r1]\n"
+	"li r6, 1\n"
+	"st32 [r3], r6\n"
+	"poll:\n"
+	"  ld32 r5, [r1]\n"
+	"  b.eq r5, r2, poll\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
 /* Device state: static, so that it survives a failing subtest's longjmp. */
 static struct neuf_device *dev;
 static uint32_t vm;
 static uint64_t *sh_fill, *sh_copy, *sh_rmw, *sh_atomic_inc;
 static uint64_t *sh_fill_strided, *sh_rmw_strided, *sh_spin_fill;
+static uint64_t *sh_poll_change;
 
 /* The largest power of two up to 64 that divides @grid: full groups. */
 static uint32_t group_for(uint32_t grid)
@@ -788,6 +807,102 @@ static __attribute__((noreturn)) void reap_child(int pipe_wr)
 		pause();
 }
 
+/* thp-split-mid-fault: 2 MiB, the PMD size on x86-64. */
+#define THP_SZ (2ul << 20)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25	/* Linux 6.1 */
+#endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101
+#endif
+
+/*
+ * A 2 MiB-aligned private anonymous range the kernel may back with one
+ * transparent huge page; the caller touches it, then asks thp_backed().
+ */
+static uint8_t *map_thp_range(void **mapping, size_t *mapping_len)
+{
+	uint8_t *p = map_anon(2 * THP_SZ, MAP_PRIVATE);
+	uint8_t *aligned = (uint8_t *)(((uintptr_t)p + THP_SZ - 1) &
+				       ~(THP_SZ - 1));
+
+	*mapping = p;
+	*mapping_len = 2 * THP_SZ;
+	igt_assert_eq(madvise(aligned, THP_SZ, MADV_HUGEPAGE), 0);
+	return aligned;
+}
+
+/* The kB of AnonHugePages in the smaps entry of the VMA holding @addr. */
+static long anon_huge_kb(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, lo, hi;
+	char line[512];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* The page frame number backing @addr (needs CAP_SYS_ADMIN), 0 if none. */
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t entry = 0;
+	off_t off = (off_t)((uintptr_t)addr / PAGE_SZ * sizeof(entry));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	igt_assert_f(fd >= 0, "/proc/self/pagemap: %s\n", strerror(errno));
+	igt_assert_eq(pread(fd, &entry, sizeof(entry), off), (ssize_t)sizeof(entry));
+	close(fd);
+	if (!(entry & (1ull << 63)))	/* not present */
+		return 0;
+	return entry & ((1ull << 55) - 1);
+}
+
+/*
+ * After whatever the caller did to @buf (split, collapse, migrate it), the
+ * GPU follows the CPU: it reads what the CPU writes now (into @dst), and
+ * its read-modify-write reaches the CPU.
+ */
+static void check_gpu_follows_cpu(uint32_t *buf, uint32_t *dst, size_t n,
+				  uint32_t seed)
+{
+	fill_pattern(buf, n, seed);
+	run_ok(sh_copy, n, PTR(buf), PTR(dst));
+	check_pattern(dst, n, seed, 0);
+	run_ok(sh_rmw, n, PTR(buf), 1);
+	check_pattern(buf, n, seed, 1);
+}
+
+/*
+ * madvise-free-*: MADV_FREE parks the folios in a per-CPU batch that only
+ * the same CPU's MADV_PAGEOUT drains, so these run on one CPU, the first
+ * of their affinity, which is saved in @all for restoring.
+ */
+static void pin_to_first_cpu(cpu_set_t *all)
+{
+	cpu_set_t one;
+
+	igt_assert_eq(sched_getaffinity(0, sizeof(*all), all), 0);
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, all)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	igt_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -807,6 +922,7 @@ igt_main
 		sh_fill_strided = neuf_igt_assemble(fill_strided_src);
 		sh_rmw_strided = neuf_igt_assemble(rmw_strided_src);
 		sh_spin_fill = neuf_igt_assemble(spin_fill_src);
+		sh_poll_change = neuf_igt_assemble(poll_change_src);
 	}
 
 	igt_describe("The GPU reads malloc'd memory, from the heap and from "
@@ -1228,21 +1344,10 @@ igt_main
 		uint32_t *ctl = map_anon(len, MAP_PRIVATE);
 		uint32_t *buf = map_anon(len, MAP_PRIVATE);
 		uint32_t *dst = xmalloc(len);
-		cpu_set_t one, all;
+		cpu_set_t all;
 		int ret;
 
-		/*
-		 * MADV_FREE parks the folios in a per-CPU batch that only the
-		 * same CPU's MADV_PAGEOUT drains: stay on one CPU.
-		 */
-		igt_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
-		CPU_ZERO(&one);
-		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-			if (CPU_ISSET(cpu, &all)) {
-				CPU_SET(cpu, &one);
-				break;
-			}
-		igt_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+		pin_to_first_cpu(&all);
 
 		madvise(ctl, len, MADV_NOHUGEPAGE);
 		madvise(buf, len, MADV_NOHUGEPAGE);
@@ -1270,6 +1375,40 @@ igt_main
 		check_sequence(buf, n, 0xf000);
 
 		munmap(ctl, len);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("GPU loads do not dirty memory: a lazily freed buffer the "
+		     "GPU only read is discarded by MADV_PAGEOUT like one the "
+		     "CPU only read, and the GPU then reads the zeros the CPU "
+		     "sees, not the discarded pages.");
+	igt_subtest("madvise-free-gpu-read-discarded") {
+		const size_t len = 16 * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = xmalloc(len);
+		cpu_set_t all;
+		int ret;
+
+		neuf_igt_require_kconfig("CONFIG_SWAP");
+		pin_to_first_cpu(&all);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+
+		fill_pattern(buf, n, 0x3333);
+		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
+		/* The GPU maps the lazily freed pages, reading only. */
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x3333, 0);
+
+		ret = madvise(buf, len, MADV_PAGEOUT);
+		igt_require_f(ret == 0, "MADV_PAGEOUT: %s\n", strerror(errno));
+		igt_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		igt_assert_f(buf[0] == 0 && buf[n - 1] == 0, "MADV_PAGEOUT kept "
+			     "lazily freed pages the GPU only read (%#x, %#x): "
+			     "a GPU load dirtied them\n", buf[0], buf[n - 1]);
+		set_value(dst, n, 0xdead);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_value(dst, n, 0);
 		munmap(buf, len);
 		free(dst);
 	}
@@ -1397,6 +1536,185 @@ igt_main
 		igt_waitchildren();
 		munmap(buf, len);
 		free(dst);
+	}
+
+	igt_describe("A transparent huge page the GPU first touches in its "
+		     "middle: each base page reads as the CPU wrote it, and "
+		     "after mprotect() and MADV_DONTNEED split the huge page, "
+		     "the GPU sees exactly what the CPU sees.");
+	igt_subtest("thp-split-mid-fault") {
+		const size_t n = THP_SZ / 4, per_page = PAGE_SZ / 4;
+		uint32_t *dst = xmalloc(THP_SZ), *buf;
+		uint8_t *ro, *zapped;
+		size_t mapping_len;
+		void *mapping;
+		long kb;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint32_t *)map_thp_range(&mapping, &mapping_len);
+		fill_pattern(buf, n, 0xa0a0);
+		kb = anon_huge_kb(buf);
+		igt_require_f(kb >= (long)(THP_SZ >> 10), "the kernel did not "
+			      "back the range with a huge page (AnonHugePages "
+			      "%ld kB; transparent_hugepage/enabled=never?)\n",
+			      kb);
+
+		/* First GPU touch at base page 300, then the whole huge page. */
+		run_ok(sh_copy, per_page, PTR(buf + 300 * per_page),
+		       PTR(dst + 300 * per_page));
+		for (size_t i = 300 * per_page; i < 301 * per_page; i++)
+			igt_assert_f(dst[i] == pattern(0xa0a0, i), "dst[%zu] = "
+				     "%#x, expected %#x\n", i, dst[i],
+				     pattern(0xa0a0, i));
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0xa0a0, 0);
+		run_ok(sh_rmw, n, PTR(buf), 1);
+		check_pattern(buf, n, 0xa0a0, 1);
+		igt_assert_lte(THP_SZ >> 10, anon_huge_kb(buf));
+
+		/* Split: base page 100 read-only, base page 200 zapped. */
+		ro = (uint8_t *)buf + 100 * PAGE_SZ;
+		zapped = (uint8_t *)buf + 200 * PAGE_SZ;
+		igt_assert_eq(mprotect(ro, PAGE_SZ, PROT_READ), 0);
+		igt_assert_eq(madvise(zapped, PAGE_SZ, MADV_DONTNEED), 0);
+		run_fault(-EFAULT, ro, ro + PAGE_SZ, NEUF_ACCESS_KIND_WRITE,
+			  sh_fill, 1, PTR(ro + 8), 0);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		for (size_t i = 0; i < n; i++) {
+			uint32_t want = i / per_page == 200 ? 0 :
+					pattern(0xa0a0, i) + 1;
+
+			igt_assert_f(dst[i] == want, "dst[%zu] (base page "
+				     "%zu) = %#x, expected %#x\n", i,
+				     i / per_page, dst[i], want);
+		}
+
+		igt_assert_eq(mprotect(ro, PAGE_SZ, PROT_READ | PROT_WRITE), 0);
+		check_gpu_follows_cpu(buf, dst, n, 0xb0b0);
+		munmap(mapping, mapping_len);
+		free(dst);
+	}
+
+	igt_describe("Page migration under a GPU mapping: MADV_SOFT_OFFLINE "
+		     "moves each page of a buffer the GPU maps to a new frame "
+		     "(migrate_pages(), as compaction and NUMA balancing do); "
+		     "afterwards the GPU reads what the CPU writes to the new "
+		     "pages, and its stores reach the CPU.");
+	igt_subtest("migrate-soft-offline") {
+		const size_t pages = 8, len = pages * PAGE_SZ, n = len / 4;
+		uint32_t *buf, *dst = xmalloc(len);
+		uint64_t before[8];
+		int ret;
+
+		neuf_igt_require_kconfig("CONFIG_MEMORY_FAILURE");
+		buf = map_anon(len, MAP_PRIVATE);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+		fill_pattern(buf, n, 0xc0c0);
+		run_ok(sh_rmw, n, PTR(buf), 1);	/* mapped on the GPU, writable */
+		check_pattern(buf, n, 0xc0c0, 1);
+		for (size_t i = 0; i < pages; i++) {
+			before[i] = pfn_of((uint8_t *)buf + i * PAGE_SZ);
+			igt_require_f(before[i], "no PFNs in /proc/self/pagemap "
+				      "(not CAP_SYS_ADMIN?)\n");
+		}
+
+		ret = madvise(buf, len, MADV_SOFT_OFFLINE);
+		igt_require_f(ret == 0 || errno != EINVAL, "MADV_SOFT_OFFLINE: %s\n",
+			      strerror(errno));
+		igt_assert_f(ret == 0, "MADV_SOFT_OFFLINE: %s (vm.enable_soft_offline "
+			     "= 0?)\n", strerror(errno));
+		for (size_t i = 0; i < pages; i++) {
+			uint64_t now = pfn_of((uint8_t *)buf + i * PAGE_SZ);
+
+			igt_assert_f(now && now != before[i], "page %zu at PFN "
+				     "%#" PRIx64 " after soft offline, %#" PRIx64
+				     " before\n", i, now, before[i]);
+		}
+		check_pattern(buf, n, 0xc0c0, 1);	/* migrated intact */
+		check_gpu_follows_cpu(buf, dst, n, 0xd0d0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("MADV_COLLAPSE copies 512 base pages the GPU maps into a "
+		     "new transparent huge page and frees them: afterwards the "
+		     "GPU reads and writes the huge page, as the CPU does.");
+	igt_subtest("thp-collapse") {
+		const size_t n = THP_SZ / 4;
+		uint32_t *dst = xmalloc(THP_SZ), *buf;
+		size_t mapping_len;
+		void *mapping;
+		int ret, tries = 0;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint32_t *)map_thp_range(&mapping, &mapping_len);
+		igt_assert_eq(madvise(buf, THP_SZ, MADV_NOHUGEPAGE), 0);
+		fill_pattern(buf, n, 0xe0e0);	/* 512 base pages */
+		igt_assert_eq(anon_huge_kb(buf), 0);
+		run_ok(sh_rmw, n, PTR(buf), 1);	/* all mapped on the GPU */
+		check_pattern(buf, n, 0xe0e0, 1);
+
+		igt_assert_eq(madvise(buf, THP_SZ, MADV_HUGEPAGE), 0);
+		/* EAGAIN: a page was briefly busy (on a per-CPU LRU batch). */
+		while ((ret = madvise(buf, THP_SZ, MADV_COLLAPSE)) &&
+		       errno == EAGAIN && ++tries < 10)
+			;
+		igt_require_f(ret == 0 || errno != EINVAL, "MADV_COLLAPSE: %s "
+			      "(before 6.1, or THP disabled)\n", strerror(errno));
+		igt_assert_f(ret == 0, "MADV_COLLAPSE: %s\n", strerror(errno));
+		igt_assert_lte(THP_SZ >> 10, anon_huge_kb(buf));
+		check_pattern(buf, n, 0xe0e0, 1);
+
+		check_gpu_follows_cpu(buf, dst, n, 0xf0f0);
+		munmap(mapping, mapping_len);
+		free(dst);
+	}
+
+	igt_describe("A GPU fault that arrives while an invalidation is still "
+		     "in progress waits for its end: the GPU polls the last "
+		     "page of 64 MiB that MADV_DONTNEED is zapping (neuf's "
+		     "notifier has run, the page is not yet zapped) and must "
+		     "see the page the CPU sees afterwards, zeros.");
+	igt_subtest("fault-during-invalidation") {
+		const size_t len = 64ul << 20;
+		uint8_t *region = map_anon(len, MAP_PRIVATE);
+		uint32_t *watched = (uint32_t *)(region + len - PAGE_SZ);
+		uint32_t *flags = map_anon(PAGE_SZ, MAP_PRIVATE);
+		uint32_t done = syncobj_create(dev);
+		struct drm_neuf_job_status st;
+		int64_t deadline;
+		uint64_t job;
+
+		madvise(region, len, MADV_NOHUGEPAGE);	/* 16384 PTEs to zap */
+		for (size_t off = 0; off < len; off += PAGE_SZ)
+			region[off] = 1;
+		*watched = 0x5a5a5a5a;
+		flags[0] = 0;			/* started */
+		flags[1] = 0x5a5a5a5a;		/* what the GPU saw last */
+
+		job = submit_on(dev, vm, sh_poll_change, 1,
+				ARGS(PTR(watched), 0x5a5a5a5a, PTR(&flags[0]),
+				     PTR(&flags[1])), done);
+		deadline = neuf_igt_deadline(JOB_TIMEOUT_NS);
+		while (!__atomic_load_n(&flags[0], __ATOMIC_ACQUIRE))
+			igt_assert_f(neuf_igt_deadline(0) < deadline,
+				     "the polling job never started\n");
+
+		igt_assert_eq(madvise(region, len, MADV_DONTNEED), 0);
+		igt_assert_eq_u32(*watched, 0);
+		neuf_igt_syncobj_wait(dev, done, 2 * JOB_TIMEOUT_NS);
+		st = job_status(dev, vm, job);
+		igt_assert_f(st.error == 0, "the polling job ended with %s (%d): "
+			     "the GPU kept reading the page MADV_DONTNEED "
+			     "freed\n", neuf_igt_errno_name(st.error), st.error);
+		igt_assert_eq_u32(flags[1], 0);
+
+		/* And no stale mapping is left behind. */
+		run_ok(sh_copy, 1, PTR(watched), PTR(&flags[2]));
+		igt_assert_eq_u32(flags[2], 0);
+		drmSyncobjDestroy(neuf_device_fd(dev), done);
+		munmap(region, len);
+		munmap(flags, PAGE_SZ);
 	}
 
 	igt_describe("A child holding the parent's fd may not run jobs on or "
@@ -2166,5 +2484,6 @@ igt_main
 		free(sh_fill_strided);
 		free(sh_rmw_strided);
 		free(sh_spin_fill);
+		free(sh_poll_change);
 	}
 }
