@@ -26,7 +26,7 @@ SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
-.PHONY: all help deps userspace module debug-kernel check demo lint install clean
+.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants
 
 all: userspace
 
@@ -39,6 +39,8 @@ help:
 	@echo "make demo          boot a guest and run the demo (KERNEL= as for check)"
 	@echo "make module        build neuf.ko for KERNEL (default: all)"
 	@echo "tools/neuf-bisect  find the kernel commit that broke SVM (--help)"
+	@echo "make mutants       planted mm regressions: neuf's and hmm-tests' kill rates"
+	@echo "                   (MUTANTS=NAME,... for some; FILTER= as for check; hours)"
 	@echo "make debug-kernel  build and cache the debug kernel"
 	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
 	@echo "make install       install libneuf and its pkg-config file under PREFIX"
@@ -125,6 +127,10 @@ check: userspace
 
 demo: userspace
 	@tools/demo.sh $(KERNEL)
+
+MUTANTS ?=
+mutants: userspace
+	@tools/neuf-mutants $(if $(MUTANTS),--only '$(MUTANTS)') $(if $(FILTER),--filter '$(FILTER)')
 
 lint: deps
 	@tools/lint.sh

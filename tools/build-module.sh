@@ -8,6 +8,9 @@
 #
 # Usage: tools/build-module.sh KERNEL [extra kbuild args, e.g. C=2]
 #   KERNEL  debian-6.12, debian-6.1, debug or a kernel tree's path
+# NEUF_MODULE_LABEL=NAME builds in build/NAME/neuf/ instead, and
+# NEUF_MODULE_KBUILD_ARGS adds kbuild arguments (make coverage uses both
+# for a GCOV_PROFILE=y build).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/kernels.sh"
@@ -15,12 +18,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=$1
 shift
 neuf_kernel "$kernel"
-obj=$top/build/$(neuf_kernel_label "$kernel")/neuf
+obj=$top/build/${NEUF_MODULE_LABEL:-$(neuf_kernel_label "$kernel")}/neuf
 mkdir -p "$obj"
 # Copy only the sources that changed, so make's timestamps stay meaningful.
 rsync -a --checksum --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod*' --exclude=modules.order --exclude=Module.symvers \
 	"$top/drivers/gpu/drm/neuf/" "$obj/" >&2
 make -C "$KDIR" M="$obj" CONFIG_DRM_NEUF=m W=1 KCFLAGS=-Werror \
-	NEUF_UAPI="$top/uapi" "$@" modules >&2
+	NEUF_UAPI="$top/uapi" ${NEUF_MODULE_KBUILD_ARGS:-} "$@" modules >&2
 echo "$obj/neuf.ko"

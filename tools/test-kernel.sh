@@ -10,6 +10,8 @@
 #   KERNEL  debian-6.12, debian-6.1, debug or a kernel tree's path
 #   OUT     results directory (emptied first)
 #   FILTER  regex over igt@BIN@SUBTEST names
+# NEUF_HMM_TESTS=BINARY also runs the kernel's hmm-tests in the same boot,
+# after neuf's suite (tools/guest/run-tests.sh --hmm-tests).
 # Exit status:
 #   0  the guest ran the tests to their end (they may still have failed)
 #   3  the kernel did not configure or build   (OUT/kernel-build.log)
@@ -39,6 +41,7 @@ start=$(date +%s)
 	"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
 	${MODROOT:+--modroot "$MODROOT"} ${PARAMS:+--params "$PARAMS"} \
 	--config "$CONFIG" --bindir "$top/build" \
+	${NEUF_HMM_TESTS:+--hmm-tests "$NEUF_HMM_TESTS"} \
 	--list "$top/igt-tests/test-list.txt" --name "neuf-$(neuf_kernel_label "$kernel")" \
 	${filter:+--filter "$filter"} > "$out/console.log" 2>&1
 rc=$?

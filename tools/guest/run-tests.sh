@@ -11,14 +11,20 @@
 #   OUT/kmemleak.txt   kmemleak's findings after the run (debug kernel)
 #   OUT/taint          /proc/sys/kernel/tainted after the run
 #   OUT/guest.log      what this script did
+#   OUT/hmm-tests.tap  with --hmm-tests: the kernel's hmm-tests (TAP), run
+#                      against test_hmm after neuf's suite in the same boot;
+#                      OUT/hmm-tests.rc its exit status. The kernel log marks
+#                      where they start ("neuf: hmm-tests start").
 #   OUT/done           written last: the run reached its end
 #
 # Usage: run-tests.sh --out DIR --module NEUF_KO --bindir DIR --list FILE
 #                     [--modroot DIR] [--params "P=V ..."] [--filter REGEX]
 #                     [--name NAME] [--config KERNEL_DOTCONFIG]
+#                     [--hmm-tests BINARY [--hmm-timeout SECONDS]]
 set -u
 
 out= module= modroot= params= bindir= list= filter= name=neuf config=
+hmm_tests= hmm_timeout=1200
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -30,6 +36,8 @@ while [ $# -gt 0 ]; do
 	--filter) filter=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--config) config=$2; shift 2 ;;
+	--hmm-tests) hmm_tests=$2; shift 2 ;;
+	--hmm-timeout) hmm_timeout=$2; shift 2 ;;
 	*) echo "run-tests.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -60,6 +68,24 @@ if neuf_load "$module" "$modroot" "$params"; then
 	neuf_unload || echo "guest: unloading neuf failed"
 else
 	echo "guest: loading neuf failed"
+fi
+
+if [ -n "$hmm_tests" ]; then
+	if [ -w "$kmemleak" ]; then
+		# What neuf's suite leaked is reported before the mark, so that
+		# it is charged to neuf and not to hmm-tests.
+		echo scan > "$kmemleak"
+		echo scan > "$kmemleak"
+	fi
+	echo "neuf: hmm-tests start" > /dev/kmsg
+	if modprobe ${modroot:+-d "$modroot"} test_hmm; then
+		timeout --kill-after=30 "$hmm_timeout" "$hmm_tests" > "$out/hmm-tests.tap" 2>&1
+		echo $? > "$out/hmm-tests.rc"
+		rmmod test_hmm || echo "guest: unloading test_hmm failed"
+	else
+		echo "guest: loading test_hmm failed"
+	fi
+	echo "guest: hmm-tests exit $(cat "$out/hmm-tests.rc" 2>/dev/null)"
 fi
 
 if [ -w "$kmemleak" ]; then

@@ -15,8 +15,8 @@
 # MMU_NOTIFIER exactly as in-tree. neuf itself is always built out of tree
 # (tools/build-module.sh) against the O= directory.
 #
-# Cache layout, under $NEUF_CACHE/trees/<id>/ where <id> hashes the tree's
-# path, the fragment and this recipe:
+# Cache layout, under $NEUF_TREES/<id>/ ($NEUF_CACHE/trees by default) where
+# <id> hashes the tree's path, the fragment and this recipe:
 #   obj/              the O= build directory, shared by every revision of
 #                     the tree, so a new revision rebuilds only what changed
 #   obj/.neuf-rev     the revision obj/ was last built for
@@ -71,7 +71,7 @@ die() { log "error: $*"; exit 1; }
 [ -r "$frag" ] || die "no config fragment $frag"
 
 id=$( { echo "recipe $recipe"; echo "tree $tree"; cat "$frag"; } | sha256sum | cut -c1-16)
-base=$NEUF_CACHE/trees/$id
+base=${NEUF_TREES:-$NEUF_CACHE/trees}/$id
 obj=$base/obj
 mkdir -p "$base/builds" "$obj"
 echo "$tree" > "$base/tree"
@@ -104,6 +104,10 @@ export KBUILD_KCONFIG=$obj/neuf-kconfig/Kconfig
 kmake=(make -C "$tree" O="$obj" ARCH=x86_64)
 if command -v ccache > /dev/null; then
 	export CCACHE_DIR=${CCACHE_DIR:-$NEUF_CACHE/ccache}
+	# Paths under the cache are hashed relative to the object directory,
+	# so that two trees laid out alike (src/X with trees/<id>/obj, as the
+	# mutants' copy is) share their compiles.
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$NEUF_CACHE}
 	ccache -M "${NEUF_CCACHE_SIZE:-8G}" > /dev/null
 	kmake+=(CC="ccache gcc")
 fi

@@ -10,6 +10,8 @@
 - neuf-bisect's step script answers git bisect correctly (good 0, bad 1,
   untestable 125, flaky 125) and neuf-bisect names the culprit of a fake
   kernel history, and leaves the tree as it was, also when interrupted.
+- neuf-mutants judges planted-regression runs right (killed, survived,
+  invalid; a failure of the unmutated kernel does not count).
 - IGT tests of userspace alone (HOST_IGT_TESTS, e.g. the assembler's) run
   here rather than in the guests: one entry per subtest.
 
@@ -383,6 +385,61 @@ def bisect_finds_culprit(c):
                            timeout=300, check=False)
         check(p.returncode == 1 and "good end fails" in p.stdout, p.stdout + p.stderr)
         check(git(tree, "rev-parse", "HEAD") == head, "HEAD moved")
+
+
+@test
+def mutants_verdicts(c):
+    """neuf-mutants judges a run against the unmutated kernel's: a new
+    failure or splat kills, one the unmutated kernel shows already does not,
+    a splat after the hmm-tests mark is hmm-tests', a guest that dies in
+    neuf's suite leaves hmm-tests not run, an unbuilt kernel is invalid."""
+    mark = "neuf: hmm-tests start"
+    splat = "[   9.0] WARNING: CPU: 0 PID: 1 at mm/hmm.c:1 f+0x0/0x1"
+    leak = "[  12.5] kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+    leak2 = "[  13.5] kmemleak: 5 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+    tap_ok = "ok 1 hmm.a\nok 2 hmm.b\n# Totals: pass:2 fail:0\n"
+    tap_b = "ok 1 hmm.a\nnot ok 2 hmm.b\n# Totals: pass:1 fail:1\n"
+    runs = {  # name: (exit, neuf results, dmesg, hmm-tests TAP, done)
+        "unmutated": (0, {"x": "pass", "y": "fail"}, f"boot\n{mark}\n{leak}\n", tap_b, True),
+        "mprotect-no-notify": (0, {"x": "fail", "y": "fail"}, f"{mark}\n{leak2}\n", tap_b, True),
+        "cow-no-notify": (0, {"x": "pass", "y": "fail"}, f"{mark}\n{splat}\n", tap_b, True),
+        "mremap-no-notify": (0, {"x": "pass", "y": "fail"}, f"{splat}\n{mark}\n", tap_ok, True),
+        "migrate-no-notify": (0, {"x": "pass", "y": "fail"}, "boot\n", None, False),
+        "dontneed-no-notify": (3, {}, "", None, False),
+    }
+    want = {"mprotect-no-notify": ("killed", "survived"),
+            "cow-no-notify": ("survived", "killed"),
+            "mremap-no-notify": ("killed", "survived"),
+            "migrate-no-notify": ("killed", "not run"),
+            "dontneed-no-notify": ("invalid", "invalid")}
+    with tempfile.TemporaryDirectory() as out:
+        for name, (rc, results, dmesg, tap, done) in runs.items():
+            run = os.path.join(out, name, "run")
+            os.makedirs(run)
+            with open(os.path.join(out, name, "entry.json"), "w", encoding="ascii") as f:
+                json.dump({"name": name, "exit": rc, "seconds": 1, "filter": "",
+                           "hmm_tests_built": True}, f)
+            if rc == 3:
+                continue
+            tests = {f"igt@neuf_svm@{k}": {"result": v, "out": "", "err": "", "dmesg": "",
+                                           "time": {"start": 0.0, "end": 1.0}}
+                     for k, v in results.items()}
+            with open(os.path.join(run, "results.json"), "w", encoding="ascii") as f:
+                json.dump({"name": name, "tests": tests}, f)
+            with open(os.path.join(run, "dmesg.txt"), "w", encoding="ascii") as f:
+                f.write(dmesg)
+            if tap is not None:
+                with open(os.path.join(run, "hmm-tests.tap"), "w", encoding="ascii") as f:
+                    f.write(tap)
+            if done:
+                open(os.path.join(run, "done"), "w", encoding="ascii").close()
+        p = subprocess.run([os.path.join(TOOLS, "neuf-mutants"), "--rejudge", "--out", out],
+                           capture_output=True, text=True, timeout=60, check=False)
+        check(p.returncode == 0, p.stdout + p.stderr)
+        with open(os.path.join(out, "mutants.json"), encoding="ascii") as f:
+            got = {e["name"]: (e["neuf"], e["hmm-tests"]) for e in json.load(f)["mutants"]}
+        check(got == want, f"verdicts {got}, expected {want}")
+        check("kill rate: neuf 3/4, hmm-tests 1/3" in p.stdout, p.stdout)
 
 
 @test
