@@ -26,7 +26,7 @@ SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
-.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants
+.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants coverage
 
 all: userspace
 
@@ -41,6 +41,7 @@ help:
 	@echo "tools/neuf-bisect  find the kernel commit that broke SVM (--help)"
 	@echo "make mutants       planted mm regressions: neuf's and hmm-tests' kill rates"
 	@echo "                   (MUTANTS=NAME,... for some; FILTER= as for check; hours)"
+	@echo "make coverage      line and branch coverage of neuf.ko by the suite (gcov kernel)"
 	@echo "make debug-kernel  build and cache the debug kernel"
 	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
 	@echo "make install       install libneuf and its pkg-config file under PREFIX"
@@ -131,6 +132,9 @@ demo: userspace
 MUTANTS ?=
 mutants: userspace
 	@tools/neuf-mutants $(if $(MUTANTS),--only '$(MUTANTS)') $(if $(FILTER),--filter '$(FILTER)')
+
+coverage: userspace
+	@tools/coverage.sh '$(FILTER)'
 
 lint: deps
 	@tools/lint.sh

@@ -13,6 +13,8 @@ packages=(
 	# building: kernel, module, userspace
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 	pkg-config rsync xz-utils libdrm-dev sparse ccache git
+	# make coverage
+	lcov
 	# booting test kernels
 	qemu-system-x86 busybox-static udev python3 python3-venv
 	# IGT's binaries (lsgpu)

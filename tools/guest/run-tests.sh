@@ -15,6 +15,8 @@
 #                      against test_hmm after neuf's suite in the same boot;
 #                      OUT/hmm-tests.rc its exit status. The kernel log marks
 #                      where they start ("neuf: hmm-tests start").
+#   OUT/gcov/          on a kernel with CONFIG_GCOV_KERNEL: the .gcda files
+#                      of what the run covered, under their build paths
 #   OUT/done           written last: the run reached its end
 #
 # Usage: run-tests.sh --out DIR --module NEUF_KO --bindir DIR --list FILE
@@ -68,6 +70,18 @@ if neuf_load "$module" "$modroot" "$params"; then
 	neuf_unload || echo "guest: unloading neuf failed"
 else
 	echo "guest: loading neuf failed"
+fi
+
+# A kernel with CONFIG_GCOV_KERNEL keeps the counters of an unloaded
+# module (gcov_persist): copy what the suite covered (make coverage). Read
+# with cat, as gcov's debugfs files report no size.
+gcov=/sys/kernel/debug/gcov
+if [ -d "$gcov" ]; then
+	(cd "$gcov" && find . -name '*.gcda') | while IFS= read -r f; do
+		mkdir -p "$out/gcov/$(dirname "$f")"
+		cat "$gcov/$f" > "$out/gcov/$f"
+	done
+	echo "guest: gcov data of $(find "$out/gcov" -name '*.gcda' | wc -l) files"
 fi
 
 if [ -n "$hmm_tests" ]; then
