@@ -457,7 +457,12 @@ def bisect_interrupted_restores_tree(c):
                                   "--good", commits[0], "--bad", "main", *extra,
                                   "--logs", os.path.join(tmp, "logs")],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True, env=env)
+                                 text=True, env=env,
+                                 # As from a terminal: a shell that starts with
+                                 # SIGINT ignored (we may run in a background
+                                 # job) cannot trap it.
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                  signal.SIG_DFL))
             try:
                 # Opening the FIFO waits until the fake kernel's step has started.
                 with open(fifo, encoding="ascii") as f:
