@@ -15,6 +15,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <poll.h>
 #include <sched.h>
@@ -1054,6 +1055,59 @@ igt_main
 		close(fd);
 		free(file_data);
 		free(dst);
+	}
+
+	igt_describe("A shared mapping of a file on a block device: after "
+		     "msync() writes a page back and write-protects it (the "
+		     "notifier of page_mkclean()), a GPU store must fault so "
+		     "that the page is dirtied again; a store through a stale "
+		     "writable GPU mapping is lost once the clean page is "
+		     "dropped and the file read back from the disk.");
+	igt_subtest("writeback-gpu-store-after-clean") {
+		const size_t len = 4 * PAGE_SZ, n = len / 4;
+		const char *dir = getenv("NEUF_BLOCK_DIR");
+		uint32_t *file_data = xmalloc(len), *map;
+		unsigned char resident[4];
+		char path[PATH_MAX];
+		int fd;
+
+		igt_require_f(dir && *dir, "NEUF_BLOCK_DIR is unset: no "
+			      "block-backed scratch filesystem (run-tests.sh "
+			      "mounts ext2 on a loop device: CONFIG_BLK_DEV_LOOP "
+			      "and CONFIG_EXT2_FS or CONFIG_EXT4_USE_FOR_EXT2)\n");
+		snprintf(path, sizeof(path), "%s/neuf-svm-wb-%d", dir, getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
+		unlink(path);
+		fill_pattern(file_data, n, 0xb10c);
+		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
+		igt_assert_eq(fsync(fd), 0);
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(map != MAP_FAILED);
+
+		run_ok(sh_rmw, n, PTR(map), 1);	/* dirties the pages */
+		igt_assert_eq(msync(map, len, MS_SYNC), 0);	/* cleans them */
+		run_ok(sh_rmw, n, PTR(map), 1);	/* must dirty them again */
+		igt_assert_eq(msync(map, len, MS_SYNC), 0);
+		check_pattern(map, n, 0xb10c, 2);
+		igt_assert_eq(munmap(map, len), 0);
+
+		/* Drop the clean pages; what is read next comes from the disk. */
+		igt_assert_eq(posix_fadvise(fd, 0, len, POSIX_FADV_DONTNEED), 0);
+		map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		igt_assert(map != MAP_FAILED);
+		igt_assert_eq(mincore(map, len, resident), 0);
+		for (size_t i = 0; i < len / PAGE_SZ; i++)
+			igt_assert_f(!(resident[i] & 1), "page %zu of the file "
+				     "stayed in the page cache: the test "
+				     "cannot read it back from the disk\n", i);
+		munmap(map, len);
+		set_value(file_data, n, 0);
+		igt_assert_eq(pread(fd, file_data, len, 0), (ssize_t)len);
+		/* A lost second store leaves 0xb10c + 1 on the disk. */
+		check_pattern(file_data, n, 0xb10c, 2);
+		close(fd);
+		free(file_data);
 	}
 
 	igt_describe("Anonymous memory the CPU never touched: the GPU reads "

@@ -48,6 +48,7 @@ mkdir -p "$out"
 exec > >(tee "$out/guest.log") 2>&1
 
 . "$tools/guest/neuf-load.sh"
+. "$tools/guest/neuf-blockfs.sh"
 
 kmemleak=/sys/kernel/debug/kmemleak
 [ -d /sys/kernel/debug/tracing ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
@@ -61,8 +62,10 @@ dmesg --follow > "$out/dmesg-live.txt" 2>&1 &
 live=$!
 
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+neuf_blockfs_mount "$modroot"
 if neuf_load "$module" "$modroot" "$params"; then
 	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params NEUF_KERNEL_CONFIG=$config \
+		NEUF_BLOCK_DIR=$neuf_blockfs_dir \
 		/usr/bin/python3 "$tools/neuf-runner" \
 		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \
 		${filter:+--filter "$filter"} "$list"
@@ -71,6 +74,7 @@ if neuf_load "$module" "$modroot" "$params"; then
 else
 	echo "guest: loading neuf failed"
 fi
+neuf_blockfs_umount || echo "guest: unmounting the block filesystem failed"
 
 # A kernel with CONFIG_GCOV_KERNEL keeps the counters of an unloaded
 # module (gcov_persist): copy what the suite covered (make coverage). Read
