@@ -107,6 +107,14 @@ $(BUILD)/igt-tests/neuf_float: igt-tests/neuf_float.c $(NEUF_FLOAT_SRC) \
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
 		$(NEUF_FLOAT_SRC) -o $@ $(IGT_LIB) -lm
 
+# The device's float opcodes are checked against that same code.
+$(BUILD)/igt-tests/neuf_fpu: igt-tests/neuf_fpu.c $(NEUF_FLOAT_SRC) \
+		drivers/gpu/drm/neuf/neuf_model_float.h $(NEUF_IGT_LIB) $(IGT_LIB) \
+		$(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
+		$(NEUF_FLOAT_SRC) -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
 $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB)
 
