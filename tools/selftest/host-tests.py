@@ -443,6 +443,30 @@ def mutants_verdicts(c):
 
 
 @test
+def bisect_excludes_listed_subtests(c):
+    """A subtest in the exclusion list is not run, and neuf-bisect says why."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, commits = fake_tree(tmp, ["good", "good", "bad"])
+        excl = os.path.join(tmp, "exclude")
+        with open(excl, "w", encoding="ascii") as f:
+            f.write("# comment\n\nigt@fake@sub2  flaky: 2 of 10 runs failed\n")
+        env = dict(fake_env(), NEUF_BISECT_EXCLUDE=excl)
+        args = [os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                "--good", commits[0], "--bad", "main"]
+        p = subprocess.run(args + ["--logs", os.path.join(tmp, "l1")], capture_output=True,
+                           text=True, env=env, timeout=300, check=False)
+        out = p.stdout + p.stderr
+        check(p.returncode == 1 and "nothing to find" in out, f"exit {p.returncode}: {out}")
+        check("excluded: igt@fake@sub2: flaky: 2 of 10 runs failed" in out, out)
+        p = subprocess.run(args + ["--no-exclude", "--logs", os.path.join(tmp, "l2")],
+                           capture_output=True, text=True, env=env, timeout=300, check=False)
+        out = p.stdout + p.stderr
+        check(p.returncode == 0 and f"first bad commit: {commits[2][:7]}" in out,
+              f"exit {p.returncode}: {out}")
+        check("excluded: none (--no-exclude)" in out, out)
+
+
+@test
 def bisect_interrupted_restores_tree(c):
     # Interrupted in the middle of the bisection, and while testing an end.
     cases = [(["good"] * 6 + ["block"] + ["bad"] * 5, ["--trust-ends"]),
