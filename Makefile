@@ -26,7 +26,7 @@ SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
-.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants coverage
+.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants bisect-demo flakes coverage
 
 all: userspace
 
@@ -41,6 +41,9 @@ help:
 	@echo "tools/neuf-bisect  find the kernel commit that broke SVM (--help)"
 	@echo "make mutants       planted mm regressions: neuf's and hmm-tests' kill rates"
 	@echo "                   (MUTANTS=NAME,... for some; FILTER= as for check; hours)"
+	@echo "make bisect-demo   neuf-bisect finds a planted regression in a 31-commit history"
+	@echo "make flakes        boot each kernel RUNS=10 times, count failures per subtest"
+	@echo "                   (KERNEL=, FILTER= as for check)"
 	@echo "make coverage      line and branch coverage of neuf.ko by the suite (gcov kernel)"
 	@echo "make debug-kernel  build and cache the debug kernel"
 	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
@@ -143,6 +146,12 @@ mutants: userspace
 
 coverage: userspace
 	@tools/coverage.sh '$(FILTER)'
+
+bisect-demo: userspace
+	@tools/neuf-bisect-demo $(if $(MUTANT),--mutant '$(MUTANT)') $(if $(FILTER),--filter '$(FILTER)')
+
+flakes: userspace
+	@tools/neuf-flakes --kernel '$(KERNEL)' --runs '$(or $(RUNS),10)' --filter '$(FILTER)'
 
 lint: deps
 	@tools/lint.sh
