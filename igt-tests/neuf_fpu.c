@@ -175,15 +175,7 @@ static uint32_t vm;
 igt_main
 {
 	igt_fixture {
-		int ret;
-
-		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
-		ret = neuf_device_open(0, &dev);
-		igt_assert_f(ret == 0, "opening the neuf device: %s\n",
-			     neuf_igt_errno_name(ret));
-		ret = neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &vm);
-		igt_assert_f(ret == 0, "VM_CREATE: %s\n",
-			     neuf_igt_errno_name(ret));
+		neuf_igt_open_svm_vm(&dev, &vm);
 		code = neuf_igt_assemble(float_ops_src);
 	}
 

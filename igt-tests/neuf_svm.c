@@ -907,15 +907,7 @@ static void pin_to_first_cpu(cpu_set_t *all)
 igt_main
 {
 	igt_fixture {
-		int ret;
-
-		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
-		ret = neuf_device_open(0, &dev);
-		igt_assert_f(ret == 0, "opening the neuf device: %s\n",
-			     neuf_igt_errno_name(ret));
-		ret = neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &vm);
-		igt_assert_f(ret == 0, "creating an SVM VM: %s\n",
-			     neuf_igt_errno_name(ret));
+		neuf_igt_open_svm_vm(&dev, &vm);
 		sh_fill = neuf_igt_assemble(fill_src);
 		sh_copy = neuf_igt_assemble(copy_src);
 		sh_rmw = neuf_igt_assemble(rmw_src);

@@ -66,6 +66,19 @@ int neuf_igt_wait_child(pid_t pid)
 	return status;
 }
 
+void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm)
+{
+	int ret;
+
+	igt_require_f(neuf_device_count() > 0, "no neuf device\n");
+	ret = neuf_device_open(0, dev);
+	igt_assert_f(ret == 0, "opening the neuf device: %s\n",
+		     neuf_igt_errno_name(ret));
+	ret = neuf_vm_create(*dev, NEUF_VM_CREATE_SVM, vm);
+	igt_assert_f(ret == 0, "creating an SVM VM: %s\n",
+		     neuf_igt_errno_name(ret));
+}
+
 void neuf_igt_require_kconfig(const char *opt)
 {
 	const char *path = getenv("NEUF_KERNEL_CONFIG");

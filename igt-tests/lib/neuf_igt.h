@@ -50,6 +50,18 @@ void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns);
  */
 int neuf_igt_wait_child(pid_t pid);
 
+struct neuf_device;
+
+/**
+ * neuf_igt_open_svm_vm() - open the first neuf device and create an SVM VM
+ * @dev: where the opened device is stored, for neuf_device_close()
+ * @vm: where the new VM's id is stored
+ *
+ * Skips the subtest when there is no neuf device, fails it when opening the
+ * device or creating the VM fails.
+ */
+void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm);
+
 /**
  * neuf_igt_require_kconfig() - skip unless the running kernel has an option
  * @opt: the option's full name, e.g. "CONFIG_SECRETMEM"
