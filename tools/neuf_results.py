@@ -13,8 +13,11 @@ import subprocess
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 
 # neuf-report's per-result lines: "KERNEL  igt@BIN@SUBTEST: RESULT (S.SSSs)"
-# and "KERNEL  kernel@CHECK: RESULT".
-REPORT_LINE = re.compile(r"^\S+ +(\S+): (\S+)", re.M)
+# and "KERNEL  kernel@CHECK: RESULT". They all come before the first failure's
+# details ("==== KERNEL NAME: RESULT ====", then the subtest's own output,
+# whose lines must not be taken for results).
+REPORT_LINE = re.compile(r"^\S+ +((?:igt|kernel|host)@\S+): ([a-z-]+)\b", re.M)
+DETAILS = "\n==== "
 
 # Results that are not a failure: everything else (fail, crash, timeout,
 # dmesg-warn, dmesg-fail, warn, abort, incomplete) is one.
@@ -33,7 +36,7 @@ def subtest_results(resdir):
     """{name: result} for every subtest and kernel check of one boot."""
     report = subprocess.run([os.path.join(TOOLS, "neuf-report"), resdir],
                             capture_output=True, text=True, check=False).stdout
-    return dict(REPORT_LINE.findall(report))
+    return dict(REPORT_LINE.findall(report.split(DETAILS, 1)[0]))
 
 
 def failed(result):

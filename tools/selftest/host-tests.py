@@ -421,8 +421,12 @@ def mutants_verdicts(c):
                            "hmm_tests_built": True}, f)
             if rc == 3:
                 continue
-            tests = {f"igt@neuf_svm@{k}": {"result": v, "out": "", "err": "", "dmesg": "",
-                                           "time": {"start": 0.0, "end": 1.0}}
+            # A failed subtest's output, as neuf-report prints it after
+            # the results, holds lines that look like "NAME: RESULT" too.
+            tests = {f"igt@neuf_svm@{k}": {
+                "result": v, "err": "", "dmesg": "", "time": {"start": 0.0, "end": 1.0},
+                "out": "" if v == "pass" else
+                       f"(neuf_svm:7) CRITICAL: Failed assertion: {k}\nSubtest {k}: FAIL\n"}
                      for k, v in results.items()}
             with open(os.path.join(run, "results.json"), "w", encoding="ascii") as f:
                 json.dump({"name": name, "tests": tests}, f)
@@ -437,7 +441,12 @@ def mutants_verdicts(c):
                            capture_output=True, text=True, timeout=60, check=False)
         check(p.returncode == 0, p.stdout + p.stderr)
         with open(os.path.join(out, "mutants.json"), encoding="ascii") as f:
-            got = {e["name"]: (e["neuf"], e["hmm-tests"]) for e in json.load(f)["mutants"]}
+            judged = json.load(f)
+        got = {e["name"]: (e["neuf"], e["hmm-tests"]) for e in judged["mutants"]}
+        check(judged["unmutated"]["neuf_failures"] == ["igt@neuf_svm@y"],
+              f"unmutated failures {judged['unmutated']['neuf_failures']}")
+        kills = {e["name"]: e.get("neuf_kills") for e in judged["mutants"]}
+        check(kills["mprotect-no-notify"] == ["igt@neuf_svm@x"], f"kills {kills}")
         check(got == want, f"verdicts {got}, expected {want}")
         check("kill rate: neuf 3/4, hmm-tests 1/3" in p.stdout, p.stdout)
 
