@@ -1,27 +1,95 @@
 # SPDX-License-Identifier: MIT
-"""What the tools that judge whole boots share (neuf-flakes, neuf-mutants).
+"""The one reader of a boot's results, and what the tools judging boots share.
 
+A results directory is what tools/guest/run-tests.sh leaves in a guest
+(results.json, dmesg.txt, kmemleak.txt, taint, done), or the host's
+(tools/selftest/host-tests.py). boot_results() reads one into results:
+every subtest, and for a guest the four checks of its kernel. neuf-report
+prints them for make check; neuf-flakes and neuf-mutants judge boots with
+the same function, so every tool judges a boot the way make check does.
 kernels_sh() asks tools/kernels.sh, the one place that knows kernel labels
-and cache paths; subtest_results() reads one tools/test-kernel.sh results
-directory through tools/neuf-report, so every tool judges a boot the way
-make check does.
+and cache paths.
 """
+import json
 import os
-import re
 import subprocess
+import sys
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
-
-# neuf-report's per-result lines: "KERNEL  igt@BIN@SUBTEST: RESULT (S.SSSs)"
-# and "KERNEL  kernel@CHECK: RESULT". They all come before the first failure's
-# details ("==== KERNEL NAME: RESULT ====", then the subtest's own output,
-# whose lines must not be taken for results).
-REPORT_LINE = re.compile(r"^\S+ +((?:igt|kernel|host)@\S+): ([a-z-]+)\b", re.M)
-DETAILS = "\n==== "
+sys.path.insert(0, TOOLS)
+from neuf_logcheck import bad_taint, splat_lines  # noqa: E402
 
 # Results that are not a failure: everything else (fail, crash, timeout,
 # dmesg-warn, dmesg-fail, warn, abort, incomplete) is one.
-NOT_FAILED = ("pass", "skip", "notrun")
+PASSED = ("pass",)
+SKIPPED = ("skip", "notrun")
+
+
+def read(path):
+    """A file's text, or None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def kernel_checks(resdir):
+    """Yield (name, ok, details) for the kernel-wide checks of a guest's
+    results: it ran to the end, its log has no splat, kmemleak found
+    nothing, the taint is only an out-of-tree, unsigned module's."""
+    done = os.path.exists(os.path.join(resdir, "done"))
+    console = read(os.path.join(resdir, "console.log")) or ""
+    live = read(os.path.join(resdir, "dmesg-live.txt")) or ""
+    yield ("guest-completed", done,
+           [] if done else ["the guest did not finish; console tail:"] +
+           console.splitlines()[-80:] + ["kernel log tail:"] +
+           live.splitlines()[-60:])
+
+    dmesg = read(os.path.join(resdir, "dmesg.txt"))
+    if dmesg is not None:
+        splats = splat_lines(dmesg)
+        yield ("kernel-log-clean", not splats, splats[:40])
+
+    leaks = read(os.path.join(resdir, "kmemleak.txt"))
+    if leaks is not None:
+        yield ("kmemleak-clean", not leaks.strip(), leaks.splitlines()[:40])
+
+    taint = read(os.path.join(resdir, "taint"))
+    if taint is not None:
+        bad = bad_taint(int(taint.strip() or "0"))
+        yield ("taint-clean", not bad,
+               [f"tainted {taint.strip()}: unexpected flags {bad}"] if bad else [])
+
+
+def boot_results(resdir, host=False):
+    """[(name, result, seconds, entry)] of one results directory: its
+    subtests in name order (entry: igt_runner's, with out, err and dmesg),
+    then, unless host, its kernel checks as kernel@CHECK (seconds None,
+    entry's out holding the details of a failed one)."""
+    raw = read(os.path.join(resdir, "results.json"))
+    tests = json.loads(raw)["tests"] if raw else {}
+    results = []
+    for name in sorted(tests):
+        entry = tests[name]
+        results.append((name, entry["result"],
+                        entry["time"]["end"] - entry["time"]["start"], entry))
+    if not host:
+        for check, ok, details in kernel_checks(resdir):
+            results.append((f"kernel@{check}", "pass" if ok else "fail", None,
+                            {"result": "fail", "out": "\n".join(details),
+                             "err": "", "dmesg": ""}))
+    return results
+
+
+def subtest_results(resdir):
+    """{name: result} for every subtest and kernel check of one boot."""
+    return {name: result for name, result, _, _ in boot_results(resdir)}
+
+
+def failed(result):
+    """Whether a result counts as a failure."""
+    return result not in PASSED + SKIPPED
 
 
 def kernels_sh(function, *args):
@@ -30,15 +98,3 @@ def kernels_sh(function, *args):
     p = subprocess.run(["bash", "-c", f'. "{TOOLS}/kernels.sh"; {function} "$@"', "-",
                         *args], stdout=subprocess.PIPE, text=True, check=False)
     return p.stdout.strip() if p.returncode == 0 else ""
-
-
-def subtest_results(resdir):
-    """{name: result} for every subtest and kernel check of one boot."""
-    report = subprocess.run([os.path.join(TOOLS, "neuf-report"), resdir],
-                            capture_output=True, text=True, check=False).stdout
-    return dict(REPORT_LINE.findall(report.split(DETAILS, 1)[0]))
-
-
-def failed(result):
-    """Whether a result counts as a failure."""
-    return result not in NOT_FAILED

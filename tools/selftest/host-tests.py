@@ -421,8 +421,8 @@ def mutants_verdicts(c):
                            "hmm_tests_built": True}, f)
             if rc == 3:
                 continue
-            # A failed subtest's output, as neuf-report prints it after
-            # the results, holds lines that look like "NAME: RESULT" too.
+            # A failed subtest's output holds lines that look like
+            # "NAME: RESULT"; they must not be taken for results.
             tests = {f"igt@neuf_svm@{k}": {
                 "result": v, "err": "", "dmesg": "", "time": {"start": 0.0, "end": 1.0},
                 "out": "" if v == "pass" else
