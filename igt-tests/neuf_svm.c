@@ -1546,6 +1546,38 @@ igt_main
 		free(dst);
 	}
 
+	igt_describe("mremap(MREMAP_DONTUNMAP) moves the pages and keeps the "
+		     "old range mapped, but empty: the GPU finds the data at "
+		     "the new address, zeros at the old one, and its writes "
+		     "there do not reach the moved pages.");
+	igt_subtest("mremap-dontunmap") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4;
+		uint32_t *old = map_anon(len, MAP_PRIVATE), *moved;
+		uint32_t *dst = xmalloc(len);
+
+		fill_pattern(old, n, 0x7171);
+		run_ok(sh_rmw, n, PTR(old), 2);	/* mapped on the GPU, writable */
+
+		/*
+		 * Unlike a plain move, nothing unmaps the old range afterwards:
+		 * only the invalidation of the move itself tells the GPU.
+		 */
+		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+		igt_assert_f(moved != MAP_FAILED, "mremap: %s\n",
+			     strerror(errno));
+
+		run_ok(sh_copy, n, PTR(old), PTR(dst));
+		check_value(dst, n, 0);
+		run_ok(sh_copy, n, PTR(moved), PTR(dst));
+		check_pattern(dst, n, 0x7171, 2);
+		run_ok(sh_fill, n, PTR(old), 0x7200);
+		check_sequence(old, n, 0x7200);
+		check_pattern(moved, n, 0x7171, 2);
+		munmap(moved, len);
+		munmap(old, len);
+		free(dst);
+	}
+
 	igt_describe("fork() makes private memory copy-on-write: after the "
 		     "parent writes, the GPU sees the parent's new data, and "
 		     "the child keeps the old data whatever the GPU does.");
