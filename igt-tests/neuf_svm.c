@@ -1616,6 +1616,50 @@ igt_main
 		free(dst);
 	}
 
+	igt_describe("After fork() the GPU maps pages the parent shares with "
+		     "its child. A CPU write in the parent breaks copy-on-"
+		     "write and the GPU follows the parent to its new page; "
+		     "a GPU write breaks it too; the child keeps the old data.");
+	igt_subtest("fork-cow-gpu-maps-shared") {
+		const size_t len = 8 * PAGE_SZ, n = len / 4, h = n / 2;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE), *dst = xmalloc(len);
+		int go[2];
+
+		fill_pattern(buf, h, 0x8181);
+		fill_pattern(buf + h, h, 0x8282);
+		igt_assert_eq(pipe(go), 0);
+		igt_fork(child, 1) {
+			close(go[1]);
+			wait_for_parent(go[0]);
+			check_pattern(buf, h, 0x8181, 0);
+			check_pattern(buf + h, h, 0x8282, 0);
+		}
+		close(go[0]);
+
+		/*
+		 * Mapped on the GPU only now, after fork() write-protected it,
+		 * and read-only: shared with the child. In the first half the
+		 * CPU's COW break is the one invalidation that moves the GPU to
+		 * the parent's new page; in the second the GPU's own write must
+		 * break COW, never reach the shared page.
+		 */
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, h, 0x8181, 0);
+		check_pattern(dst + h, h, 0x8282, 0);
+		fill_pattern(buf, h, 0x9191);
+		run_ok(sh_rmw, h, PTR(buf + h), 1);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, h, 0x9191, 0);
+		check_pattern(dst + h, h, 0x8282, 1);
+		check_pattern(buf + h, h, 0x8282, 1);
+
+		tell(go[1]);
+		close(go[1]);
+		igt_waitchildren();
+		munmap(buf, len);
+		free(dst);
+	}
+
 	igt_describe("A transparent huge page the GPU first touches in its "
 		     "middle: each base page reads as the CPU wrote it, and "
 		     "after mprotect() and MADV_DONTNEED split the huge page, "
