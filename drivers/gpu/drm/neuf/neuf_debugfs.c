@@ -68,6 +68,11 @@ static const struct drm_info_list neuf_debugfs_list[] = {
 	{ "neuf_fault_buffer", neuf_debugfs_fault_buffer, 0 },
 };
 
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/* What a device's fault injection starts as: never failing. */
+static DECLARE_FAULT_ATTR(neuf_fail_default);
+#endif
+
 /**
  * neuf_debugfs_init() - create neuf's debugfs files for a DRM minor
  * @minor: the minor whose debugfs directory gets them
@@ -75,9 +80,23 @@ static const struct drm_info_list neuf_debugfs_list[] = {
  * The &drm_driver.debugfs_init hook. drm_info_list files are what every
  * kernel neuf supports offers alike (drm_debugfs_add_files() is 6.3+); the
  * DRM core removes them with the minor.
+ *
+ * With CONFIG_FAULT_INJECTION_DEBUG_FS, fail_nonblock_invalidate/ is the
+ * kernel's fault-injection directory (Documentation/fault-injection/) for
+ * &neuf_device.fail_nonblock_invalidate: it makes the OOM reaper's
+ * non-blockable invalidations meet contention on demand, so that tests can
+ * reach the path that backs off.
  */
 void neuf_debugfs_init(struct drm_minor *minor)
 {
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	struct neuf_device *ndev = to_neuf_device(minor->dev);
+
+	ndev->fail_nonblock_invalidate = neuf_fail_default;
+	fault_create_debugfs_attr("fail_nonblock_invalidate",
+				  minor->debugfs_root,
+				  &ndev->fail_nonblock_invalidate);
+#endif
 	drm_debugfs_create_files(neuf_debugfs_list,
 				 ARRAY_SIZE(neuf_debugfs_list),
 				 minor->debugfs_root, minor);

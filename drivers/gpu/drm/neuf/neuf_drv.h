@@ -10,6 +10,10 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/* Without fault injection 6.1's header does not build on its own. */
+#include <linux/fault-inject.h>
+#endif
 
 #include <drm/drm_device.h>
 #include <drm/gpu_scheduler.h>
@@ -100,6 +104,9 @@ struct neuf_fault_buffer {
  * @wq: workqueue for releasing VMs
  * @jobs_in_flight: jobs pushed to a scheduler and not yet freed
  * @jobs_wq: woken when @jobs_in_flight drops to zero
+ * @fail_nonblock_invalidate: fault injection (debugfs
+ *	fail_nonblock_invalidate/): a non-blockable invalidation that it picks
+ *	reports contention, as if &neuf_vm.lock were held
  */
 struct neuf_device {
 	struct drm_device drm;
@@ -125,6 +132,9 @@ struct neuf_device {
 	struct workqueue_struct *wq;
 	atomic_t jobs_in_flight;
 	wait_queue_head_t jobs_wq;
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	struct fault_attr fail_nonblock_invalidate;
+#endif
 };
 
 /**

@@ -37,6 +37,8 @@
  *   primed as a reclaim lock for lockdep when the VM is created. When the
  *   callback may not block (the OOM reaper), it only trylocks and, on
  *   contention, returns false having changed nothing; the reaper retries.
+ *   Fault injection (debugfs fail_nonblock_invalidate/) makes it meet
+ *   contention on demand, so tests reach that path deterministically.
  * - &neuf_device.reg_lock (spinlock): multi-register command sequences
  *   (TLB invalidation, fault REPLAY/CANCEL, instance binding).
  * - &neuf_vm.gc_lock (spinlock): the list of chunks to re-examine.
@@ -92,6 +94,16 @@ static unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
 	return cleared;
 }
 
+/* A non-blockable invalidation told to meet contention (fault injection). */
+static bool neuf_svm_inject_contention(struct neuf_device *ndev)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	return should_fail(&ndev->fail_nonblock_invalidate, 1);
+#else
+	return false;
+#endif
+}
+
 static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 				const struct mmu_notifier_range *range,
 				unsigned long cur_seq)
@@ -106,7 +118,8 @@ static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 
 	if (blockable)
 		mutex_lock(&vm->lock);
-	else if (!mutex_trylock(&vm->lock))
+	else if (neuf_svm_inject_contention(vm->ndev) ||
+		 !mutex_trylock(&vm->lock))
 		return false;
 
 	mmu_interval_set_seq(mni, cur_seq);
