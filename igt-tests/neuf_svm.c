@@ -621,26 +621,38 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-/* A file of the neuf device's DRM debugfs directory, or NULL. */
-static char *read_neuf_debugfs(const char *file)
+/*
+ * The path of @file in the neuf device's DRM debugfs directory, into @path;
+ * false if there is no such directory or no such file.
+ */
+static bool neuf_debugfs_path(const char *file, char *path, size_t size)
 {
-	char path[128], *name;
+	char *name;
 
 	for (int minor = 0; minor < 256; minor++) {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/name",
-			 minor);
+		snprintf(path, size, "/sys/kernel/debug/dri/%d/name", minor);
 		if (access(path, R_OK))
 			continue;
 		name = read_text(path);
 		if (!strncmp(name, "neuf", 4)) {
 			free(name);
-			snprintf(path, sizeof(path),
-				 "/sys/kernel/debug/dri/%d/%s", minor, file);
-			return access(path, R_OK) ? NULL : read_text(path);
+			snprintf(path, size, "/sys/kernel/debug/dri/%d/%s",
+				 minor, file);
+			return !access(path, F_OK);
 		}
 		free(name);
 	}
-	return NULL;
+	return false;
+}
+
+/* A file of the neuf device's DRM debugfs directory, or NULL. */
+static char *read_neuf_debugfs(const char *file)
+{
+	char path[160];
+
+	if (!neuf_debugfs_path(file, path, sizeof(path)) || access(path, R_OK))
+		return NULL;
+	return read_text(path);
 }
 
 static bool file_contains(const char *path, const char *word)
@@ -806,6 +818,95 @@ static __attribute__((noreturn)) void reap_child(int pipe_wr)
 		_exit(OOM_CHILD_PIPE);
 	for (;;)
 		pause();
+}
+
+/*
+ * Start a reap_child(), kill it and hold it at PTRACE_EVENT_EXIT: it is
+ * dying (the group exit is set) but still owns its mm, which is the state
+ * the OOM reaper exists for. Without the stop, the child may drop its mm
+ * before process_mrelease() looks. Returns its pidfd; *@pid is its pid.
+ */
+static int reap_victim_stop(pid_t *pid)
+{
+	int go[2], pidfd, status, ret;
+	char c = 0;
+
+	igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	fflush(NULL);
+	*pid = fork();
+	igt_assert(*pid >= 0);
+	if (*pid == 0) {
+		close(go[0]);
+		reap_child(go[1]);
+	}
+	close(go[1]);
+	ret = read(go[0], &c, 1);
+	close(go[0]);
+	if (ret != 1 || c != 'Q') {
+		status = neuf_igt_wait_child(*pid);
+		igt_assert_f(false, "the child did not get busy: %s %d\n",
+			     WIFEXITED(status) ? "exit code" : "signal",
+			     WIFEXITED(status) ? WEXITSTATUS(status) :
+			     WTERMSIG(status));
+	}
+
+	ret = ptrace(PTRACE_SEIZE, *pid, NULL,
+		     (void *)(uintptr_t)PTRACE_O_TRACEEXIT);
+	if (ret) {
+		int err = errno;
+
+		kill(*pid, SIGKILL);
+		neuf_igt_wait_child(*pid);
+		igt_require_f(err != EPERM, "ptrace not permitted\n");
+		igt_assert_f(false, "PTRACE_SEIZE: %s\n", strerror(err));
+	}
+	pidfd = syscall(SYS_pidfd_open, *pid, 0);
+	igt_assert_f(pidfd >= 0, "pidfd_open: %s\n", strerror(errno));
+	igt_assert_eq(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0), 0);
+	status = neuf_igt_wait_child(*pid);
+	igt_assert_f(WIFSTOPPED(status) &&
+		     status >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8),
+		     "the victim did not stop at exit: status %#x\n", status);
+	return pidfd;
+}
+
+/*
+ * process_mrelease() on a reap_victim_stop() victim until it does not meet
+ * contention (EAGAIN: a notifier could not take its lock without blocking);
+ * returns the number of EAGAIN answers.
+ */
+static int reap_victim_mrelease(int pidfd)
+{
+	int ret, again = 0;
+
+	while ((ret = syscall(SYS_process_mrelease, pidfd, 0)) &&
+	       errno == EAGAIN)
+		again++;
+	igt_assert_f(ret == 0, "process_mrelease: %s\n", strerror(errno));
+	return again;
+}
+
+/* Let a reap_victim_stop() victim finish dying, and collect it. */
+static void reap_victim_release(pid_t pid, int pidfd)
+{
+	int status;
+
+	close(pidfd);
+	igt_assert_eq(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
+	status = neuf_igt_wait_child(pid);
+	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* Set one knob of a fault-injection directory (Documentation/fault-injection/). */
+static void fault_attr_set(const char *dir, const char *knob, const char *value)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, knob);
+	ret = write_file(path, value);
+	igt_assert_f(ret == 0, "writing %s to %s: %s\n", value, path,
+		     neuf_igt_errno_name(ret));
 }
 
 /* thp-split-mid-fault: 2 MiB, the PMD size on x86-64. */
@@ -2331,11 +2432,10 @@ igt_main
 	igt_subtest("reaper-nonblocking-invalidate") {
 		const size_t n = 4096;
 		uint32_t *buf = xmalloc(n * 4);
-		int go[2], pidfd, status = 0, ret, again = 0;
 		char inst[96], path[160], *text;
+		int pidfd, again;
 		bool seen;
 		pid_t pid;
-		char c = 0;
 
 		if (access("/sys/kernel/tracing/instances", F_OK))
 			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
@@ -2349,62 +2449,9 @@ igt_main
 			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
 		igt_assert_eq(write_file(path, "1"), 0);
 
-		igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
-		fflush(NULL);
-		pid = fork();
-		igt_assert(pid >= 0);
-		if (pid == 0) {
-			close(go[0]);
-			reap_child(go[1]);
-		}
-		close(go[1]);
-		ret = read(go[0], &c, 1);
-		close(go[0]);
-		if (ret != 1 || c != 'Q') {
-			status = neuf_igt_wait_child(pid);
-			igt_assert_f(false, "the child did not get busy: %s %d\n",
-				     WIFEXITED(status) ? "exit code" : "signal",
-				     WIFEXITED(status) ? WEXITSTATUS(status) :
-				     WTERMSIG(status));
-		}
-
-		/*
-		 * Stop the victim at PTRACE_EVENT_EXIT: it is dying (the
-		 * group exit is set) but still owns its mm, which is the
-		 * state the OOM reaper exists for. Without the stop, the
-		 * child may drop its mm before process_mrelease() looks.
-		 */
-		ret = ptrace(PTRACE_SEIZE, pid, NULL,
-			     (void *)(uintptr_t)PTRACE_O_TRACEEXIT);
-		if (ret) {
-			int err = errno;
-
-			kill(pid, SIGKILL);
-			status = neuf_igt_wait_child(pid);
-			igt_require_f(err != EPERM, "ptrace not permitted\n");
-			igt_assert_f(false, "PTRACE_SEIZE: %s\n", strerror(err));
-		}
-		pidfd = syscall(SYS_pidfd_open, pid, 0);
-		igt_assert_f(pidfd >= 0, "pidfd_open: %s\n", strerror(errno));
-		igt_assert_eq(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
-				      NULL, 0), 0);
-		status = neuf_igt_wait_child(pid);
-		igt_assert_f(WIFSTOPPED(status) &&
-			     status >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8),
-			     "the victim did not stop at exit: status %#x\n",
-			     status);
-
-		/* EAGAIN: the notifier met contention and must be retried. */
-		while ((ret = syscall(SYS_process_mrelease, pidfd, 0)) &&
-		       errno == EAGAIN)
-			again++;
-		igt_assert_f(ret == 0, "process_mrelease: %s\n",
-			     strerror(errno));
-		close(pidfd);
-
-		igt_assert_eq(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
-		status = neuf_igt_wait_child(pid);
-		igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		pidfd = reap_victim_stop(&pid);
+		again = reap_victim_mrelease(pidfd);
+		reap_victim_release(pid, pidfd);
 
 		snprintf(path, sizeof(path), "%s/trace", inst);
 		text = read_text(path);
@@ -2422,6 +2469,48 @@ igt_main
 		/* The device is healthy. */
 		run_ok(sh_fill, n, PTR(buf), 0x0d0000);
 		check_sequence(buf, n, 0x0d0000);
+		free(buf);
+	}
+
+	igt_describe("The OOM reaper's back-off: while neuf's non-blockable "
+		     "invalidation meets contention (fault injection), "
+		     "process_mrelease() must answer EAGAIN and leave the "
+		     "mirrored memory alone; once the contention is gone it "
+		     "reaps, the victim exits cleanly and the device is "
+		     "healthy.");
+	igt_subtest("reaper-contention-backs-off") {
+		const size_t n = 4096;
+		uint32_t *buf = xmalloc(n * 4);
+		int pidfd, ret = 0, err = 0, tries;
+		char dir[160];
+		pid_t pid;
+
+		igt_require_f(neuf_debugfs_path("fail_nonblock_invalidate", dir,
+						sizeof(dir)),
+			      "no fail_nonblock_invalidate in neuf's debugfs "
+			      "(needs CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
+
+		pidfd = reap_victim_stop(&pid);
+		fault_attr_set(dir, "verbose", "0");
+		fault_attr_set(dir, "interval", "1");
+		fault_attr_set(dir, "times", "-1");
+		fault_attr_set(dir, "probability", "100");
+		for (tries = 0; tries < 3; tries++) {
+			ret = syscall(SYS_process_mrelease, pidfd, 0);
+			err = errno;
+			if (ret != -1 || err != EAGAIN)
+				break;
+		}
+		fault_attr_set(dir, "probability", "0");
+		fault_attr_set(dir, "times", "1");
+		reap_victim_mrelease(pidfd);
+		reap_victim_release(pid, pidfd);
+		igt_assert_f(tries == 3, "process_mrelease() while neuf's "
+			     "notifier reported contention: %s, expected "
+			     "EAGAIN\n", ret ? strerror(err) : "reaped");
+
+		run_ok(sh_fill, n, PTR(buf), 0x0e0000);
+		check_sequence(buf, n, 0x0e0000);
 		free(buf);
 	}
 
