@@ -4,9 +4,11 @@
  */
 #include "libneuf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,43 +36,61 @@ static int fd_is_neuf(int fd)
 	return neuf;
 }
 
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Walk the DRM devices with a render node and call @fn on each neuf one, in
- * drmGetDevices2() order, until @fn returns non-zero. Returns what @fn
- * returned, 0 when the walk ended, or a negative errno.
+ * Walk the render nodes, in the order of their minors, and call @fn on each
+ * neuf one until @fn returns non-zero. Returns what @fn returned, 0 when
+ * the walk ended, or a negative errno.
+ *
+ * Not through drmGetDevices2(): libdrm tells platform devices apart by
+ * their device-tree name, or without one by their module alias, so two neuf
+ * GPUs (both "platform:neuf") fold into one entry that keeps one render
+ * node. libdrm still says which nodes are render nodes and which driver
+ * drives them.
  */
 static int for_each_neuf_node(int (*fn)(const char *node, int fd,
 					unsigned int index, void *data),
 			      void *data)
 {
-	drmDevicePtr devices[MAX_DRM_DEVICES];
-	unsigned int index = 0;
-	int count, ret = 0;
+	unsigned int minors[MAX_DRM_DEVICES], count = 0, index = 0, m;
+	char node[64];
+	struct dirent *dent;
+	int ret = 0;
+	DIR *dir;
 
-	count = drmGetDevices2(0, devices, MAX_DRM_DEVICES);
-	if (count == -ENOENT)	/* no /dev/dri: no DRM device at all */
-		return 0;
-	if (count < 0)
-		return count;
+	dir = opendir(DRM_DIR_NAME);
+	if (!dir)	/* no /dev/dri: no DRM device at all */
+		return errno == ENOENT ? 0 : -errno;
+	while ((dent = readdir(dir)) && count < MAX_DRM_DEVICES) {
+		char end;
 
-	for (int i = 0; i < count && ret == 0; i++) {
-		const char *node;
+		if (sscanf(dent->d_name, "renderD%u%c", &m, &end) == 1)
+			minors[count++] = m;
+	}
+	closedir(dir);
+	qsort(minors, count, sizeof(minors[0]), cmp_uint);
+
+	for (unsigned int i = 0; i < count && ret == 0; i++) {
 		int fd, is_neuf;
 
-		if (!(devices[i]->available_nodes & (1 << DRM_NODE_RENDER)))
-			continue;
-		node = devices[i]->nodes[DRM_NODE_RENDER];
+		snprintf(node, sizeof(node), "%s/renderD%u", DRM_DIR_NAME,
+			 minors[i]);
 		fd = open(node, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		is_neuf = fd_is_neuf(fd);
+		is_neuf = drmGetNodeTypeFromFd(fd) == DRM_NODE_RENDER ?
+			  fd_is_neuf(fd) : 0;
 		if (is_neuf > 0)
 			ret = fn(node, fd, index++, data);
 		else
 			close(fd);
 	}
-
-	drmFreeDevices(devices, count);
 	return ret;
 }
 

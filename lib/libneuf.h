@@ -29,8 +29,8 @@ struct neuf_device;
 /**
  * neuf_device_count() - count the neuf GPUs in the system
  *
- * Enumerates DRM devices with drmGetDevices2() and counts those with a
- * render node driven by neuf.
+ * Counts the render nodes in /dev/dri whose driver (DRM_IOCTL_VERSION)
+ * is neuf: one per GPU.
  *
  * Return: the number of neuf GPUs, or a negative errno.
  */
@@ -38,7 +38,7 @@ int neuf_device_count(void);
 
 /**
  * neuf_device_open() - open the render node of a neuf GPU
- * @index: which neuf GPU, in drmGetDevices2() order, from 0
+ * @index: which neuf GPU, in the order of the render nodes' minors, from 0
  * @out: the opened device, to be closed with neuf_device_close()
  *
  * Return: 0, -ENODEV if there is no such GPU, or another negative errno.
