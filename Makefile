@@ -13,7 +13,8 @@ BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iuapi -Ilib -Idrivers/gpu/drm/neuf \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iuapi -Ilib \
+	-Idrivers/gpu/drm/neuf/include -Idrivers/gpu/drm/neuf/vgpu \
 	$(shell pkg-config --cflags libdrm)
 DRM_LIBS = $(shell pkg-config --libs libdrm)
 
@@ -60,7 +61,7 @@ userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST) $(HOST_TESTS)
 	@:
 
 # libneuf
-LIB_HEADERS := lib/libneuf.h lib/neuf_asm.h uapi/drm/neuf_drm.h drivers/gpu/drm/neuf/neuf_isa.h
+LIB_HEADERS := lib/libneuf.h lib/neuf_asm.h uapi/drm/neuf_drm.h drivers/gpu/drm/neuf/include/neuf_isa.h
 
 $(BUILD)/lib/%.o: lib/%.c $(LIB_HEADERS)
 	@mkdir -p $(@D)
@@ -103,16 +104,16 @@ $(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libn
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 # The soft-float test links the model's float code, built for the host.
-NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/neuf_model_float.c
+NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/vgpu/neuf_model_float.c
 $(BUILD)/igt-tests/neuf_float: igt-tests/neuf_float.c $(NEUF_FLOAT_SRC) \
-		drivers/gpu/drm/neuf/neuf_model_float.h $(IGT_LIB) igt-tests/lib/*.h
+		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(IGT_LIB) igt-tests/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
 		$(NEUF_FLOAT_SRC) -o $@ $(IGT_LIB) -lm
 
 # The device's float opcodes are checked against that same code.
 $(BUILD)/igt-tests/neuf_fpu: igt-tests/neuf_fpu.c $(NEUF_FLOAT_SRC) \
-		drivers/gpu/drm/neuf/neuf_model_float.h $(NEUF_IGT_LIB) $(IGT_LIB) \
+		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(NEUF_IGT_LIB) $(IGT_LIB) \
 		$(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
@@ -162,7 +163,7 @@ install: userspace
 	install -m 755 $(BUILD)/lib/libneuf.so $(DESTDIR)$(PREFIX)/lib/libneuf.so.0
 	ln -sf libneuf.so.0 $(DESTDIR)$(PREFIX)/lib/libneuf.so
 	install -m 644 $(BUILD)/lib/libneuf.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 lib/libneuf.h lib/neuf_asm.h drivers/gpu/drm/neuf/neuf_isa.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/libneuf.h lib/neuf_asm.h drivers/gpu/drm/neuf/include/neuf_isa.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/drm/neuf_drm.h $(DESTDIR)$(PREFIX)/include/drm/
 
 clean:

@@ -8,18 +8,28 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/sync_file.h>
 #include <xf86drm.h>
 
 #include "igt.h"
 #include "libneuf.h"
 #include "neuf_asm.h"
+#include "neuf_igt.h"
 
 #define NEUF_MODULE_NAME "neuf"
+#define NEUF_VGPU_MODULE_NAME "neuf_vgpu"
+#define NEUF_VGPU_KO "vgpu/neuf_vgpu.ko"
+#define NEUF_DRIVER_SYSFS "/sys/bus/platform/drivers/neuf"
+#define NEUF_MAX_GPUS 8
 
 static struct neuf_device *open_neuf(void)
 {
@@ -73,57 +83,261 @@ static void check_param(uint32_t param, uint64_t value)
 	}
 }
 
-static bool module_loaded(void)
+static bool module_loaded(const char *name)
 {
+	char path[64];
 	struct stat st;
 
-	return stat("/sys/module/" NEUF_MODULE_NAME, &st) == 0;
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return stat(path, &st) == 0;
 }
 
-static int module_unload(void)
+static int module_unload(const char *name)
 {
-	return syscall(SYS_delete_module, NEUF_MODULE_NAME, O_NONBLOCK) ?
-	       -errno : 0;
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
-static int module_load(void)
+static int module_load_file(const char *path, const char *params)
 {
-	const char *path = getenv("NEUF_MODULE");
-	const char *params = getenv("NEUF_MODULE_PARAMS");
 	int fd, ret;
 
-	if (!path)
-		return -ENOENT;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* Reload with the parameters the harness loaded it with. */
 	ret = syscall(SYS_finit_module, fd, params ? params : "", 0) ?
 	      -errno : 0;
 	close(fd);
 	return ret;
 }
 
-/* Leave the module loaded whatever a module subtest did. */
+/* neuf.ko, with the parameters the harness loaded it with. */
+static int module_load(void)
+{
+	const char *path = getenv("NEUF_MODULE");
+
+	if (!path)
+		return -ENOENT;
+	return module_load_file(path, getenv("NEUF_MODULE_PARAMS"));
+}
+
+/* The virtual GPU's module, vgpu/neuf_vgpu.ko beside neuf.ko. */
+static int vgpu_load(const char *params)
+{
+	const char *neuf = getenv("NEUF_MODULE");
+	const char *slash = neuf ? strrchr(neuf, '/') : NULL;
+	char path[PATH_MAX];
+
+	if (!neuf)
+		return -ENOENT;
+	if (snprintf(path, sizeof(path), "%.*s" NEUF_VGPU_KO,
+		     slash ? (int)(slash - neuf + 1) : 0, neuf) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return module_load_file(path, params);
+}
+
+static int sysfs_write(const char *path, const char *value)
+{
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Unbind or bind neuf from a GPU function ("neuf.0") through sysfs. */
+static int driver_unbind(const char *gpu)
+{
+	return sysfs_write(NEUF_DRIVER_SYSFS "/unbind", gpu);
+}
+
+static int driver_bind(const char *gpu)
+{
+	return sysfs_write(NEUF_DRIVER_SYSFS "/bind", gpu);
+}
+
+static bool driver_bound(const char *gpu)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), NEUF_DRIVER_SYSFS "/%s", gpu);
+	return stat(path, &st) == 0;
+}
+
+/* The GPU function behind a device's render node, e.g. "neuf.0". */
+static void gpu_name(struct neuf_device *d, char *name, size_t len)
+{
+	char path[64], *target;
+	struct stat st;
+
+	igt_assert_eq(fstat(neuf_device_fd(d), &st), 0);
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	target = realpath(path, NULL);
+	igt_assert(target);
+	snprintf(name, len, "%s", strrchr(target, '/') + 1);
+	free(target);
+}
+
+/*
+ * Leave both modules loaded, with their defaults, and every GPU bound,
+ * whatever a subtest did.
+ */
 static void reload_module_on_exit(int sig)
 {
 	(void)sig;
-	if (!module_loaded())
+	if (!module_loaded(NEUF_VGPU_MODULE_NAME))
+		vgpu_load(NULL);
+	if (!module_loaded(NEUF_MODULE_NAME))
 		module_load();
+	for (int i = 0; i < NEUF_MAX_GPUS; i++) {
+		char gpu[16], path[64];
+		struct stat st;
+
+		snprintf(gpu, sizeof(gpu), "neuf.%d", i);
+		snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s", gpu);
+		if (stat(path, &st) == 0 && !driver_bound(gpu))
+			driver_bind(gpu);
+	}
 }
 
 static void require_module_control(void)
 {
 	igt_require_f(getenv("NEUF_MODULE"),
-		      "NEUF_MODULE must name the neuf.ko to reload "
-		      "(NEUF_MODULE_PARAMS: its parameters)\n");
+		      "NEUF_MODULE must name the neuf.ko to reload, with "
+		      NEUF_VGPU_KO " beside it (NEUF_MODULE_PARAMS: its "
+		      "parameters)\n");
 	igt_require(geteuid() == 0);
-	igt_require(module_loaded());
+	igt_require(module_loaded(NEUF_MODULE_NAME));
+	igt_require(module_loaded(NEUF_VGPU_MODULE_NAME));
 	igt_install_exit_handler(reload_module_on_exit);
+}
+
+/* Run a one-wave shader that stores its ids, on a fresh SVM VM of @d. */
+static void check_device_runs(struct neuf_device *d)
+{
+	static const char store[] =
+		"	sreg r1, global_id\n"
+		"	sreg r2, arg0\n"
+		"	shli r3, r1, 2\n"
+		"	add r2, r2, r3\n"
+		"	st32 [r2], r1\n"
+		"	halt\n";
+	struct drm_neuf_job_status st = {};
+	struct neuf_asm_program prog;
+	uint32_t buf[32] = {}, vm;
+	char err[128];
+
+	igt_assert_eq(neuf_assemble(store, &prog, err, sizeof(err)), 0);
+	struct neuf_dispatch disp = {
+		.code = (uintptr_t)prog.code,
+		.grid_size = 32,
+		.group_size = 32,
+		.args = { (uintptr_t)buf },
+	};
+
+	igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &vm), 0);
+	igt_assert_eq(neuf_run(d, vm, &disp, 10 * 1000000000ll, &st), 0);
+	igt_assert_eq(st.error, 0);
+	for (int i = 0; i < 32; i++)
+		igt_assert_eq_u32(buf[i], i);
+	igt_assert_eq(neuf_vm_destroy(d, vm), 0);
+	neuf_asm_program_free(&prog);
+}
+
+/* Every lane stores 1 at arg0, then spins until the job is stopped. */
+static const char spin_forever_src[] =
+	"	sreg r2, arg0\n"
+	"	li r1, 1\n"
+	"	st32 [r2], r1\n"
+	"spin:	bnz r1, spin\n"
+	"	halt\n";
+
+/* Every lane stores 1 at arg0 + 4096 * global_id: one fault per page. */
+static const char touch_pages_src[] =
+	"	sreg r1, global_id\n"
+	"	sreg r2, arg0\n"
+	"	shli r3, r1, 12\n"
+	"	add r2, r2, r3\n"
+	"	li r4, 1\n"
+	"	st32 [r2], r4\n"
+	"	halt\n";
+
+/* Submit a dispatch whose end a sync_file reports; returns its fd. */
+static int exec_with_sync_file(struct neuf_device *d, uint32_t vm,
+			       struct neuf_dispatch *disp)
+{
+	int fd = neuf_device_fd(d), sync_fd = -1;
+	uint32_t out;
+
+	igt_assert_eq(drmSyncobjCreate(fd, 0, &out), 0);
+	disp->out_syncobj = out;
+	igt_assert_eq(neuf_exec(d, vm, disp, NULL), 0);
+	igt_assert_eq(drmSyncobjExportSyncFile(fd, out, &sync_fd), 0);
+	igt_assert_eq(drmSyncobjDestroy(fd, out), 0);
+	return sync_fd;
+}
+
+/* Has a sync_file signalled yet? */
+static bool sync_file_signaled(int sync_fd)
+{
+	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/* Wait for a sync_file to signal; return its status (1, or an errno). */
+static int sync_file_status(int sync_fd)
+{
+	struct sync_file_info info = {};
+	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+
+	igt_assert_eq(poll(&p, 1, 30 * 1000), 1);
+	igt_assert_eq(ioctl(sync_fd, SYNC_IOC_FILE_INFO, &info), 0);
+	return info.status;
+}
+
+/* Every ioctl of a device that was unplugged fails with ENODEV. */
+static void check_unplugged(struct neuf_device *d, uint32_t vm)
+{
+	struct drm_neuf_job_status st = {};
+	struct neuf_dispatch disp = { .grid_size = 1, .group_size = 1 };
+	uint64_t value;
+	uint32_t h;
+
+	igt_assert_eq(neuf_getparam(d, NEUF_PARAM_CHIP_ID, &value), -ENODEV);
+	igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &h), -ENODEV);
+	igt_assert_eq(neuf_exec(d, vm, &disp, NULL), -ENODEV);
+	igt_assert_eq(neuf_job_status(d, vm, 1, &st), -ENODEV);
+	igt_assert_eq(drmSyncobjCreate(neuf_device_fd(d), 0, &h), -1);
+	igt_assert_eq(errno, ENODEV);
+	igt_assert_eq(neuf_vm_destroy(d, vm), -ENODEV);
 }
 
 /* Static: it must keep its value when a subtest is left by siglongjmp. */
 static struct neuf_device *dev;
+
+/* Close the shared device, noting which GPU it was ("neuf.0"). */
+static void release_dev(char *gpu, size_t len)
+{
+	gpu_name(dev, gpu, len);
+	neuf_device_close(dev);
+	dev = NULL;
+}
+
+/* Bind neuf to @gpu again and check that it runs a shader. */
+static void rebind_and_check(const char *gpu)
+{
+	igt_assert_eq(driver_bind(gpu), 0);
+	dev = open_neuf();
+	check_device_runs(dev);
+}
 
 igt_main
 {
@@ -285,7 +499,8 @@ igt_main
 		igt_assert(p);
 		while (fgets(line, sizeof(line), p)) {
 			igt_debug("lsgpu: %s", line);
-			if (strstr(line, "/devices/platform/neuf/drm/") &&
+			if (strstr(line, "/devices/platform/neuf-vgpu.") &&
+			    strstr(line, "/drm/") &&
 			    strstr(line, strrchr(neuf_device_node(dev), '/') + 1))
 				found = true;
 		}
@@ -305,13 +520,13 @@ igt_main
 		dev = NULL;
 
 		d = open_neuf();
-		igt_assert_eq(module_unload(), -EWOULDBLOCK);
-		igt_assert(module_loaded());
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), -EWOULDBLOCK);
+		igt_assert(module_loaded(NEUF_MODULE_NAME));
 		igt_assert_eq(neuf_getparam(d, NEUF_PARAM_CHIP_ID, &id), 0);
 		neuf_device_close(d);
 
-		igt_assert_eq(module_unload(), 0);
-		igt_assert(!module_loaded());
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+		igt_assert(!module_loaded(NEUF_MODULE_NAME));
 		igt_assert_eq(neuf_device_count(), 0);
 
 		igt_assert_eq(module_load(), 0);
@@ -328,7 +543,7 @@ igt_main
 		for (int i = 0; i < 10; i++) {
 			uint64_t id = 0;
 
-			igt_assert_eq(module_unload(), 0);
+			igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
 			igt_assert_eq(neuf_device_count(), 0);
 			igt_assert_eq(module_load(), 0);
 			dev = open_neuf();
@@ -372,12 +587,228 @@ igt_main
 				igt_assert_eq(neuf_exec(busy, vm, &d, &job), 0);
 			neuf_device_close(busy);
 
-			igt_assert_eq(module_unload(), 0);
+			igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
 			igt_assert_eq(neuf_device_count(), 0);
 			igt_assert_eq(module_load(), 0);
 		}
 		neuf_asm_program_free(&prog);
 		dev = open_neuf();
+	}
+
+	igt_describe("The virtual GPU's module cannot be unloaded while neuf "
+		     "is bound to its GPU, which keeps working; once neuf "
+		     "is gone it unloads, and both load again.");
+	igt_subtest("vgpu-unload-while-bound") {
+		uint64_t id = 0;
+
+		require_module_control();
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), -EWOULDBLOCK);
+		igt_assert(module_loaded(NEUF_VGPU_MODULE_NAME));
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_CHIP_ID, &id), 0);
+		igt_assert_eq_u64(id, 0x4e455546);
+		check_device_runs(dev);
+		neuf_device_close(dev);
+		dev = NULL;
+
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+		igt_assert(!module_loaded(NEUF_VGPU_MODULE_NAME));
+		igt_assert_eq(vgpu_load(NULL), 0);
+		igt_assert_eq(module_load(), 0);
+		dev = open_neuf();
+		check_device_runs(dev);
+	}
+
+	igt_describe("With two virtual GPUs (neuf_vgpu num_devices=2), neuf "
+		     "binds both: each has its render node and runs a shader; "
+		     "an out-of-range count is refused.");
+	igt_subtest("vgpu-two-devices") {
+		struct neuf_device *second;
+
+		require_module_control();
+		neuf_device_close(dev);
+		dev = NULL;
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+
+		igt_assert_eq(vgpu_load("num_devices=0"), -EINVAL);
+		igt_assert_eq(vgpu_load("num_devices=9"), -EINVAL);
+		igt_assert(!module_loaded(NEUF_VGPU_MODULE_NAME));
+
+		igt_assert_eq(vgpu_load("num_devices=2"), 0);
+		igt_assert_eq(module_load(), 0);
+		igt_assert_eq(neuf_device_count(), 2);
+		dev = open_neuf();
+		igt_assert_eq(neuf_device_open(1, &second), 0);
+		igt_assert(strcmp(neuf_device_node(dev),
+				  neuf_device_node(second)) != 0);
+		check_device_runs(dev);
+		check_device_runs(second);
+		neuf_device_close(second);
+		neuf_device_close(dev);
+		dev = NULL;
+
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+		igt_assert_eq(vgpu_load(NULL), 0);
+		igt_assert_eq(module_load(), 0);
+		igt_assert_eq(neuf_device_count(), 1);
+		dev = open_neuf();
+	}
+
+	igt_describe("Unbinding neuf from an idle GPU through sysfs removes its "
+		     "render node and lets the virtual GPU's module go; the "
+		     "GPU comes back when it returns, and after a sysfs "
+		     "bind, working each time.");
+	igt_subtest("unbind-rebind-idle") {
+		char gpu[32];
+
+		require_module_control();
+		release_dev(gpu, sizeof(gpu));
+
+		igt_assert_eq(driver_unbind(gpu), 0);
+		igt_assert(!driver_bound(gpu));
+		igt_assert_eq(neuf_device_count(), 0);
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+		igt_assert_eq(vgpu_load(NULL), 0);
+		igt_assert(driver_bound(gpu));
+		dev = open_neuf();
+		check_device_runs(dev);
+
+		for (int i = 0; i < 3; i++) {
+			neuf_device_close(dev);
+			dev = NULL;
+			igt_assert_eq(driver_unbind(gpu), 0);
+			igt_assert_eq(neuf_device_count(), 0);
+			igt_assert_eq(driver_bind(gpu), 0);
+			igt_assert_eq(neuf_device_count(), 1);
+			dev = open_neuf();
+			check_device_runs(dev);
+		}
+	}
+
+	igt_describe("Unbinding a GPU while a process holds its fd with a job "
+		     "running and one queued: both jobs end with an error, "
+		     "every later ioctl on the fd fails with ENODEV, the "
+		     "process exits without closing anything, and the GPU "
+		     "works again once bound.");
+	igt_subtest("unbind-jobs-in-flight") {
+		int ready[2], go[2];
+		char gpu[32];
+
+		require_module_control();
+		release_dev(gpu, sizeof(gpu));
+		igt_assert_eq(pipe(ready), 0);
+		igt_assert_eq(pipe(go), 0);
+
+		igt_fork(child, 1) {
+			uint64_t *spin = neuf_igt_assemble(spin_forever_src);
+			uint64_t *touch = neuf_igt_assemble(touch_pages_src);
+			volatile uint32_t *flag = calloc(1024, sizeof(*flag));
+			struct neuf_dispatch first = {
+				.code = (uintptr_t)spin,
+				.grid_size = 32,
+				.group_size = 32,
+				.args = { (uintptr_t)flag },
+			};
+			struct neuf_dispatch second = {
+				.code = (uintptr_t)touch,
+				.grid_size = 1,
+				.group_size = 1,
+				.args = { (uintptr_t)(flag + 512) },
+			};
+			struct neuf_device *d;
+			int running, queued;
+			uint32_t vm;
+			char c;
+
+			igt_assert(flag);
+			neuf_igt_open_svm_vm(&d, &vm);
+			running = exec_with_sync_file(d, vm, &first);
+			/* The engine runs the first job once its store lands. */
+			while (!*flag)
+				igt_assert_f(!sync_file_signaled(running),
+					     "the spinning job ended early\n");
+			queued = exec_with_sync_file(d, vm, &second);
+			igt_assert_eq(write(ready[1], "r", 1), 1);
+			igt_assert_eq(read(go[0], &c, 1), 1);
+
+			/* The queued job never started: the device was gone. */
+			igt_assert_eq(sync_file_status(queued), -ENODEV);
+			igt_assert_eq(flag[512], 0);
+			/* The running one was stopped (6.1's scheduler does
+			 * not pass the engine's error on to the job's fence). */
+			running = sync_file_status(running);
+			igt_assert_f(running == -ENODEV || running == 1,
+				     "running job: status %d\n", running);
+			check_unplugged(d, vm);
+			/* Exit with the fd, the VM and the sync_files open. */
+		}
+		{
+			char c;
+
+			igt_assert_eq(read(ready[0], &c, 1), 1);
+			igt_assert_eq(driver_unbind(gpu), 0);
+			igt_assert_eq(neuf_device_count(), 0);
+			igt_assert_eq(write(go[1], "u", 1), 1);
+			igt_waitchildren();
+		}
+		close(ready[0]);
+		close(ready[1]);
+		close(go[0]);
+		close(go[1]);
+
+		rebind_and_check(gpu);
+	}
+
+	igt_describe("Unbinding a GPU in the middle of a fault storm (one "
+		     "dispatch faulting in 16 MiB of fresh memory): the "
+		     "dispatch ends, the process unmaps and closes cleanly, "
+		     "and the GPU works again once bound.");
+	igt_subtest("unbind-fault-storm") {
+		const size_t pages = 4096, len = pages * 4096;
+		uint64_t *touch = neuf_igt_assemble(touch_pages_src);
+		struct neuf_dispatch disp = {
+			.code = (uintptr_t)touch,
+			.grid_size = pages,
+			.group_size = 64,
+		};
+		struct drm_neuf_vm_stats stats = {};
+		struct neuf_device *d;
+		int sync_fd, status;
+		char gpu[32];
+		uint32_t vm;
+		void *buf;
+
+		require_module_control();
+		release_dev(gpu, sizeof(gpu));
+
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		igt_assert(buf != MAP_FAILED);
+		disp.args[0] = (uintptr_t)buf;
+		neuf_igt_open_svm_vm(&d, &vm);
+		sync_fd = exec_with_sync_file(d, vm, &disp);
+		/* Unbind once the GPU has started faulting the buffer in. */
+		do {
+			igt_assert_f(!sync_file_signaled(sync_fd),
+				     "the dispatch ended before it faulted\n");
+			igt_assert_eq(neuf_vm_stats(d, vm, &stats), 0);
+		} while (!stats.faults);
+		igt_assert_eq(driver_unbind(gpu), 0);
+
+		status = sync_file_status(sync_fd);
+		igt_info("dispatch status %d after %llu faults\n", status,
+			 (unsigned long long)stats.faults);
+		igt_assert(status == -ENODEV || status == 1);
+		check_unplugged(d, vm);
+		/* No notifier is left to call into the driver. */
+		igt_assert_eq(munmap(buf, len), 0);
+		close(sync_fd);
+		neuf_device_close(d);
+		free(touch);
+
+		rebind_and_check(gpu);
 	}
 
 	igt_fixture {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Build neuf.ko for one test kernel, W=1 with warnings as errors, in
+# Build neuf.ko and vgpu/neuf_vgpu.ko for one test kernel, W=1 with warnings as errors, in
 # build/LABEL/neuf/ (a copy of the source, so the kernels' objects never
 # mix; LABEL is tools/kernels.sh's neuf_kernel_label). Prints the module's
 # path.
@@ -24,6 +24,6 @@ mkdir -p "$obj"
 rsync -a --checksum --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod*' --exclude=modules.order --exclude=Module.symvers \
 	"$top/drivers/gpu/drm/neuf/" "$obj/" >&2
-make -C "$KDIR" M="$obj" CONFIG_DRM_NEUF=m W=1 KCFLAGS=-Werror \
+make -C "$KDIR" M="$obj" CONFIG_DRM_NEUF=m CONFIG_DRM_NEUF_VGPU=m W=1 KCFLAGS=-Werror \
 	NEUF_UAPI="$top/uapi" ${NEUF_MODULE_KBUILD_ARGS:-} "$@" modules >&2
 echo "$obj/neuf.ko"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# make coverage: what the whole suite covers of neuf.ko's code.
+# make coverage: what the whole suite covers of neuf.ko's and neuf_vgpu.ko's code.
 #
 # Builds the debug kernel's source with the debug fragment plus
 # CONFIG_GCOV_KERNEL (a kernel of its own in the cache; the debug kernel
@@ -38,15 +38,20 @@ export NEUF_FRAGMENT=$frag NEUF_MODULE_LABEL=coverage-module
 export NEUF_MODULE_KBUILD_ARGS="GCOV_PROFILE=y"
 mod=$top/build/$NEUF_MODULE_LABEL/neuf
 # Counters of an earlier run must not add up with this one's.
-rm -f "$mod"/*.gcda
+[ ! -d "$mod" ] || find "$mod" -name '*.gcda' -delete
 rc=0
 "$top/tools/test-kernel.sh" "$src" "$out/run" "$filter" || rc=$?
 [ $rc -eq 0 ] || { echo "coverage: the suite did not run to its end (exit $rc): $out/run" >&2; exit 1; }
 "$top/tools/neuf-report" "$out/run" | tail -n 1
 
-gcda=$(find "$out/run/gcov" -path "*$mod/*.gcda" 2>/dev/null | head -n 1)
-[ -n "$gcda" ] || { echo "coverage: the guest left no gcov data for $mod" >&2; exit 1; }
-cp "$(dirname "$gcda")"/*.gcda "$mod/"
+# The guest's copy mirrors the build paths: neuf.ko's counters, and
+# neuf_vgpu.ko's under vgpu/.
+gcov_mod=$(find "$out/run/gcov" -type d -path "*$mod" 2>/dev/null | head -n 1)
+[ -n "$gcov_mod" ] && [ -n "$(find "$gcov_mod" -name '*.gcda' | head -n 1)" ] ||
+	{ echo "coverage: the guest left no gcov data for $mod" >&2; exit 1; }
+(cd "$gcov_mod" && find . -name '*.gcda') | while IFS= read -r f; do
+	cp "$gcov_mod/$f" "$mod/$f"
+done
 
 lc=(--rc lcov_branch_coverage=1 --quiet)
 lcov "${lc[@]}" --capture --directory "$mod" --output-file "$out/raw.info"

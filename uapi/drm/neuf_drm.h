@@ -20,6 +20,13 @@ extern "C" {
  * neuf exposes a render node. Every ioctl argument struct has explicit
  * padding; padding and reserved fields must be zero or the ioctl fails
  * with -EINVAL and changes nothing, so they can be given a meaning later.
+ *
+ * A GPU can go away under open files (its driver unbound, its device
+ * removed): from then on every ioctl on those files fails with -ENODEV,
+ * the jobs that were running or queued end with -ENODEV on their fences
+ * (a running job's fence may just signal on kernels whose scheduler does
+ * not pass the engine's error on), and the files can still be closed and
+ * their memory unmapped as usual.
  */
 
 #define DRM_NEUF_GETPARAM		0x00
@@ -219,7 +226,8 @@ enum drm_neuf_access {
  * instruction or misaligned atomic (@fault_addr is its address or
  * operand address); -ETIMEDOUT when the job ran past the scheduler's
  * timeout and was stopped; -ECANCELED when it never ran (its VM was
- * destroyed or its process died first).
+ * destroyed or its process died first); -ENODEV when the GPU went away
+ * while it was queued or running.
  *
  * Any task holding the fd may ask. Errors: -ENOENT for an unknown
  * @vm_id; -EINVAL for non-zero @pad or a @job_id the VM never issued;

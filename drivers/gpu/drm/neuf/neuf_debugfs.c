@@ -8,6 +8,7 @@
 #include <drm/drm_debugfs.h>
 #include <drm/drm_file.h>
 
+#include "neuf_debugfs.h"
 #include "neuf_drv.h"
 #include "neuf_vm.h"
 

@@ -18,8 +18,6 @@
 #include <drm/drm_device.h>
 #include <drm/gpu_scheduler.h>
 
-#include "neuf_model.h"
-
 #define NEUF_DRIVER_NAME	"neuf"
 #define NEUF_DRIVER_DESC	"neuf open virtual GPU with shared virtual memory"
 #define NEUF_DRIVER_MAJOR	0
@@ -30,9 +28,9 @@
 #define NEUF_MAX_ENGINES	8
 #define NEUF_MAX_INSTANCES	256
 
-struct drm_minor;
 struct neuf_job;
 struct neuf_vm;
+struct regmap;
 
 /**
  * struct neuf_engine - one compute engine and its scheduler
@@ -82,8 +80,11 @@ struct neuf_fault_buffer {
 /**
  * struct neuf_device - one neuf GPU
  * @drm: the DRM device, embedded
- * @hw: the GPU's register interface (the virtual hardware)
+ * @regs: the GPU's register window, its parent chip's regmap; every
+ *	register access goes through neuf_rd32() and neuf_wr32()
+ * @irq: the GPU's interrupt line
  * @caps: capabilities read from the hardware at probe, never changed after
+ * @caps.id: %NEUF_REG_ID
  * @caps.revision: %NEUF_REG_REVISION
  * @caps.engines: %NEUF_REG_ENGINES
  * @caps.va_bits: %NEUF_REG_VA_BITS
@@ -96,7 +97,13 @@ struct neuf_fault_buffer {
  *	off; protects @irq_on
  * @irq_on: the handler may act; cleared before the workqueues go away
  * @reg_lock: serialises multi-register command sequences (instance
- *	binding, TLB invalidation, fault commands); never held while sleeping
+ *	binding, TLB invalidation, fault commands); never held while sleeping.
+ *	Also protects @hw_gone.
+ * @hw_gone: the device was removed: its registers must not be touched any
+ *	more. Set, under @reg_lock, at the end of neuf_remove(), once the
+ *	engines are stopped and no notifier is left; the helpers that may
+ *	still be called afterwards (instance binding, TLB invalidation) check
+ *	it under @reg_lock
  * @vms: live VMs by hardware instance; the xarray's lock protects lookups
  * @fault: the replayable fault buffer
  * @svm_wq: ordered workqueue running fault handling and notifier garbage
@@ -110,8 +117,10 @@ struct neuf_fault_buffer {
  */
 struct neuf_device {
 	struct drm_device drm;
-	struct neuf_model *hw;
+	struct regmap *regs;
+	int irq;
 	struct {
+		u32 id;
 		u32 revision;
 		u32 engines;
 		u32 va_bits;
@@ -124,8 +133,9 @@ struct neuf_device {
 	/* handler vs. interrupts off; protects @irq_on */
 	spinlock_t irq_lock;
 	bool irq_on;
-	/* multi-register command sequences */
+	/* multi-register command sequences; protects @hw_gone */
 	spinlock_t reg_lock;
+	bool hw_gone;
 	struct xarray vms;
 	struct neuf_fault_buffer fault;
 	struct workqueue_struct *svm_wq;
@@ -153,23 +163,5 @@ static inline struct neuf_device *to_neuf_device(struct drm_device *drm)
 {
 	return container_of(drm, struct neuf_device, drm);
 }
-
-static inline u32 neuf_rd32(struct neuf_device *ndev, u32 reg)
-{
-	return neuf_model_read32(ndev->hw, reg);
-}
-
-static inline void neuf_wr32(struct neuf_device *ndev, u32 reg, u32 value)
-{
-	neuf_model_write32(ndev->hw, reg, value);
-}
-
-void neuf_hw_tlb_invalidate(struct neuf_device *ndev, u32 instance,
-			    u64 start, u64 end);
-void neuf_hw_instance_bind(struct neuf_device *ndev, u32 instance,
-			   phys_addr_t root);
-void neuf_hw_instance_unbind(struct neuf_device *ndev, u32 instance);
-
-void neuf_debugfs_init(struct drm_minor *minor);
 
 #endif /* __NEUF_DRV_H__ */

@@ -10,12 +10,14 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 #include <drm/drm_syncobj.h>
 
 #include "neuf_compat.h"
 #include "neuf_drv.h"
+#include "neuf_hw.h"
 #include "neuf_job.h"
 #include "neuf_regs.h"
 #include "neuf_trace.h"
@@ -99,6 +101,7 @@ static int neuf_job_fence_error(int error)
 	case -EFAULT:
 	case -ENOEXEC:
 	case -ETIMEDOUT:
+	case -ENODEV:
 		return error;
 	default:
 		return -ECANCELED;
@@ -176,12 +179,16 @@ static struct dma_fence *neuf_job_run(struct drm_sched_job *sched_job)
 	unsigned int id = engine->id;
 	unsigned long flags;
 	unsigned int i;
+	int idx;
 
 	if (sched_job->s_fence->finished.error)
 		return ERR_PTR(-ECANCELED);
 	/* Nothing to run for a process that is gone. */
 	if (!atomic_read(&job->vm->mm->mm_users))
 		return ERR_PTR(-ECANCELED);
+	/* Nor on a device that is: unbinding waits for a job being started. */
+	if (!drm_dev_enter(&ndev->drm, &idx))
+		return ERR_PTR(-ENODEV);
 
 	spin_lock_irqsave(&engine->lock, flags);
 	job->seqno = ++engine->seqno;
@@ -204,6 +211,7 @@ static struct dma_fence *neuf_job_run(struct drm_sched_job *sched_job)
 	engine->active = job;
 	neuf_wr32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_DOORBELL), 1);
 	spin_unlock_irqrestore(&engine->lock, flags);
+	drm_dev_exit(idx);
 
 	trace_neuf_job_run(job->vm->instance, job->id, id);
 	return dma_fence_get(&job->hwf->base);
@@ -231,6 +239,7 @@ static enum drm_gpu_sched_stat neuf_job_timedout(struct drm_sched_job *sched_job
 	struct neuf_job *job = to_neuf_job(sched_job);
 	unsigned long flags;
 	bool hung;
+	int idx;
 
 	drm_sched_stop(&engine->sched, sched_job);
 
@@ -244,7 +253,11 @@ static enum drm_gpu_sched_stat neuf_job_timedout(struct drm_sched_job *sched_job
 		drm_dbg_driver(&engine->ndev->drm,
 			       "engine %u: job %llu timed out, resetting\n",
 			       engine->id, job->id);
-		neuf_engine_reset(engine);
+		/* Once unplugged, neuf_engines_abort() resets every engine. */
+		if (drm_dev_enter(&engine->ndev->drm, &idx)) {
+			neuf_engine_reset(engine);
+			drm_dev_exit(idx);
+		}
 		neuf_job_end(job, -ETIMEDOUT, 0, 0);
 	}
 
@@ -299,6 +312,8 @@ int neuf_engines_init(struct neuf_device *ndev)
 		spin_lock_init(&engine->lock);
 		engine->fence_context = dma_fence_context_alloc(1);
 		snprintf(engine->name, sizeof(engine->name), "neuf-eng%u", i);
+		/* Idle, whatever a previous driver left running. */
+		neuf_engine_reset(engine);
 
 		ret = neuf_sched_init(&engine->sched, &neuf_sched_ops,
 				      msecs_to_jiffies(neuf_job_timeout_ms),
@@ -311,6 +326,33 @@ int neuf_engines_init(struct neuf_device *ndev)
 		ndev->sched_list[i] = &engine->sched;
 	}
 	return 0;
+}
+
+/**
+ * neuf_engines_abort() - stop every engine of a device being removed
+ * @ndev: the device, unplugged: no job starts on its engines any more
+ *
+ * Resets each engine, whatever it runs, and ends the job it ran with
+ * -ENODEV. Once this returns the engines access no memory.
+ */
+void neuf_engines_abort(struct neuf_device *ndev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ndev->caps.engines; i++) {
+		struct neuf_engine *engine = &ndev->engines[i];
+		struct neuf_job *job;
+		unsigned long flags;
+
+		spin_lock_irqsave(&engine->lock, flags);
+		job = engine->active;
+		engine->active = NULL;
+		spin_unlock_irqrestore(&engine->lock, flags);
+
+		neuf_engine_reset(engine);
+		if (job)
+			neuf_job_end(job, -ENODEV, 0, 0);
+	}
 }
 
 /**

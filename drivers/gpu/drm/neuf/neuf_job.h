@@ -58,6 +58,7 @@ struct neuf_job {
 };
 
 int neuf_engines_init(struct neuf_device *ndev);
+void neuf_engines_abort(struct neuf_device *ndev);
 void neuf_engines_fini(struct neuf_device *ndev);
 void neuf_engine_irq(struct neuf_engine *engine);
 

@@ -16,6 +16,7 @@
 
 #include "neuf_compat.h"
 #include "neuf_drv.h"
+#include "neuf_hw.h"
 #include "neuf_regs.h"
 #include "neuf_svm.h"
 #include "neuf_trace.h"
@@ -409,14 +410,18 @@ int neuf_svm_fault_init(struct neuf_device *ndev)
 
 /**
  * neuf_svm_fault_fini() - stop using the fault buffer and free it
- * @ndev: the device, its interrupts disabled and engines idle
+ * @ndev: the device, its interrupts disabled and engines idle, so that
+ *	nothing posts a fault or queues the worker any more
+ *
+ * The worker finishes the batch it may be draining first; only then is
+ * the buffer turned off, which resets its GET and PUT.
  */
 void neuf_svm_fault_fini(struct neuf_device *ndev)
 {
 	struct neuf_fault_buffer *fb = &ndev->fault;
 
-	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
 	cancel_work_sync(&fb->work);
+	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
 	kfree(fb->batch);
 	__free_pages(fb->pages,
 		     get_order(fb->entries * NEUF_FAULT_ENTRY_SIZE));

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 
 #include "neuf_drv.h"
+#include "neuf_hw.h"
 #include "neuf_regs.h"
 #include "neuf_svm.h"
 #include "neuf_trace.h"
@@ -52,6 +53,13 @@
  * resolved against it. A VM is released only once no job, no file and no
  * fault worker holds it; its notifiers go first, then its instance is
  * unbound (which drops its TLB entries), then its page tables.
+ *
+ * When the device is removed with files open (neuf_remove()), its engines
+ * are stopped first, so the GPU accesses no memory any more; then the
+ * notifiers of every VM are removed, after which no callback runs, and
+ * only then does &neuf_device.hw_gone make TLB invalidation and instance
+ * binding skip the registers. The VMs live on, detached, until their files
+ * are closed.
  */
 
 static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk)
@@ -268,8 +276,11 @@ void neuf_svm_chunks_gc(struct work_struct *work)
 }
 
 /**
- * neuf_svm_chunks_fini() - remove all notifiers of a VM being released
- * @vm: the VM, which no job, file or worker references any more
+ * neuf_svm_chunks_fini() - remove all notifiers of a VM
+ * @vm: the VM, being released (no job, file or worker references it any
+ *	more) or of a device being removed (no fault worker runs any more)
+ *
+ * Idempotent: nothing inserts a notifier again in either case.
  */
 void neuf_svm_chunks_fini(struct neuf_vm *vm)
 {

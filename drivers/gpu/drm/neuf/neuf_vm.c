@@ -11,6 +11,7 @@
 #include <drm/drm_file.h>
 
 #include "neuf_drv.h"
+#include "neuf_hw.h"
 #include "neuf_svm.h"
 #include "neuf_vm.h"
 
@@ -187,6 +188,29 @@ static void neuf_vm_close(struct neuf_vm *vm)
 
 	drm_sched_entity_destroy(&vm->entity);
 	neuf_vm_put(vm);
+}
+
+/**
+ * neuf_vm_unplug_all() - detach every VM from its process
+ * @ndev: the device being removed, its engines stopped and its fault
+ *	worker gone, so that no notifier is inserted any more
+ *
+ * Removes the interval notifiers of every live VM: once this returns no
+ * invalidation callback of the device runs, and none will. The VMs
+ * themselves stay until their files are closed.
+ */
+void neuf_vm_unplug_all(struct neuf_device *ndev)
+{
+	unsigned int instance;
+
+	for (instance = 0; instance < ndev->caps.instances; instance++) {
+		struct neuf_vm *vm = neuf_vm_lookup_instance(ndev, instance);
+
+		if (!vm)
+			continue;
+		neuf_svm_chunks_fini(vm);
+		neuf_vm_put(vm);
+	}
 }
 
 /**

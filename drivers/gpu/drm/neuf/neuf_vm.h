@@ -128,6 +128,7 @@ struct neuf_vm *neuf_vm_lookup(struct neuf_file *nfile, u32 id);
 struct neuf_vm *neuf_vm_lookup_instance(struct neuf_device *ndev,
 					u32 instance);
 void neuf_vm_file_close(struct neuf_file *nfile);
+void neuf_vm_unplug_all(struct neuf_device *ndev);
 
 int neuf_vm_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file);

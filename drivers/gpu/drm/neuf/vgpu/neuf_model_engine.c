@@ -16,9 +16,42 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 
-#include "neuf_compat.h"
 #include "neuf_model_float.h"
 #include "neuf_model_internal.h"
+
+/*
+ * Unaligned little-endian accesses, through memcpy() as the kernel's own
+ * helpers do (whose header moved between the kernels neuf supports).
+ */
+static u32 neuf_get_le32(const u8 *p)
+{
+	__le32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32_to_cpu(v);
+}
+
+static u64 neuf_get_le64(const u8 *p)
+{
+	__le64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64_to_cpu(v);
+}
+
+static void neuf_put_le32(u32 val, u8 *p)
+{
+	__le32 v = cpu_to_le32(val);
+
+	memcpy(p, &v, sizeof(v));
+}
+
+static void neuf_put_le64(u64 val, u8 *p)
+{
+	__le64 v = cpu_to_le64(val);
+
+	memcpy(p, &v, sizeof(v));
+}
 
 /* Instruction fields, for the table of the fields each opcode uses. */
 #define NEUF_F_OP	GENMASK_ULL(7, 0)
@@ -292,13 +325,13 @@ static bool neuf_load(struct neuf_exec *x, unsigned int l, u64 addr,
 		if (IS_ALIGNED(addr, 4))
 			*val = le32_to_cpu(READ_ONCE(*(__le32 *)p));
 		else
-			*val = get_unaligned_le32(p);
+			*val = neuf_get_le32(p);
 		break;
 	default:
 		if (IS_ALIGNED(addr, 8))
 			*val = le64_to_cpu(READ_ONCE(*(__le64 *)p));
 		else
-			*val = get_unaligned_le64(p);
+			*val = neuf_get_le64(p);
 		break;
 	}
 	return true;
@@ -317,7 +350,7 @@ static bool neuf_store(struct neuf_exec *x, unsigned int l, u64 addr,
 		return false;
 
 	if (q) {
-		put_unaligned_le64(val, buf);
+		neuf_put_le64(val, buf);
 		n = NEUF_PAGE_SIZE - (addr & ~NEUF_PAGE_MASK);
 		memcpy(p, buf, n);
 		memcpy(q, buf + n, size - n);
@@ -332,13 +365,13 @@ static bool neuf_store(struct neuf_exec *x, unsigned int l, u64 addr,
 		if (IS_ALIGNED(addr, 4))
 			WRITE_ONCE(*(__le32 *)p, cpu_to_le32(val));
 		else
-			put_unaligned_le32(val, p);
+			neuf_put_le32(val, p);
 		break;
 	default:
 		if (IS_ALIGNED(addr, 8))
 			WRITE_ONCE(*(__le64 *)p, cpu_to_le64(val));
 		else
-			put_unaligned_le64(val, p);
+			neuf_put_le64(val, p);
 		break;
 	}
 	return true;

@@ -4,8 +4,8 @@
  *
  * Private state of the neuf hardware model, shared by neuf_model.c (register
  * file, interrupts, fault buffer), neuf_model_mmu.c (page-table walk, TLBs)
- * and neuf_model_engine.c (compute engines). The driver never includes this
- * file: it sees the model only through neuf_model.h.
+ * and neuf_model_engine.c (compute engines). Only the model's files
+ * include it; the chip (neuf_chip.c) sees the model through neuf_model.h.
  */
 #ifndef __NEUF_MODEL_INTERNAL_H__
 #define __NEUF_MODEL_INTERNAL_H__
@@ -253,7 +253,7 @@ struct neuf_model_engine {
  *	of the engines that say so. Taken with interrupts disabled, as the
  *	driver's interrupt handler reads registers; innermost of the
  *	model's locks.
- * @irq: the driver's interrupt handler
+ * @irq: the interrupt output, the chip's line
  * @irq_data: its argument
  * @irq_work: delivers @irq in hard interrupt context
  * @irq_running: @irq_work is calling @irq, under @lock

@@ -19,13 +19,13 @@
 /**
  * DOC: neuf hardware model
  *
- * The neuf GPU is virtual: this file and its two companions are its
- * hardware. The driver reaches it only through neuf_model_read32() and
- * neuf_model_write32() on the register window described in neuf_regs.h,
- * exactly as it would reach silicon through MMIO, and through one interrupt
- * line, the handler given to neuf_model_create(); so the model could move
- * into an emulator without touching the driver. The driver never looks
- * inside &struct neuf_model.
+ * The neuf GPU is virtual: this file and its companions are its hardware.
+ * neuf_chip.c puts it behind a device: neuf_model_read32() and
+ * neuf_model_write32() on the register window described in neuf_regs.h
+ * become the chip's regmap, and the handler given to neuf_model_create()
+ * raises the chip's interrupt line. The driver reaches the model through
+ * those two alone, exactly as it would reach silicon through MMIO, so the
+ * model could move into an emulator without touching the driver.
  *
  * The model has three parts:
  *

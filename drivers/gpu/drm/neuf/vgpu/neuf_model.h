@@ -2,8 +2,9 @@
 /*
  * Copyright 2026 The neuf authors
  *
- * The interface between the driver and the neuf hardware model: a register
- * window (neuf_regs.h) and one interrupt line. Nothing else.
+ * The hardware model's interface to the chip that puts it behind a device
+ * (neuf_chip.c): a register window (neuf_regs.h) and one interrupt output.
+ * Nothing outside neuf_vgpu.ko includes this file.
  */
 #ifndef __NEUF_MODEL_H__
 #define __NEUF_MODEL_H__
