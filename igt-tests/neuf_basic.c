@@ -185,6 +185,22 @@ static void gpu_name(struct neuf_device *d, char *name, size_t len)
 	free(target);
 }
 
+/* The chip a device's GPU function belongs to, e.g. "neuf-vgpu.0". */
+static void chip_name(struct neuf_device *d, char *name, size_t len)
+{
+	char path[64], *target, *slash;
+	struct stat st;
+
+	igt_assert_eq(fstat(neuf_device_fd(d), &st), 0);
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/..",
+		 major(st.st_rdev), minor(st.st_rdev));
+	target = realpath(path, NULL);
+	igt_assert(target);
+	slash = strrchr(target, '/');
+	snprintf(name, len, "%s", slash + 1);
+	free(target);
+}
+
 /*
  * Leave both modules loaded, with their defaults, and every GPU bound,
  * whatever a subtest did.
@@ -507,6 +523,43 @@ igt_main
 		igt_assert_eq(pclose(p), 0);
 		igt_assert_f(found, "lsgpu did not list %s\n",
 			     neuf_device_node(dev));
+	}
+
+	igt_describe("The chip's register window is a regmap: its debugfs "
+		     "dump shows the identification and capability "
+		     "registers with the values GETPARAM reports.");
+	igt_subtest("vgpu-register-dump") {
+		char chip[32], path[128], line[64];
+		uint64_t engines = 0;
+		bool id = false, eng = false;
+		FILE *f;
+
+		igt_require(geteuid() == 0);
+		chip_name(dev, chip, sizeof(chip));
+		igt_assert(strncmp(chip, "neuf-vgpu.", 10) == 0);
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/debug/regmap/%s-regs/registers", chip);
+		igt_require_f(access("/sys/kernel/debug/regmap", F_OK) == 0,
+			      "no regmap debugfs (CONFIG_DEBUG_FS, debugfs "
+			      "mounted)\n");
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_NUM_ENGINES,
+					    &engines), 0);
+		f = fopen(path, "re");
+		igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int reg, value;
+
+			if (sscanf(line, "%x: %x", &reg, &value) != 2)
+				continue;
+			if (reg == 0x0000)	/* NEUF_REG_ID */
+				id = value == 0x4e455546;
+			if (reg == 0x0008)	/* NEUF_REG_ENGINES */
+				eng = value == engines;
+		}
+		fclose(f);
+		igt_assert_f(id, "ID register missing or wrong in %s\n", path);
+		igt_assert_f(eng, "ENGINES register missing or not %llu\n",
+			     (unsigned long long)engines);
 	}
 
 	igt_describe("The module cannot be unloaded while an fd is open, "
