@@ -208,6 +208,7 @@ static void chip_name(struct neuf_device *d, char *name, size_t len)
 static void reload_module_on_exit(int sig)
 {
 	(void)sig;
+	sysfs_write("/sys/module/neuf/parameters/leak_dma_mapping", "0");
 	if (!module_loaded(NEUF_VGPU_MODULE_NAME))
 		vgpu_load(NULL);
 	if (!module_loaded(NEUF_MODULE_NAME))
@@ -334,6 +335,37 @@ static void check_unplugged(struct neuf_device *d, uint32_t vm)
 	igt_assert_eq(drmSyncobjCreate(neuf_device_fd(d), 0, &h), -1);
 	igt_assert_eq(errno, ENODEV);
 	igt_assert_eq(neuf_vm_destroy(d, vm), -ENODEV);
+}
+
+#define DMA_API_DEBUGFS "/sys/kernel/debug/dma-api"
+#define NEUF_LEAK_PARAM "/sys/module/neuf/parameters/leak_dma_mapping"
+
+/* Entries dma-debug holds for @gpu: DMA mappings and coherent memory. */
+static int dma_debug_entries(const char *gpu)
+{
+	char line[512], name[32];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(DMA_API_DEBUGFS "/dump", "re");
+	igt_assert(f);
+	snprintf(name, sizeof(name), " %s ", gpu);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, name))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static long dma_debug_errors(void)
+{
+	long n = -1;
+	FILE *f = fopen(DMA_API_DEBUGFS "/error_count", "re");
+
+	igt_assert(f);
+	igt_assert_eq(fscanf(f, "%ld", &n), 1);
+	fclose(f);
+	return n;
 }
 
 /* Static: it must keep its value when a subtest is left by siglongjmp. */
@@ -861,6 +893,113 @@ igt_main
 		neuf_device_close(d);
 		free(touch);
 
+		rebind_and_check(gpu);
+	}
+
+	igt_describe("With CONFIG_DMA_API_DEBUG: a process that mapped "
+		     "memory on the GPU exits; once the GPU is unbound "
+		     "dma-debug holds nothing of it (no page mapping, no page "
+		     "table, no fault buffer) and reported no error; bound "
+		     "again, the GPU's memory shows up in dma-debug again.");
+	igt_subtest("dma-debug-clean-after-unbind") {
+		char gpu[32];
+		long errors;
+
+		require_module_control();
+		igt_require_f(access(DMA_API_DEBUGFS "/dump", R_OK) == 0,
+			      "no dma-debug (CONFIG_DMA_API_DEBUG)\n");
+		release_dev(gpu, sizeof(gpu));
+		errors = dma_debug_errors();
+
+		igt_fork(child, 1) {
+			const size_t pages = 64;
+			uint64_t *touch = neuf_igt_assemble(touch_pages_src);
+			void *buf = mmap(NULL, pages * 4096,
+					 PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			struct neuf_dispatch disp = {
+				.code = (uintptr_t)touch,
+				.grid_size = pages,
+				.group_size = 64,
+				.args = { (uintptr_t)buf },
+			};
+			struct drm_neuf_job_status st = {};
+			struct neuf_device *d;
+			uint32_t vm;
+
+			igt_assert(buf != MAP_FAILED);
+			neuf_igt_open_svm_vm(&d, &vm);
+			igt_assert_eq(neuf_run(d, vm, &disp,
+					       10 * NEUF_IGT_NSEC_PER_SEC, &st),
+				      0);
+			igt_assert_eq(st.error, 0);
+			/* Page tables, fault buffer and the mapped pages. */
+			igt_assert_lt(pages, dma_debug_entries(gpu));
+			/* Exit with the fd, the VM and the memory mapped. */
+		}
+		igt_waitchildren();
+
+		igt_assert_eq(driver_unbind(gpu), 0);
+		igt_assert_eq(dma_debug_entries(gpu), 0);
+		igt_assert_eq(dma_debug_errors(), errors);
+		rebind_and_check(gpu);
+		igt_assert_lt(0, dma_debug_entries(gpu));
+	}
+
+	igt_describe("A DMA mapping neuf is made to forget (its leak_dma_mapping "
+		     "parameter, CONFIG_DMA_API_DEBUG only) is still in "
+		     "dma-debug's dump once the GPU is unbound, so the check "
+		     "of dma-debug-clean-after-unbind catches the real bug; "
+		     "binding the GPU again undoes the planted leak.");
+	igt_subtest("dma-debug-catches-planted-leak") {
+		const size_t pages = 4, len = pages * 4096;
+		uint64_t *touch = neuf_igt_assemble(touch_pages_src);
+		struct drm_neuf_job_status st = {};
+		struct neuf_dispatch disp = {
+			.code = (uintptr_t)touch,
+			.grid_size = pages,
+			.group_size = 1,
+		};
+		struct neuf_device *d;
+		char gpu[32], value[4] = "";
+		uint32_t vm;
+		void *buf;
+		int fd;
+
+		require_module_control();
+		igt_require_f(access(DMA_API_DEBUGFS "/dump", R_OK) == 0 &&
+			      access(NEUF_LEAK_PARAM, W_OK) == 0,
+			      "no dma-debug (CONFIG_DMA_API_DEBUG)\n");
+		release_dev(gpu, sizeof(gpu));
+
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		igt_assert(buf != MAP_FAILED);
+		disp.args[0] = (uintptr_t)buf;
+		neuf_igt_open_svm_vm(&d, &vm);
+		igt_assert_eq(neuf_run(d, vm, &disp, 10 * NEUF_IGT_NSEC_PER_SEC,
+				       &st), 0);
+		igt_assert_eq(st.error, 0);
+		igt_assert_eq(sysfs_write(NEUF_LEAK_PARAM, "1"), 0);
+		igt_assert_eq(munmap(buf, len), 0);
+		/* The parameter turned itself off with the one leak. */
+		fd = open(NEUF_LEAK_PARAM, O_RDONLY | O_CLOEXEC);
+		igt_assert_lte(0, fd);
+		igt_assert_lt(0, read(fd, value, sizeof(value) - 1));
+		close(fd);
+		igt_assert_eq(value[0], 'N');
+		neuf_device_close(d);
+		free(touch);
+
+		igt_assert_eq(driver_unbind(gpu), 0);
+		igt_assert_eq(dma_debug_entries(gpu), 1);
+		rebind_and_check(gpu);
+
+		/* Bound again, the leak is gone: the next unbind is clean. */
+		neuf_device_close(dev);
+		dev = NULL;
+		igt_assert_eq(driver_unbind(gpu), 0);
+		igt_assert_eq(dma_debug_entries(gpu), 0);
 		rebind_and_check(gpu);
 	}
 

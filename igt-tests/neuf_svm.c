@@ -655,6 +655,30 @@ static char *read_neuf_debugfs(const char *file)
 	return read_text(path);
 }
 
+/*
+ * The DMA mappings debugfs counts for the one VM of this process, found
+ * by its pages_mapped counter in neuf_vms.
+ */
+static int64_t vm_dma_pages(struct neuf_device *d, uint32_t v)
+{
+	struct drm_neuf_vm_stats st = vm_stats(d, v);
+	char key[64], *text, *line, *count;
+	long long n;
+
+	text = read_neuf_debugfs("neuf_vms");
+	igt_require_f(text, "no neuf_vms in debugfs\n");
+	snprintf(key, sizeof(key), " pages_mapped=%" PRIu64 " ",
+		 (uint64_t)st.pages_mapped);
+	line = strstr(text, key);
+	igt_assert_f(line, "%s not in neuf_vms:\n%s", key, text);
+	while (line > text && line[-1] != '\n')
+		line--;
+	count = strstr(line, "dma_pages=");
+	igt_assert(count && sscanf(count, "dma_pages=%lld", &n) == 1);
+	free(text);
+	return n;
+}
+
 static bool file_contains(const char *path, const char *word)
 {
 	char buf[4096];
@@ -2564,6 +2588,27 @@ igt_main
 		igt_assert_f(text && strstr(text, "entries "),
 			     "neuf_fault_buffer: %s\n", text ? text : "(none)");
 		free(text);
+	}
+
+	igt_describe("Every page the GPU maps is DMA-mapped for it and "
+		     "unmapped when the CPU unmaps it: the VM's count of DMA "
+		     "mappings in debugfs follows its PTEs exactly.");
+	igt_subtest("dma-mappings-follow-ptes") {
+		const size_t pages = 64, len = pages * PAGE_SZ;
+		uint32_t *warm = xmalloc(PAGE_SZ);
+		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+		int64_t before, mapped;
+
+		/* The shader's own pages are mapped by the first run. */
+		run_ok(sh_fill_strided, 1, PTR(warm), 1, PAGE_SZ);
+		before = vm_dma_pages(dev, vm);
+		igt_assert_lt(0, before);
+		run_ok(sh_fill_strided, pages, PTR(buf), 1, PAGE_SZ);
+		mapped = vm_dma_pages(dev, vm);
+		igt_assert_eq(mapped - before, pages);
+		igt_assert_eq(munmap(buf, len), 0);
+		igt_assert_eq(vm_dma_pages(dev, vm), before);
+		free(warm);
 	}
 
 	igt_describe("A shader that never ends is stopped at the scheduler's "

@@ -37,7 +37,8 @@ def read(path):
 def kernel_checks(resdir):
     """Yield (name, ok, details) for the kernel-wide checks of a guest's
     results: it ran to the end, its log has no splat, kmemleak found
-    nothing, the taint is only an out-of-tree, unsigned module's."""
+    nothing, dma-debug counted no error (kernels with CONFIG_DMA_API_DEBUG),
+    the taint is only an out-of-tree, unsigned module's."""
     done = os.path.exists(os.path.join(resdir, "done"))
     console = read(os.path.join(resdir, "console.log")) or ""
     live = read(os.path.join(resdir, "dmesg-live.txt")) or ""
@@ -54,6 +55,13 @@ def kernel_checks(resdir):
     leaks = read(os.path.join(resdir, "kmemleak.txt"))
     if leaks is not None:
         yield ("kmemleak-clean", not leaks.strip(), leaks.splitlines()[:40])
+
+    dma_errors = read(os.path.join(resdir, "dma-debug-errors"))
+    if dma_errors is not None:
+        count = int(dma_errors.strip() or "0")
+        yield ("dma-debug-clean", count == 0,
+               [f"dma-debug counted {count} errors (only the first is "
+                "printed: see kernel@kernel-log-clean)"] if count else [])
 
     taint = read(os.path.join(resdir, "taint"))
     if taint is not None:

@@ -9,6 +9,8 @@
 #   OUT/dmesg-live.txt the kernel log as it is written, for a guest that
 #                      never reaches the end
 #   OUT/kmemleak.txt   kmemleak's findings after the run (debug kernel)
+#   OUT/dma-debug-errors  dma-debug's error count after the run (kernels
+#                      with CONFIG_DMA_API_DEBUG)
 #   OUT/taint          /proc/sys/kernel/tainted after the run
 #   OUT/guest.log      what this script did
 #   OUT/hmm-tests.tap  with --hmm-tests: the kernel's hmm-tests (TAP), run
@@ -112,6 +114,10 @@ if [ -w "$kmemleak" ]; then
 	echo scan > "$kmemleak"
 	cat "$kmemleak" > "$out/kmemleak.txt"
 fi
+# dma-debug prints only its first error; its count says whether there
+# were any (CONFIG_DMA_API_DEBUG).
+dma_errors=/sys/kernel/debug/dma-api/error_count
+[ -r "$dma_errors" ] && cat "$dma_errors" > "$out/dma-debug-errors"
 cat /proc/sys/kernel/tainted > "$out/taint"
 dmesg > "$out/dmesg.txt"
 kill "$live" 2>/dev/null

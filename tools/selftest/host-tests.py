@@ -30,6 +30,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from neuf_logcheck import bad_taint, splat_lines  # noqa: E402
+from neuf_results import kernel_checks  # noqa: E402
 
 TESTS = []
 HOST_IGT_TESTS = ["igt-tests/neuf_asm", "igt-tests/neuf_float"]
@@ -189,6 +190,22 @@ def logcheck_taint(_):
     check(bad_taint(4096 | 8192) == "", "O|E")
     check(bad_taint(512 | 4096) == "W", "W")
     check(bad_taint(1) == "P", "P")
+
+
+@test
+def dma_debug_check(_):
+    """A guest's dma-debug error count fails its run unless it is zero,
+    and a kernel without dma-debug gets no such check."""
+    with tempfile.TemporaryDirectory() as res:
+        def checks():
+            return {name: ok for name, ok, _ in kernel_checks(res)}
+        check("dma-debug-clean" not in checks(), "no dma-debug, no check")
+        for count, ok in (("0\n", True), ("3\n", False)):
+            with open(os.path.join(res, "dma-debug-errors"), "w",
+                      encoding="ascii") as f:
+                f.write(count)
+            check(checks().get("dma-debug-clean") is ok,
+                  f"dma-debug errors {count.strip()}")
 
 
 # A fake test binary for the runner: subtests that pass, hang, or hang

@@ -37,8 +37,9 @@ static int neuf_debugfs_vms(struct seq_file *m, void *data)
 
 	xa_lock_irq(&ndev->vms);
 	xa_for_each(&ndev->vms, instance, vm) {
-		seq_printf(m, "instance %lu: pt_pages=%lu", instance,
-			   vm->pt.num_pages);
+		seq_printf(m, "instance %lu: pt_pages=%lu dma_pages=%lld",
+			   instance, vm->pt.num_pages,
+			   (long long)atomic64_read(&vm->dma_pages));
 		for (i = 0; i < NEUF_STAT_COUNT; i++)
 			seq_printf(m, " %s=%lld", neuf_stat_names[i],
 				   (long long)atomic64_read(&vm->stats[i]));

@@ -263,8 +263,10 @@ static int neuf_device_init(struct neuf_device *ndev)
  * then the engines, whose jobs end with -ENODEV: from there on the GPU
  * accesses no memory, and since neuf_job_run() refuses an unplugged
  * device nothing restarts them. Then the fault buffer and its worker, then
- * every VM's interval notifiers, the last callers of TLB invalidation.
- * Files stay open; their VMs and queued jobs are freed when they close.
+ * every VM's interval notifiers (the last callers of TLB invalidation),
+ * DMA mappings and page tables: the driver keeps no DMA memory or mapping
+ * of a device it is unbound from. Files stay open; their VMs and queued
+ * jobs are freed when they close.
  */
 static void neuf_device_unplug(struct neuf_device *ndev)
 {
@@ -273,6 +275,8 @@ static void neuf_device_unplug(struct neuf_device *ndev)
 	/* The fault worker may hold the last reference of a VM: stop it first. */
 	neuf_svm_fault_fini(ndev);
 	neuf_vm_unplug_all(ndev);
+	/* VMs released meanwhile free their DMA memory before the unbind. */
+	flush_workqueue(ndev->wq);
 
 	neuf_hw_gone(ndev);
 }
@@ -300,6 +304,9 @@ static int neuf_probe(struct platform_device *pdev)
 	xa_init_flags(&ndev->vms, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	atomic_set(&ndev->jobs_in_flight, 0);
 	init_waitqueue_head(&ndev->jobs_wq);
+
+	/* A leak planted for dma-debug (leak_dma_mapping) ends here. */
+	neuf_svm_planted_leak_repair(&pdev->dev);
 
 	ret = neuf_hw_init(ndev);
 	if (ret)
@@ -342,7 +349,20 @@ static struct platform_driver neuf_platform_driver = {
 		.name = NEUF_DRIVER_NAME,
 	},
 };
-module_platform_driver(neuf_platform_driver);
+
+static int __init neuf_init(void)
+{
+	return platform_driver_register(&neuf_platform_driver);
+}
+
+static void __exit neuf_exit(void)
+{
+	platform_driver_unregister(&neuf_platform_driver);
+	neuf_svm_planted_leak_repair(NULL);
+}
+
+module_init(neuf_init);
+module_exit(neuf_exit);
 
 MODULE_AUTHOR("The neuf authors");
 MODULE_DESCRIPTION(NEUF_DRIVER_DESC);

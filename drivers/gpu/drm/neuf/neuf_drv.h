@@ -57,8 +57,8 @@ struct neuf_engine {
 
 /**
  * struct neuf_fault_buffer - the driver's side of the replayable fault buffer
- * @pages: backing memory, physically contiguous, given to the GPU
- * @vaddr: kernel address of @pages
+ * @vaddr: the ring, coherent DMA memory of the GPU
+ * @dma: its DMA address, programmed into FB_BASE
  * @entries: size of the ring in entries
  * @get: next entry to read; only the fault worker touches it
  * @batch: the entries of one drain, sorted and de-duplicated in place
@@ -67,8 +67,8 @@ struct neuf_engine {
  * @drains: drains that found at least one fault
  */
 struct neuf_fault_buffer {
-	struct page *pages;
 	void *vaddr;
+	dma_addr_t dma;
 	u32 entries;
 	u32 get;
 	struct neuf_fault *batch;

@@ -135,12 +135,12 @@ void neuf_hw_tlb_invalidate(struct neuf_device *ndev, u32 instance,
  * neuf_hw_instance_bind() - point a hardware instance at a page table
  * @ndev: the device
  * @instance: the instance
- * @root: physical address of the root table
+ * @root: DMA address of the root table
  *
  * Does nothing once the device is gone.
  */
 void neuf_hw_instance_bind(struct neuf_device *ndev, u32 instance,
-			   phys_addr_t root)
+			   dma_addr_t root)
 {
 	spin_lock(&ndev->reg_lock);
 	if (!ndev->hw_gone) {

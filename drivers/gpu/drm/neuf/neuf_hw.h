@@ -45,7 +45,7 @@ int neuf_hw_init(struct neuf_device *ndev);
 void neuf_hw_tlb_invalidate(struct neuf_device *ndev, u32 instance,
 			    u64 start, u64 end);
 void neuf_hw_instance_bind(struct neuf_device *ndev, u32 instance,
-			   phys_addr_t root);
+			   dma_addr_t root);
 void neuf_hw_instance_unbind(struct neuf_device *ndev, u32 instance);
 void neuf_hw_gone(struct neuf_device *ndev);
 

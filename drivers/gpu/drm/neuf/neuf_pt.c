@@ -3,8 +3,7 @@
  * Copyright 2026 The neuf authors
  */
 
-#include <linux/gfp.h>
-#include <linux/io.h>
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 
 #include "neuf_pt.h"
@@ -14,72 +13,94 @@
  * DOC: neuf GPU page tables
  *
  * The GPU walks four levels of tables in system memory (format in
- * Documentation/gpu/neuf/hardware.rst). The driver keeps no shadow copy:
- * the tables are the state. Directory levels are created on demand when a
- * fault first needs them, before the VM lock is taken (creating them may
- * allocate, and the VM lock is taken under reclaim by the invalidation
- * callback), and live until the address space is destroyed. Leaf entries
- * are written and cleared by the SVM code under the VM lock.
+ * Documentation/gpu/neuf/hardware.rst). Each table is a page of coherent
+ * DMA memory of the GPU, and every directory entry, like the root the
+ * instance is bound to, holds the DMA address of the table below; the
+ * driver finds a table's CPU address from its DMA address in
+ * &neuf_pt.tables. The driver keeps no shadow copy: the tables are the
+ * state. Directory levels are created on demand when a fault first needs
+ * them, before the VM lock is taken (creating them may allocate, and the
+ * VM lock is taken under reclaim by the invalidation callback), and live
+ * until the address space is destroyed. Leaf entries are written and
+ * cleared by the SVM code under the VM lock.
  */
 
-static __le64 *neuf_pt_table(phys_addr_t pa)
+static __le64 *neuf_pt_table(struct neuf_pt *pt, dma_addr_t dma)
 {
-	return page_address(pfn_to_page(PHYS_PFN(pa)));
+	return xa_load(&pt->tables, dma >> PAGE_SHIFT);
 }
 
-static struct page *neuf_pt_alloc(struct neuf_pt *pt)
+static __le64 *neuf_pt_alloc(struct neuf_pt *pt, dma_addr_t *dma)
 {
-	struct page *page;
+	__le64 *table;
 
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!page)
+	table = dma_alloc_coherent(pt->dev, PAGE_SIZE, dma, GFP_KERNEL);
+	if (!table)
 		return NULL;
-	list_add(&page->lru, &pt->pages);
+	if (xa_err(xa_store(&pt->tables, *dma >> PAGE_SHIFT, table,
+			    GFP_KERNEL))) {
+		dma_free_coherent(pt->dev, PAGE_SIZE, table, *dma);
+		return NULL;
+	}
 	pt->num_pages++;
-	return page;
+	return table;
 }
 
 /**
  * neuf_pt_init() - create an empty page-table tree
  * @pt: the tree
+ * @dev: the GPU, whose DMA memory the tables are
  *
  * Return: 0 or -ENOMEM.
  */
-int neuf_pt_init(struct neuf_pt *pt)
+int neuf_pt_init(struct neuf_pt *pt, struct device *dev)
 {
-	INIT_LIST_HEAD(&pt->pages);
+	pt->dev = dev;
+	xa_init(&pt->tables);
 	mutex_init(&pt->alloc_lock);
 	pt->num_pages = 0;
-	pt->root = neuf_pt_alloc(pt);
-	return pt->root ? 0 : -ENOMEM;
+	pt->root = neuf_pt_alloc(pt, &pt->root_dma);
+	if (!pt->root) {
+		xa_destroy(&pt->tables);
+		mutex_destroy(&pt->alloc_lock);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
  * neuf_pt_fini() - free a page-table tree
- * @pt: the tree, no longer bound to any hardware instance
+ * @pt: the tree, no longer bound to any hardware instance, and no longer
+ *	walked by anyone
+ *
+ * Idempotent: the tables of a device being removed are freed at once, the
+ * rest of the VM when its file is closed.
  */
 void neuf_pt_fini(struct neuf_pt *pt)
 {
-	struct page *page, *next;
+	unsigned long index;
+	__le64 *table;
 
-	list_for_each_entry_safe(page, next, &pt->pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
+	if (!pt->root)
+		return;
+	xa_for_each(&pt->tables, index, table)
+		dma_free_coherent(pt->dev, PAGE_SIZE, table,
+				  (dma_addr_t)index << PAGE_SHIFT);
+	xa_destroy(&pt->tables);
 	pt->num_pages = 0;
 	pt->root = NULL;
 	mutex_destroy(&pt->alloc_lock);
 }
 
 /**
- * neuf_pt_root() - physical address of the root table, for binding
+ * neuf_pt_root() - DMA address of the root table, for binding
  * @pt: the tree
  *
  * Return: the address.
  */
-phys_addr_t neuf_pt_root(const struct neuf_pt *pt)
+dma_addr_t neuf_pt_root(const struct neuf_pt *pt)
 {
-	return page_to_phys(pt->root);
+	return pt->root_dma;
 }
 
 /**
@@ -94,7 +115,7 @@ phys_addr_t neuf_pt_root(const struct neuf_pt *pt)
  */
 int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
 {
-	__le64 *table = page_address(pt->root);
+	__le64 *table = pt->root;
 	int level;
 
 	if (neuf_pt_leaf_table(pt, va))
@@ -106,18 +127,19 @@ int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
 		u64 pde = le64_to_cpu(READ_ONCE(*entry));
 
 		if (!(pde & NEUF_PTE_VALID)) {
-			struct page *page = neuf_pt_alloc(pt);
+			dma_addr_t dma;
 
-			if (!page) {
+			table = neuf_pt_alloc(pt, &dma);
+			if (!table) {
 				mutex_unlock(&pt->alloc_lock);
 				return -ENOMEM;
 			}
-			pde = page_to_phys(page) | NEUF_PTE_VALID;
 			/* The zeroed table must be visible before its entry. */
-			smp_wmb();
-			WRITE_ONCE(*entry, cpu_to_le64(pde));
+			dma_wmb();
+			WRITE_ONCE(*entry, cpu_to_le64(dma | NEUF_PTE_VALID));
+			continue;
 		}
-		table = neuf_pt_table(pde & NEUF_PTE_ADDR);
+		table = neuf_pt_table(pt, pde & NEUF_PTE_ADDR);
 	}
 	mutex_unlock(&pt->alloc_lock);
 	return 0;
@@ -133,17 +155,19 @@ int neuf_pt_prepare(struct neuf_pt *pt, u64 va)
  * Return: the table's 512 little-endian entries (covering the 2 MiB
  * around @va), or NULL if no directory leads there yet.
  */
-__le64 *neuf_pt_leaf_table(const struct neuf_pt *pt, u64 va)
+__le64 *neuf_pt_leaf_table(struct neuf_pt *pt, u64 va)
 {
-	__le64 *table = page_address(pt->root);
+	__le64 *table = pt->root;
 	int level;
 
+	if (!table)
+		return NULL;
 	for (level = NEUF_PT_LEVELS - 1; level > 0; level--) {
 		u64 pde = le64_to_cpu(READ_ONCE(table[NEUF_PT_INDEX(va, level)]));
 
 		if (!(pde & NEUF_PTE_VALID))
 			return NULL;
-		table = neuf_pt_table(pde & NEUF_PTE_ADDR);
+		table = neuf_pt_table(pt, pde & NEUF_PTE_ADDR);
 	}
 	return table;
 }

@@ -5,10 +5,14 @@
 #ifndef __NEUF_SVM_H__
 #define __NEUF_SVM_H__
 
+#include <linux/dma-mapping.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+#include "neuf_regs.h"
+
+struct device;
 struct neuf_device;
 struct neuf_vm;
 
@@ -50,10 +54,41 @@ struct neuf_fault {
 	u16 count;
 };
 
+/**
+ * neuf_svm_dma_dir() - the DMA direction of a page mapped with @pte's access
+ * @pte: a leaf PTE, or its permission bits
+ *
+ * Return: %DMA_BIDIRECTIONAL for a writable entry, %DMA_TO_DEVICE (the GPU
+ * only reads) otherwise.
+ */
+static inline enum dma_data_direction neuf_svm_dma_dir(u64 pte)
+{
+	return pte & NEUF_PTE_WRITABLE ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
+}
+
+/**
+ * neuf_svm_dma_unmap() - undo the DMA mapping a leaf PTE held
+ * @dev: the GPU
+ * @pte: the entry, valid or not, its address and writable bit intact
+ */
+static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte)
+{
+	dma_unmap_page_attrs(dev, pte & NEUF_PTE_ADDR, PAGE_SIZE,
+			     neuf_svm_dma_dir(pte), DMA_ATTR_SKIP_CPU_SYNC);
+}
+
 struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr);
 void neuf_svm_chunks_gc(struct work_struct *work);
 void neuf_svm_chunks_fini(struct neuf_vm *vm);
 void neuf_svm_vm_init(struct neuf_vm *vm);
+
+#ifdef CONFIG_DMA_API_DEBUG
+void neuf_svm_planted_leak_repair(struct device *dev);
+#else
+static inline void neuf_svm_planted_leak_repair(struct device *dev)
+{
+}
+#endif
 
 int neuf_svm_fault_init(struct neuf_device *ndev);
 void neuf_svm_fault_fini(struct neuf_device *ndev);

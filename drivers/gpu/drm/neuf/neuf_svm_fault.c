@@ -4,6 +4,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/hmm.h>
 #include <linux/io.h>
@@ -115,37 +116,60 @@ static unsigned int neuf_fault_dedup(struct neuf_fault *batch, unsigned int n)
 }
 
 /*
- * Write the PTE of one page, writable only for a write or atomic fault (for
- * which the CPU entry was made dirty); returns true if a valid entry was
- * replaced.
+ * Make the PTE of one page allow what the fault needs: writable only for a
+ * write or atomic fault (for which the CPU entry was made dirty). Called
+ * under the VM lock once mmu_interval_read_retry() confirmed that no
+ * invalidation ran since hmm_range_fault() found @hmm_pfn, so a valid
+ * entry is exact (any CPU change would have invalidated it first) and is
+ * never downgraded by a stale read fault.
+ *
+ * A read-only entry's page is mapped DMA_TO_DEVICE, a writable one's
+ * DMA_BIDIRECTIONAL, so an upgrade maps the page anew, replaces the entry,
+ * invalidates the TLBs and only then undoes the old mapping.
+ *
+ * Return: 0, or -ENOMEM if the page could not be mapped for DMA.
  */
-static bool neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn,
-			 bool write)
+static int neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn,
+			bool write)
 {
+	struct device *dev = vm->ndev->drm.dev;
 	__le64 *table = neuf_pt_leaf_table(&vm->pt, addr);
 	__le64 *pte = &table[NEUF_PT_INDEX(addr, 0)];
-	u64 old = le64_to_cpu(READ_ONCE(*pte)), new;
+	u64 old = le64_to_cpu(READ_ONCE(*pte)), perm = NEUF_PTE_VALID, new;
+	dma_addr_t dma;
 
 	lockdep_assert_held(&vm->lock);
 
-	new = page_to_phys(hmm_pfn_to_page(hmm_pfn)) | NEUF_PTE_VALID;
 	if (write && (hmm_pfn & HMM_PFN_WRITE))
-		new |= NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
-	if (old == new)
-		return false;
-	/*
-	 * A stale read fault must not take write access away: a valid entry
-	 * for the same page is still exact (any CPU change would have
-	 * invalidated it first).
-	 */
-	if ((old & NEUF_PTE_VALID) && (old & NEUF_PTE_WRITABLE) &&
-	    (old & NEUF_PTE_ADDR) == (new & NEUF_PTE_ADDR))
-		return false;
+		perm |= NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
+	if ((old & NEUF_PTE_VALID) && (old & perm) == perm)
+		return 0;
 
+	/*
+	 * Mapping neither sleeps nor allocates from reclaim, so it may happen
+	 * under the VM lock. Cache-coherent DMA: SVM needs a GPU coherent
+	 * with the CPUs, which both touch the pages at once, so there is no
+	 * cache maintenance to do, and the same page may be mapped by
+	 * several VMs.
+	 */
+	dma = dma_map_page_attrs(dev, hmm_pfn_to_page(hmm_pfn), 0, PAGE_SIZE,
+				 neuf_svm_dma_dir(perm), DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, dma))
+		return -ENOMEM;
+	new = dma | perm;
 	WRITE_ONCE(*pte, cpu_to_le64(new));
+	neuf_vm_dma_pages_add(vm, 1);
 	trace_neuf_svm_map(vm->instance, addr, new);
 	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, 1);
-	return old & NEUF_PTE_VALID;
+
+	if (old & NEUF_PTE_VALID) {
+		/* The read-only entry may be cached: drop it, then its mapping. */
+		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, addr,
+				       addr + PAGE_SIZE);
+		neuf_svm_dma_unmap(dev, old);
+		neuf_vm_dma_pages_add(vm, -1);
+	}
+	return 0;
 }
 
 /*
@@ -191,7 +215,6 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 	struct neuf_svm_chunk *chunk;
 	struct hmm_range range = {};
 	unsigned long pfn;
-	bool replaced;
 	int ret;
 
 	if (page >= TASK_SIZE_MAX)
@@ -243,11 +266,7 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);
 			continue;
 		}
-		replaced = neuf_svm_map(vm, page, pfn, write);
-		/* An upgraded entry (read-only to writable) may be cached. */
-		if (replaced)
-			neuf_hw_tlb_invalidate(vm->ndev, vm->instance, page,
-					       page + PAGE_SIZE);
+		ret = neuf_svm_map(vm, page, pfn, write);
 		mutex_unlock(&vm->lock);
 		break;
 	}
@@ -389,20 +408,20 @@ int neuf_svm_fault_init(struct neuf_device *ndev)
 
 	fb->entries = ndev->caps.fault_buf_entries;
 	size = fb->entries * NEUF_FAULT_ENTRY_SIZE;
-	fb->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(size));
-	if (!fb->pages)
+	fb->vaddr = dma_alloc_coherent(ndev->drm.dev, size, &fb->dma,
+				       GFP_KERNEL);
+	if (!fb->vaddr)
 		return -ENOMEM;
-	fb->vaddr = page_address(fb->pages);
 	fb->batch = kcalloc(fb->entries, sizeof(*fb->batch), GFP_KERNEL);
 	if (!fb->batch) {
-		__free_pages(fb->pages, get_order(size));
+		dma_free_coherent(ndev->drm.dev, size, fb->vaddr, fb->dma);
 		return -ENOMEM;
 	}
 	fb->get = 0;
 	INIT_WORK(&fb->work, neuf_svm_fault_work);
 
-	neuf_wr32(ndev, NEUF_REG_FB_BASE_LO, lower_32_bits(page_to_phys(fb->pages)));
-	neuf_wr32(ndev, NEUF_REG_FB_BASE_HI, upper_32_bits(page_to_phys(fb->pages)));
+	neuf_wr32(ndev, NEUF_REG_FB_BASE_LO, lower_32_bits(fb->dma));
+	neuf_wr32(ndev, NEUF_REG_FB_BASE_HI, upper_32_bits(fb->dma));
 	neuf_wr32(ndev, NEUF_REG_FB_GET, 0);
 	neuf_wr32(ndev, NEUF_REG_FB_SIZE, fb->entries);
 	return 0;
@@ -423,6 +442,6 @@ void neuf_svm_fault_fini(struct neuf_device *ndev)
 	cancel_work_sync(&fb->work);
 	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
 	kfree(fb->batch);
-	__free_pages(fb->pages,
-		     get_order(fb->entries * NEUF_FAULT_ENTRY_SIZE));
+	dma_free_coherent(ndev->drm.dev, fb->entries * NEUF_FAULT_ENTRY_SIZE,
+			  fb->vaddr, fb->dma);
 }

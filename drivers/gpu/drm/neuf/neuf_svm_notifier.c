@@ -3,9 +3,12 @@
  * Copyright 2026 The neuf authors
  */
 
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -48,6 +51,27 @@
  * translations any more and no access through them is in flight, so when
  * the callback returns the pages are the kernel's again.
  *
+ * DMA: the GPU reaches system memory only through DMA mappings of its
+ * device. The fault path maps a page (dma_map_page_attrs(), which neither
+ * sleeps nor allocates from reclaim) under the VM lock, once
+ * mmu_interval_read_retry() confirmed the page hmm_range_fault() found,
+ * and the PTE then holds the DMA address: DMA_TO_DEVICE for a read-only
+ * entry, DMA_BIDIRECTIONAL for a writable one, so an upgrade maps anew,
+ * replaces the entry, invalidates the TLBs and then unmaps the old
+ * mapping. The GPU is cache-coherent with the CPUs, as SVM requires, so
+ * the mappings skip CPU cache maintenance (DMA_ATTR_SKIP_CPU_SYNC) and the
+ * same page may be mapped by several VMs. Unmapping goes in this order,
+ * under the VM lock: the valid bit of each PTE is cleared (the address
+ * and writable bit stay in the entry), the range is invalidated in the TLBs, and only then
+ * is each page's mapping undone and its entry zeroed. Undoing a mapping
+ * while an engine may still hold a translation through it would let the
+ * GPU reach a page the kernel has taken back (with an IOMMU, fault on an
+ * address that may already map another page). The page tables and the fault
+ * buffer are coherent DMA memory. A VM's notifiers, on removal, clear their
+ * chunks and so undo every mapping; when the device is removed that
+ * happens at once for every VM, with the page tables freed, so the driver
+ * holds no DMA memory or mapping of a device it is unbound from.
+ *
  * Fault handling and notifier garbage collection run on one ordered
  * workqueue: a chunk's notifier is never removed while a fault is being
  * resolved against it. A VM is released only once no job, no file and no
@@ -73,32 +97,129 @@ static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk)
 	queue_work(vm->ndev->svm_wq, &vm->gc_work);
 }
 
+#ifdef CONFIG_DMA_API_DEBUG
+/*
+ * A planted bug, to prove that dma-debug would catch the real one: with
+ * leak_dma_mapping set, the next page unmapped from a GPU keeps its DMA
+ * mapping (its PTE is cleared all the same), as if the unmap had been
+ * forgotten; the parameter turns itself off. dma-debug's dump then still
+ * lists a mapping of the GPU after the GPU is unbound. The mapping is
+ * undone when the GPU is bound again (neuf_svm_planted_leak_repair()) or
+ * the module goes, so that the rest of a test run stays clean.
+ */
+static bool neuf_leak_dma_mapping;
+module_param_named(leak_dma_mapping, neuf_leak_dma_mapping, bool, 0600);
+MODULE_PARM_DESC(leak_dma_mapping,
+		 "Debugging only: leave the DMA mapping of the next page unmapped from a GPU in place (default off)");
+
+static DEFINE_SPINLOCK(neuf_planted_lock);
+static struct device *neuf_planted_dev;
+static u64 neuf_planted_pte;
+
+/* Plant the leak of @pte's mapping if asked to; true: do not unmap it. */
+static bool neuf_svm_plant_leak(struct device *dev, u64 pte)
+{
+	bool planted = false;
+
+	if (!READ_ONCE(neuf_leak_dma_mapping))
+		return false;
+	spin_lock(&neuf_planted_lock);
+	if (!neuf_planted_dev && xchg(&neuf_leak_dma_mapping, false)) {
+		neuf_planted_dev = get_device(dev);
+		neuf_planted_pte = pte;
+		planted = true;
+	}
+	spin_unlock(&neuf_planted_lock);
+	return planted;
+}
+
+/**
+ * neuf_svm_planted_leak_repair() - undo a planted DMA mapping leak
+ * @dev: the GPU being bound, or NULL (module unload) for any
+ *
+ * Debugging only (CONFIG_DMA_API_DEBUG): see leak_dma_mapping.
+ */
+void neuf_svm_planted_leak_repair(struct device *dev)
+{
+	struct device *leaked;
+	u64 pte;
+
+	spin_lock(&neuf_planted_lock);
+	leaked = neuf_planted_dev;
+	pte = neuf_planted_pte;
+	if (leaked && (!dev || dev == leaked))
+		neuf_planted_dev = NULL;
+	else
+		leaked = NULL;
+	spin_unlock(&neuf_planted_lock);
+
+	if (leaked) {
+		neuf_svm_dma_unmap(leaked, pte);
+		put_device(leaked);
+	}
+}
+#else
+static bool neuf_svm_plant_leak(struct device *dev, u64 pte)
+{
+	return false;
+}
+#endif
+
+/*
+ * Unmap [@start, @end) from the GPU, in the order DMA requires: first the
+ * valid leaf entries lose their valid bit (keeping their address), then
+ * the TLBs are invalidated, which returns only when no engine can reach the
+ * pages any more, and only then are the pages' DMA mappings undone and the
+ * entries cleared. Unmapping first would let an engine still holding the
+ * translation reach a page the kernel may already have reused. Nothing
+ * here sleeps or allocates: it runs in non-blockable invalidations too.
+ */
 static unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
 {
+	struct device *dev = vm->ndev->drm.dev;
 	unsigned long cleared = 0;
-	u64 va = start;
+	u64 va;
 
 	lockdep_assert_held(&vm->lock);
 
-	while (va < end) {
+	for (va = start; va < end; ) {
 		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
 		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
 
-		if (table) {
-			for (; va < table_end; va += PAGE_SIZE) {
-				__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
+		for (; table && va < table_end; va += PAGE_SIZE) {
+			__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
+			u64 old = le64_to_cpu(READ_ONCE(*pte));
 
-				if (le64_to_cpu(READ_ONCE(*pte)) & NEUF_PTE_VALID) {
-					WRITE_ONCE(*pte, 0);
-					cleared++;
-				}
+			if (old & NEUF_PTE_VALID) {
+				/* Address and writable bit stay for the unmap. */
+				WRITE_ONCE(*pte, cpu_to_le64(old & ~NEUF_PTE_VALID));
+				cleared++;
 			}
 		}
 		va = table_end;
 	}
+	if (!cleared)
+		return 0;
 
-	if (cleared)
-		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start, end);
+	neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start, end);
+
+	for (va = start; va < end; ) {
+		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
+		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
+
+		for (; table && va < table_end; va += PAGE_SIZE) {
+			__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
+			u64 old = le64_to_cpu(READ_ONCE(*pte));
+
+			if (old) {
+				if (!neuf_svm_plant_leak(dev, old))
+					neuf_svm_dma_unmap(dev, old);
+				WRITE_ONCE(*pte, 0);
+				neuf_vm_dma_pages_add(vm, -1);
+			}
+		}
+		va = table_end;
+	}
 	return cleared;
 }
 

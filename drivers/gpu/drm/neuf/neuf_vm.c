@@ -136,7 +136,7 @@ static struct neuf_vm *neuf_vm_create(struct neuf_device *ndev)
 	spin_lock_init(&vm->job_lock);
 	INIT_WORK(&vm->release_work, neuf_vm_release_work);
 
-	ret = neuf_pt_init(&vm->pt);
+	ret = neuf_pt_init(&vm->pt, ndev->drm.dev);
 	if (ret)
 		goto err_free;
 
@@ -195,9 +195,11 @@ static void neuf_vm_close(struct neuf_vm *vm)
  * @ndev: the device being removed, its engines stopped and its fault
  *	worker gone, so that no notifier is inserted any more
  *
- * Removes the interval notifiers of every live VM: once this returns no
- * invalidation callback of the device runs, and none will. The VMs
- * themselves stay until their files are closed.
+ * Removes the interval notifiers of every live VM, which undoes every DMA
+ * mapping of their pages, unbinds their instances and frees their page
+ * tables: once this returns no invalidation callback of the device runs,
+ * none will, and the driver holds no DMA memory or mapping of the GPU's
+ * for them. The VMs themselves stay until their files are closed.
  */
 void neuf_vm_unplug_all(struct neuf_device *ndev)
 {
@@ -208,7 +210,11 @@ void neuf_vm_unplug_all(struct neuf_device *ndev)
 
 		if (!vm)
 			continue;
+		/* Clearing each chunk undoes the DMA mappings of its pages. */
 		neuf_svm_chunks_fini(vm);
+		neuf_hw_instance_unbind(ndev, instance);
+		/* The tables are the GPU's DMA memory: they go with it. */
+		neuf_pt_fini(&vm->pt);
 		neuf_vm_put(vm);
 	}
 }

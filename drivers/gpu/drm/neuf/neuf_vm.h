@@ -88,6 +88,8 @@ struct neuf_job_record {
  * @history: status of the last %NEUF_JOB_HISTORY jobs, by id modulo
  * @release_work: frees the VM once the last reference is gone
  * @stats: the counters of &enum neuf_vm_stat
+ * @dma_pages: system pages the VM's leaf PTEs hold a DMA mapping of, in
+ *	place or waiting for a TLB invalidation to end (debugfs neuf_vms)
  */
 struct neuf_vm {
 	struct kref ref;
@@ -114,12 +116,18 @@ struct neuf_vm {
 	struct neuf_job_record history[NEUF_JOB_HISTORY];
 	struct work_struct release_work;
 	atomic64_t stats[NEUF_STAT_COUNT];
+	atomic64_t dma_pages;
 };
 
 static inline void neuf_vm_stat_add(struct neuf_vm *vm, enum neuf_vm_stat s,
 				    u64 n)
 {
 	atomic64_add(n, &vm->stats[s]);
+}
+
+static inline void neuf_vm_dma_pages_add(struct neuf_vm *vm, s64 n)
+{
+	atomic64_add(n, &vm->dma_pages);
 }
 
 struct neuf_vm *neuf_vm_get(struct neuf_vm *vm);

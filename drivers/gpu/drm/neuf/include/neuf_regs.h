@@ -37,7 +37,7 @@
 #define   NEUF_INTR_ENGINE_MASK		GENMASK(15, 8)
 
 /* MMU: instance (address space) binding */
-#define NEUF_REG_INST_ROOT_LO		0x0100	/* root page table, physical */
+#define NEUF_REG_INST_ROOT_LO		0x0100	/* root page table, DMA address */
 #define NEUF_REG_INST_ROOT_HI		0x0104
 #define NEUF_REG_INST_BIND		0x0108	/* write: bind or unbind */
 #define   NEUF_INST_BIND_ID		GENMASK(7, 0)
@@ -55,7 +55,7 @@
 #define   NEUF_TLB_INV_PENDING		BIT(0)
 
 /* Replayable fault buffer */
-#define NEUF_REG_FB_BASE_LO		0x0200	/* physical, 4 KiB aligned */
+#define NEUF_REG_FB_BASE_LO		0x0200	/* DMA address, 4 KiB aligned */
 #define NEUF_REG_FB_BASE_HI		0x0204
 #define NEUF_REG_FB_SIZE		0x0208	/* entries, power of 2; 0: off */
 #define NEUF_REG_FB_GET			0x020c	/* written by the driver */

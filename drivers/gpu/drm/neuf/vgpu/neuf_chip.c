@@ -31,7 +31,9 @@
  * - its interrupt line: interrupt N of the ``neuf-vgpu`` interrupt domain,
  *   a real Linux interrupt, raised in hard interrupt context by the model.
  * - its GPU function: a child platform device ``neuf.N`` with the
- *   interrupt as its one resource and a 64-bit DMA mask.
+ *   interrupt as its one resource and a 64-bit DMA mask. The model reaches
+ *   memory only through DMA addresses of this device, translated as the
+ *   DMA direct mapping defines them.
  *
  * The DRM driver, neuf.ko, binds to ``neuf.N`` as to any platform device:
  * it finds the register window with ``dev_get_regmap(dev->parent, NULL)``,
@@ -151,42 +153,53 @@ static void neuf_vgpu_irq_release(void *data)
 	irq_dispose_mapping((unsigned long)data);
 }
 
-static void neuf_vgpu_function_release(void *pdev)
+static void neuf_vgpu_function_put(void *function)
 {
-	platform_device_unregister(pdev);
+	platform_device_put(function);
 }
 
-/* Register the chip's GPU function, ``neuf.N``, with its interrupt. */
-static int neuf_vgpu_add_function(struct platform_device *chip,
-				  unsigned int virq)
+static void neuf_vgpu_function_del(void *function)
+{
+	platform_device_del(function);
+}
+
+/*
+ * The chip's GPU function, ``neuf.N``, with its interrupt and a 64-bit DMA
+ * mask: allocated first, since the model translates the DMA addresses of
+ * its device, and added last, once the register window is there.
+ */
+static struct platform_device *
+neuf_vgpu_alloc_function(struct platform_device *chip, unsigned int virq)
 {
 	struct resource res = DEFINE_RES_IRQ(virq);
-	struct platform_device_info info = {
-		.parent = &chip->dev,
-		.name = "neuf",
-		.id = chip->id,
-		.res = &res,
-		.num_res = 1,
-		.dma_mask = DMA_BIT_MASK(64),
-	};
 	struct platform_device *function;
+	int ret;
 
-	function = platform_device_register_full(&info);
-	if (IS_ERR(function))
-		return dev_err_probe(&chip->dev, PTR_ERR(function),
-				     "cannot register the GPU function\n");
-	return devm_add_action_or_reset(&chip->dev, neuf_vgpu_function_release,
-					function);
+	function = platform_device_alloc("neuf", chip->id);
+	if (!function)
+		return ERR_PTR(-ENOMEM);
+	function->dev.parent = &chip->dev;
+	function->platform_dma_mask = DMA_BIT_MASK(64);
+	function->dev.dma_mask = &function->platform_dma_mask;
+	function->dev.coherent_dma_mask = DMA_BIT_MASK(64);
+	ret = platform_device_add_resources(function, &res, 1);
+	if (ret) {
+		platform_device_put(function);
+		return ERR_PTR(ret);
+	}
+	return function;
 }
 
 /*
  * Power on a chip. Everything is device-managed, so that unbinding undoes
- * it in reverse: the GPU function, the register window, the model (no
- * interrupt after it), the interrupt line.
+ * it in reverse: the GPU function goes (its driver unbinds), then the
+ * register window, then the model (no interrupt and no memory access after
+ * it), then the interrupt line.
  */
 static int neuf_vgpu_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
+	struct platform_device *function;
 	struct neuf_vgpu *vgpu;
 	struct regmap *regs;
 	unsigned int virq;
@@ -205,7 +218,14 @@ static int neuf_vgpu_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	vgpu->model = neuf_model_create(neuf_vgpu_raise, vgpu);
+	function = neuf_vgpu_alloc_function(pdev, virq);
+	if (IS_ERR(function))
+		return PTR_ERR(function);
+	ret = devm_add_action_or_reset(dev, neuf_vgpu_function_put, function);
+	if (ret)
+		return ret;
+
+	vgpu->model = neuf_model_create(&function->dev, neuf_vgpu_raise, vgpu);
 	if (IS_ERR(vgpu->model))
 		return PTR_ERR(vgpu->model);
 	ret = devm_add_action_or_reset(dev, neuf_vgpu_model_release,
@@ -219,7 +239,11 @@ static int neuf_vgpu_probe(struct platform_device *pdev)
 		return dev_err_probe(dev, PTR_ERR(regs),
 				     "cannot set up the register window\n");
 
-	return neuf_vgpu_add_function(pdev, virq);
+	ret = platform_device_add(function);
+	if (ret)
+		return dev_err_probe(dev, ret,
+				     "cannot register the GPU function\n");
+	return devm_add_action_or_reset(dev, neuf_vgpu_function_del, function);
 }
 
 static struct platform_driver neuf_vgpu_driver = {

@@ -4,6 +4,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/irq_work.h>
 #include <linux/log2.h>
@@ -149,9 +150,11 @@ void neuf_model_post_fault(struct neuf_model *model, u64 addr, u32 instance,
 	}
 
 	/* The buffer is physically contiguous: entries never cross pages. */
-	entry = neuf_model_phys(model->fb_base + put * NEUF_FAULT_ENTRY_SIZE);
+	entry = neuf_model_dma(model, model->fb_base + put * NEUF_FAULT_ENTRY_SIZE);
 	if (!entry)
 		goto out;
+	neuf_model_dma_check(model, model->fb_base + put * NEUF_FAULT_ENTRY_SIZE,
+			     NEUF_FAULT_ENTRY_SIZE, true);
 	memset(entry, 0, sizeof(*entry));
 	entry->addr = cpu_to_le64(addr);
 	entry->timestamp = cpu_to_le64(ktime_get_ns());
@@ -169,7 +172,9 @@ out:
 
 /**
  * neuf_model_create() - power on a virtual neuf GPU
- * @irq: the driver's interrupt handler, called in hard interrupt context
+ * @dma_dev: the device whose DMA addresses the driver will program (the
+ *	GPU function); the model holds a reference on it
+ * @irq: the interrupt output, called in hard interrupt context
  * @data: its argument
  *
  * Starts one kthread per compute engine. Every register has its reset
@@ -179,13 +184,14 @@ out:
  * Context: process context; may sleep.
  * Return: the new model, or an ERR_PTR() on failure.
  */
-struct neuf_model *neuf_model_create(neuf_model_irq_handler_t irq, void *data)
+struct neuf_model *neuf_model_create(struct device *dma_dev,
+				     neuf_model_irq_handler_t irq, void *data)
 {
 	struct neuf_model *model;
 	unsigned int i;
 	int ret;
 
-	if (!irq)
+	if (!irq || !dma_dev)
 		return ERR_PTR(-EINVAL);
 
 	model = kzalloc(sizeof(*model), GFP_KERNEL);
@@ -195,6 +201,7 @@ struct neuf_model *neuf_model_create(neuf_model_irq_handler_t irq, void *data)
 	spin_lock_init(&model->lock);
 	model->irq = irq;
 	model->irq_data = data;
+	model->dma_dev = get_device(dma_dev);
 	model->irq_work = IRQ_WORK_INIT_HARD(neuf_model_irq_work);
 
 	for (i = 0; i < NEUF_MODEL_ENGINES; i++) {
@@ -202,6 +209,7 @@ struct neuf_model *neuf_model_create(neuf_model_irq_handler_t irq, void *data)
 		if (ret) {
 			while (i--)
 				neuf_engine_fini(&model->engines[i]);
+			put_device(model->dma_dev);
 			kfree(model);
 			return ERR_PTR(ret);
 		}
@@ -232,6 +240,7 @@ void neuf_model_destroy(struct neuf_model *model)
 	spin_unlock_irqrestore(&model->lock, flags);
 	irq_work_sync(&model->irq_work);
 
+	put_device(model->dma_dev);
 	kfree(model);
 }
 

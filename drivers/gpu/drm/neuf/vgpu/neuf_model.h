@@ -11,6 +11,8 @@
 
 #include <linux/types.h>
 
+struct device;
+
 struct neuf_model;
 
 /**
@@ -22,7 +24,8 @@ struct neuf_model;
  */
 typedef void (*neuf_model_irq_handler_t)(void *data);
 
-struct neuf_model *neuf_model_create(neuf_model_irq_handler_t irq, void *data);
+struct neuf_model *neuf_model_create(struct device *dma_dev,
+				     neuf_model_irq_handler_t irq, void *data);
 void neuf_model_destroy(struct neuf_model *model);
 u32 neuf_model_read32(struct neuf_model *model, u32 offset);
 void neuf_model_write32(struct neuf_model *model, u32 offset, u32 value);

@@ -255,6 +255,8 @@ struct neuf_model_engine {
  *	model's locks.
  * @irq: the interrupt output, the chip's line
  * @irq_data: its argument
+ * @dma_dev: the device whose DMA addresses the model is given (the GPU
+ *	function); referenced for the model's life
  * @irq_work: delivers @irq in hard interrupt context
  * @irq_running: @irq_work is calling @irq, under @lock
  * @dead: the model is being destroyed: deliver no more, under @lock
@@ -280,6 +282,7 @@ struct neuf_model {
 	spinlock_t lock;	/* the register file lock, see above */
 	neuf_model_irq_handler_t irq;
 	void *irq_data;
+	struct device *dma_dev;
 	struct irq_work irq_work;
 	bool irq_running;
 	bool dead;
@@ -319,7 +322,9 @@ void neuf_model_post_fault(struct neuf_model *model, u64 addr, u32 instance,
 			   unsigned int engine, unsigned int access);
 
 /* neuf_model_mmu.c */
-void *neuf_model_phys(u64 pa);
+void *neuf_model_dma(struct neuf_model *model, u64 dma);
+void neuf_model_dma_check(struct neuf_model *model, u64 dma, size_t size,
+			  bool write);
 bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			u8 need, struct neuf_xlate *x);
 void neuf_mmu_invalidate(struct neuf_model_engine *eng, u32 instance,

@@ -2,10 +2,13 @@
 /*
  * Copyright 2026 The neuf authors
  *
- * The neuf MMU: page-table walk, per-engine TLBs and physical memory access.
+ * The neuf MMU: page-table walk, per-engine TLBs and memory access through
+ * DMA addresses.
  */
 
 #include <linux/bits.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/lockdep.h>
@@ -15,20 +18,25 @@
 #include "neuf_model_internal.h"
 
 /**
- * neuf_model_phys() - the kernel address of a physical address in RAM
- * @pa: physical address
+ * neuf_model_dma() - the kernel address of a DMA address of the GPU
+ * @model: the GPU
+ * @dma: a DMA address, as the driver programmed it (page-table entries,
+ *	instance roots, the fault buffer)
  *
- * The model reaches memory only through here, and so only through pages of
- * RAM with a &struct page: a physical address outside RAM, or in device
- * memory (ZONE_DEVICE), has no kernel address and the access that needs it
+ * The model reaches memory only through here. A DMA address of the GPU
+ * function's device is turned into a physical address the way the DMA
+ * direct mapping defines it (dma_to_phys()), and only pages of RAM with a
+ * &struct page are reached: an address outside RAM, or in device memory
+ * (ZONE_DEVICE), has no kernel address and the access that needs it
  * faults. The neuf driver is 64-bit only, where there is no highmem and
  * every such page is in the kernel's linear map.
  *
- * Return: the kernel address of @pa, valid up to the end of its 4 KiB page,
- * or NULL.
+ * Return: the kernel address of @dma, valid up to the end of its 4 KiB
+ * page, or NULL.
  */
-void *neuf_model_phys(u64 pa)
+void *neuf_model_dma(struct neuf_model *model, u64 dma)
 {
+	phys_addr_t pa = dma_to_phys(model->dma_dev, dma);
 	unsigned long pfn = PHYS_PFN(pa);
 	struct page *page;
 
@@ -38,6 +46,31 @@ void *neuf_model_phys(u64 pa)
 	if (is_zone_device_page(page))
 		return NULL;
 	return page_address(page) + offset_in_page(pa);
+}
+
+/**
+ * neuf_model_dma_check() - in debug builds, have dma-debug vet an access
+ * @model: the GPU
+ * @dma: the first byte the GPU is about to reach
+ * @size: how many bytes
+ * @write: the GPU may write there (a writable translation, the fault
+ *	buffer), so the mapping must allow it
+ *
+ * With CONFIG_DMA_API_DEBUG, every translation the GPU newly makes (each
+ * page-table entry it reads, each page a walk leads to, each fault-buffer
+ * entry it writes) is checked against what the driver has mapped or
+ * allocated for the GPU's device: dma-debug reports an address that is
+ * stale or was never mapped ("...tries to sync DMA memory it has not
+ * allocated"), a splat that fails the test run. The GPU is coherent, so
+ * the sync does nothing else. Without dma-debug this is nothing.
+ */
+void neuf_model_dma_check(struct neuf_model *model, u64 dma, size_t size,
+			  bool write)
+{
+	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		dma_sync_single_for_device(model->dma_dev, dma, size,
+					   write ? DMA_BIDIRECTIONAL :
+						   DMA_TO_DEVICE);
 }
 
 /*
@@ -91,13 +124,16 @@ static struct neuf_tlb_entry *neuf_tlb_fill(struct neuf_model_engine *eng,
 	return &eng->tlb[set][way];
 }
 
-/* Read entry @index of the page-table page at @table. */
-static bool neuf_pt_read(u64 table, unsigned int index, u64 *pte)
+/* Read entry @index of the page-table page at DMA address @table. */
+static bool neuf_pt_read(struct neuf_model *model, u64 table,
+			 unsigned int index, u64 *pte)
 {
-	__le64 *entries = neuf_model_phys(table);
+	__le64 *entries = neuf_model_dma(model, table);
 
 	if (!entries)
 		return false;
+	neuf_model_dma_check(model, table + index * sizeof(*entries),
+			     sizeof(*entries), false);
 	*pte = le64_to_cpu(READ_ONCE(entries[index]));
 	return true;
 }
@@ -117,7 +153,7 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 	table &= NEUF_PTE_ADDR;
 
 	for (level = NEUF_PT_LEVELS - 1; ; level--) {
-		if (!neuf_pt_read(table, NEUF_PT_INDEX(va, level), &pte))
+		if (!neuf_pt_read(model, table, NEUF_PT_INDEX(va, level), &pte))
 			return false;
 		if (!(pte & NEUF_PTE_VALID))
 			return false;
@@ -163,6 +199,7 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			u8 need, struct neuf_xlate *x)
 {
 	struct neuf_tlb_entry *e;
+	bool walk = false;
 	u8 *kaddr;
 	u64 pa;
 
@@ -178,15 +215,19 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 		if (!neuf_pt_walk(eng->model, instance, va, &walked))
 			return false;
 		e = neuf_tlb_fill(eng, &walked);
+		walk = true;
 	}
 
 	if ((e->perm & need) != need)
 		return false;
 
 	pa = e->pa + ((va - e->va) & NEUF_PAGE_MASK);
-	kaddr = neuf_model_phys(pa);
+	kaddr = neuf_model_dma(eng->model, pa);
 	if (!kaddr)
 		return false;
+	if (walk)
+		neuf_model_dma_check(eng->model, pa, NEUF_PAGE_SIZE,
+				     e->perm & NEUF_PTE_WRITABLE);
 
 	x->page = va & NEUF_PAGE_MASK;
 	x->kaddr = kaddr;
