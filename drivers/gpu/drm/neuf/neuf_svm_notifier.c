@@ -166,6 +166,43 @@ static bool neuf_svm_plant_leak(struct device *dev, u64 pte)
 #endif
 
 /*
+ * One pass of neuf_svm_clear() over the leaf entries of [@start, @end):
+ * without @unmap, take the valid bit off each valid entry (its address and
+ * writable bit stay for the unmap); with @unmap, undo the DMA mapping of
+ * each entry that still holds one and zero it. Returns the entries changed.
+ */
+static unsigned long neuf_svm_clear_pass(struct neuf_vm *vm, u64 start,
+					 u64 end, bool unmap)
+{
+	struct device *dev = vm->ndev->drm.dev;
+	unsigned long n = 0;
+	u64 va;
+
+	for (va = start; va < end; ) {
+		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
+		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
+
+		for (; table && va < table_end; va += PAGE_SIZE) {
+			__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
+			u64 old = le64_to_cpu(READ_ONCE(*pte));
+
+			if (!unmap && (old & NEUF_PTE_VALID)) {
+				WRITE_ONCE(*pte, cpu_to_le64(old & ~NEUF_PTE_VALID));
+				n++;
+			} else if (unmap && old) {
+				if (!neuf_svm_plant_leak(dev, old))
+					neuf_svm_dma_unmap(dev, old);
+				WRITE_ONCE(*pte, 0);
+				neuf_vm_dma_pages_add(vm, -1);
+				n++;
+			}
+		}
+		va = table_end;
+	}
+	return n;
+}
+
+/*
  * Unmap [@start, @end) from the GPU, in the order DMA requires: first the
  * valid leaf entries lose their valid bit (keeping their address), then
  * the TLBs are invalidated, which returns only when no engine can reach the
@@ -176,49 +213,14 @@ static bool neuf_svm_plant_leak(struct device *dev, u64 pte)
  */
 static unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
 {
-	struct device *dev = vm->ndev->drm.dev;
-	unsigned long cleared = 0;
-	u64 va;
+	unsigned long cleared;
 
 	lockdep_assert_held(&vm->lock);
 
-	for (va = start; va < end; ) {
-		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
-		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
-
-		for (; table && va < table_end; va += PAGE_SIZE) {
-			__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
-			u64 old = le64_to_cpu(READ_ONCE(*pte));
-
-			if (old & NEUF_PTE_VALID) {
-				/* Address and writable bit stay for the unmap. */
-				WRITE_ONCE(*pte, cpu_to_le64(old & ~NEUF_PTE_VALID));
-				cleared++;
-			}
-		}
-		va = table_end;
-	}
-	if (!cleared)
-		return 0;
-
-	neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start, end);
-
-	for (va = start; va < end; ) {
-		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
-		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
-
-		for (; table && va < table_end; va += PAGE_SIZE) {
-			__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
-			u64 old = le64_to_cpu(READ_ONCE(*pte));
-
-			if (old) {
-				if (!neuf_svm_plant_leak(dev, old))
-					neuf_svm_dma_unmap(dev, old);
-				WRITE_ONCE(*pte, 0);
-				neuf_vm_dma_pages_add(vm, -1);
-			}
-		}
-		va = table_end;
+	cleared = neuf_svm_clear_pass(vm, start, end, false);
+	if (cleared) {
+		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start, end);
+		neuf_svm_clear_pass(vm, start, end, true);
 	}
 	return cleared;
 }
