@@ -96,10 +96,12 @@
 #define   NEUF_ENG_RESULT_FAULT		1	/* a fault was cancelled */
 #define   NEUF_ENG_RESULT_ILLEGAL	2	/* illegal instruction/access */
 #define   NEUF_ENG_RESULT_ABORTED	3	/* engine reset */
+#define   NEUF_ENG_RESULT_TIMEOUT	4	/* ran past WATCHDOG */
 #define NEUF_ENG_FAULT_ADDR_LO		0x78
 #define NEUF_ENG_FAULT_ADDR_HI		0x7c
 #define NEUF_ENG_FAULT_ACCESS		0x80
 #define NEUF_ENG_RESET			0x84	/* write 1: abort, go idle */
+#define NEUF_ENG_WATCHDOG		0x88	/* ms of running time, 0: none */
 
 /* Size of the register window; reads outside return all ones */
 #define NEUF_REG_WINDOW_SIZE		0x2000
@@ -119,6 +121,7 @@
 #define NEUF_PTE_ATOMIC			BIT_ULL(2)
 #define NEUF_PTE_LEAF			BIT_ULL(3)	/* level 1: 2 MiB page */
 #define NEUF_PTE_PS64K			BIT_ULL(4)	/* level 0: 64 KiB page */
+#define NEUF_PTE_DIRTY			BIT_ULL(5)	/* leaf: written through */
 #define NEUF_PTE_ADDR			GENMASK_ULL(51, 12)
 
 /* Fault buffer entry: 32 bytes, little-endian */

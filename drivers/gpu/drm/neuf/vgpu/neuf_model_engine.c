@@ -10,6 +10,7 @@
 #include <linux/bitops.h>
 #include <linux/kasan-checks.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -768,6 +769,10 @@ static void neuf_engine_replay_locked(struct neuf_model_engine *eng)
 	if (seq == eng->replay_seen)
 		return;
 	eng->replay_seen = seq;
+	if (eng->stall_since) {
+		eng->stalled_ns += ktime_get_ns() - eng->stall_since;
+		eng->stall_since = 0;
+	}
 	for (i = 0; i < NEUF_MODEL_WAVES; i++) {
 		struct neuf_wave *w = &eng->waves[i];
 
@@ -776,6 +781,21 @@ static void neuf_engine_replay_locked(struct neuf_model_engine *eng)
 			w->state = NEUF_WAVE_RUNNABLE;
 		}
 	}
+}
+
+/* Some resident wave is stalled on a fault and none can run. */
+static bool neuf_engine_all_stalled(struct neuf_model_engine *eng)
+{
+	bool stalled = false;
+	unsigned int i;
+
+	for (i = 0; i < NEUF_MODEL_WAVES; i++) {
+		if (eng->waves[i].state == NEUF_WAVE_RUNNABLE)
+			return false;
+		if (eng->waves[i].state == NEUF_WAVE_STALLED)
+			stalled = true;
+	}
+	return stalled;
 }
 
 /* One turn: a step of every runnable wave, under the engine's lock. */
@@ -808,9 +828,15 @@ static enum neuf_turn neuf_engine_turn(struct neuf_model_engine *eng,
 			neuf_wave_launch(eng, w);
 	}
 
-	if (ran)
-		return NEUF_TURN_RAN;
-	return stalled ? NEUF_TURN_STALLED : NEUF_TURN_DONE;
+	if (!ran)
+		return stalled ? NEUF_TURN_STALLED : NEUF_TURN_DONE;
+	/*
+	 * The watchdog stops counting as soon as the last runnable wave
+	 * stalls: here, before the fault's interrupt can even be taken.
+	 */
+	if (!eng->stall_since && neuf_engine_all_stalled(eng))
+		eng->stall_since = ktime_get_ns();
+	return NEUF_TURN_RAN;
 }
 
 /*
@@ -858,15 +884,25 @@ static bool neuf_engine_woken(struct neuf_model_engine *eng)
 	       atomic_read(&eng->replay_seq) != eng->replay_seen;
 }
 
-/* Run the dispatch latched by DOORBELL until it ends, or the model stops. */
+/* Turns between two looks at the watchdog. */
+#define NEUF_WATCHDOG_TURNS	64
+
+/*
+ * Run the dispatch latched by DOORBELL until it ends, or the model stops.
+ * The watchdog counts the dispatch's running time: from DOORBELL, less the
+ * time every resident wave waited for a fault to be serviced, from the
+ * turn in which the last of them stalled to the REPLAY (@stall_since,
+ * @stalled_ns).
+ */
 static void neuf_engine_run(struct neuf_model_engine *eng)
 {
 	struct neuf_model *model = eng->model;
 	struct neuf_exec x = { .eng = eng };
 	struct neuf_dispatch disp;
+	u64 start, budget, now;
+	unsigned int i, turns = 0;
 	unsigned long flags;
 	enum neuf_turn turn;
-	unsigned int i;
 	u64 addr;
 	u32 access;
 
@@ -876,10 +912,14 @@ static void neuf_engine_run(struct neuf_model_engine *eng)
 	spin_unlock_irqrestore(&model->lock, flags);
 
 	x.instance = disp.instance;
+	start = ktime_get_ns();
+	budget = (u64)disp.watchdog_ms * NSEC_PER_MSEC;
 
 	spin_lock_irqsave(&eng->lock, flags);
 	eng->disp = disp;
 	eng->next_gid = 0;
+	eng->stall_since = 0;
+	eng->stalled_ns = 0;
 	WRITE_ONCE(eng->cancel_pending, false);
 	eng->replay_seen = atomic_read(&eng->replay_seq);
 	if (disp.grid && disp.group_size) {
@@ -917,6 +957,15 @@ static void neuf_engine_run(struct neuf_model_engine *eng)
 
 		switch (turn) {
 		case NEUF_TURN_RAN:
+			if (!budget || ++turns % NEUF_WATCHDOG_TURNS)
+				break;
+			now = ktime_get_ns();
+			if (now - start - eng->stalled_ns -
+			    (eng->stall_since ? now - eng->stall_since : 0) >
+			    budget) {
+				neuf_engine_end(eng, NEUF_ENG_RESULT_TIMEOUT, 0, 0);
+				return;
+			}
 			break;
 		case NEUF_TURN_STALLED:
 			wait_event_idle(eng->wq, neuf_engine_woken(eng));
@@ -1034,6 +1083,8 @@ u32 neuf_engine_read_locked(struct neuf_model_engine *eng, u32 reg)
 		return upper_32_bits(next->code);
 	case NEUF_ENG_SEQ:
 		return next->seq;
+	case NEUF_ENG_WATCHDOG:
+		return next->watchdog_ms;
 	case NEUF_ENG_DOORBELL:
 	case NEUF_ENG_RESET:
 		return 0;
@@ -1100,6 +1151,9 @@ void neuf_engine_write(struct neuf_model_engine *eng, u32 reg, u32 value)
 		break;
 	case NEUF_ENG_SEQ:
 		next->seq = value;
+		break;
+	case NEUF_ENG_WATCHDOG:
+		next->watchdog_ms = value;
 		break;
 	case NEUF_ENG_DOORBELL:
 		if ((value & BIT(0)) && !eng->busy) {

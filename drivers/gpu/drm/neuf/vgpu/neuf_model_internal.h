@@ -23,7 +23,7 @@
 #include "neuf_regs.h"
 
 /* Properties of this hardware revision, as the capability registers say. */
-#define NEUF_MODEL_REVISION		0x00010000	/* 1.0 */
+#define NEUF_MODEL_REVISION		0x00010001	/* 1.1 */
 #define NEUF_MODEL_ENGINES		2
 #define NEUF_MODEL_VA_BITS		48
 #define NEUF_MODEL_PAGE_SIZES		(BIT(12) | BIT(16) | BIT(21))
@@ -85,6 +85,8 @@ static_assert(offsetof(struct neuf_fault_entry, access) == NEUF_FAULT_ENTRY_ACCE
  * @perm: %NEUF_PTE_VALID, %NEUF_PTE_WRITABLE and %NEUF_PTE_ATOMIC of the
  *	leaf entry
  * @instance: instance the translation belongs to
+ * @dirty: the leaf entry's %NEUF_PTE_DIRTY is known to be set
+ * @pte: DMA address of the leaf entry, where the MMU sets %NEUF_PTE_DIRTY
  */
 struct neuf_tlb_entry {
 	u64 va;
@@ -92,13 +94,17 @@ struct neuf_tlb_entry {
 	u8 shift;
 	u8 perm;
 	u8 instance;
+	bool dirty;
+	u64 pte;
 };
 
 /**
  * struct neuf_xlate - a translated 4 KiB page, ready to access
  * @page: virtual address of the page
  * @kaddr: kernel address of its first byte
- * @perm: permissions of the translation (as &neuf_tlb_entry.perm)
+ * @perm: permissions the translation may be used with without going back
+ *	to the MMU: &neuf_tlb_entry.perm, less write and atomic while the
+ *	entry is not known to be dirty
  *
  * Only meaningful while the engine's &neuf_model_engine.lock is held: the
  * lock is what keeps the translation, and so the page, valid.
@@ -117,6 +123,9 @@ struct neuf_xlate {
  * @code: virtual address of the first instruction
  * @args: push constants ARG0..ARG7
  * @seq: tag reported in DONE_SEQ when the dispatch ends
+ * @watchdog_ms: running time after which the engine ends the dispatch
+ *	with RESULT TIMEOUT, time with every wave stalled on a fault not
+ *	counted; 0 for none
  */
 struct neuf_dispatch {
 	u32 instance;
@@ -125,6 +134,7 @@ struct neuf_dispatch {
 	u64 code;
 	u64 args[8];
 	u32 seq;
+	u32 watchdog_ms;
 };
 
 /* Register row that writes to r0 go to, so that r0 stays zero. */
@@ -212,6 +222,10 @@ struct neuf_model;
  * @cancel_pending: a CANCEL matched a stalled access of @disp
  * @cancel_addr: the faulting address of that access
  * @cancel_access: its access kind
+ * @stall_since: when every resident wave of the dispatch was last found
+ *	stalled on a fault, 0 while some wave can run; only @thread uses it
+ * @stalled_ns: time the dispatch spent with every wave stalled, up to
+ *	@stall_since; only @thread uses it
  */
 struct neuf_model_engine {
 	struct neuf_model *model;
@@ -242,6 +256,8 @@ struct neuf_model_engine {
 	bool cancel_pending;
 	u64 cancel_addr;
 	u32 cancel_access;
+	u64 stall_since;
+	u64 stalled_ns;
 };
 
 /* &neuf_model.inst_root: the instance is bound; the rest is the root PA */

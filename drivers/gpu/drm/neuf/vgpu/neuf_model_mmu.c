@@ -173,6 +173,48 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 	e->pa = pte & NEUF_PTE_ADDR & ~(BIT_ULL(shift) - 1);
 	e->perm = pte & NEUF_PERM_MASK;
 	e->instance = instance;
+	e->dirty = pte & NEUF_PTE_DIRTY;
+	e->pte = table + NEUF_PT_INDEX(va, level) * sizeof(pte);
+	return true;
+}
+
+/*
+ * The first write through a translation whose leaf entry is clean sets
+ * the entry's DIRTY bit, with an atomic read-modify-write that succeeds
+ * only while the entry is still valid, writable and maps the same page:
+ * a driver clearing it concurrently either sees the bit or makes the
+ * write fault. Returns false if the entry changed under the TLB.
+ */
+static bool neuf_mmu_set_dirty(struct neuf_model *model,
+			       struct neuf_tlb_entry *e)
+{
+	__le64 *p = neuf_model_dma(model, e->pte);
+	u64 size = BIT_ULL(e->shift), old, new;
+	bool huge = e->shift == NEUF_PT_SHIFT(1);
+
+	if (!p)
+		return false;
+	neuf_model_dma_check(model, e->pte, sizeof(*p), true);
+	old = le64_to_cpu(READ_ONCE(*p));
+	for (;;) {
+		u64 prev;
+
+		if (!(old & NEUF_PTE_VALID) || !(old & NEUF_PTE_WRITABLE) ||
+		    huge != !!(old & NEUF_PTE_LEAF) ||
+		    (old & NEUF_PTE_ADDR & ~(size - 1)) != e->pa)
+			return false;
+		if (old & NEUF_PTE_DIRTY)
+			break;
+		new = old | NEUF_PTE_DIRTY;
+		prev = le64_to_cpu((__force __le64)
+				   cmpxchg64((__force u64 *)p,
+					     (__force u64)cpu_to_le64(old),
+					     (__force u64)cpu_to_le64(new)));
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	e->dirty = true;
 	return true;
 }
 
@@ -189,7 +231,8 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
  * leaf translation found, permissions and all. Invalid entries are never
  * cached. A hit is trusted: its permissions are not checked against the page
  * table again, so a translation stays as it was cached until the driver
- * invalidates it.
+ * invalidates it. A write or atomic through a translation whose entry is
+ * clean first sets the entry's DIRTY bit (neuf_mmu_set_dirty()).
  *
  * @x is valid until @eng's lock is released.
  *
@@ -198,7 +241,7 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			u8 need, struct neuf_xlate *x)
 {
-	struct neuf_tlb_entry *e;
+	struct neuf_tlb_entry *e, walked;
 	bool walk = false;
 	u8 *kaddr;
 	u64 pa;
@@ -209,17 +252,24 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 		return false;
 
 	e = neuf_tlb_lookup(eng, instance, va);
-	if (!e) {
-		struct neuf_tlb_entry walked;
-
-		if (!neuf_pt_walk(eng->model, instance, va, &walked))
+	for (;;) {
+		if (!e) {
+			if (!neuf_pt_walk(eng->model, instance, va, &walked))
+				return false;
+			e = neuf_tlb_fill(eng, &walked);
+			walk = true;
+		}
+		if ((e->perm & need) != need)
 			return false;
-		e = neuf_tlb_fill(eng, &walked);
-		walk = true;
+		if (!(need & NEUF_PTE_WRITABLE) || e->dirty ||
+		    neuf_mmu_set_dirty(eng->model, e))
+			break;
+		/* The entry changed under the TLB: drop it, walk once more. */
+		e->shift = 0;
+		if (walk)
+			return false;
+		e = NULL;
 	}
-
-	if ((e->perm & need) != need)
-		return false;
 
 	pa = e->pa + ((va - e->va) & NEUF_PAGE_MASK);
 	kaddr = neuf_model_dma(eng->model, pa);
@@ -231,7 +281,9 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 
 	x->page = va & NEUF_PAGE_MASK;
 	x->kaddr = kaddr;
-	x->perm = e->perm;
+	/* Until the entry is dirty, a write must come back here. */
+	x->perm = e->dirty ? e->perm :
+		  e->perm & ~(NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC);
 	return true;
 }
 
