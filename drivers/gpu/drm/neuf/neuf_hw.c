@@ -57,7 +57,9 @@ int neuf_hw_init(struct neuf_device *ndev)
 	ndev->caps.fault_buf_entries = neuf_rd32(ndev, NEUF_REG_FAULT_BUF_ENTRIES);
 	ndev->caps.instances = neuf_rd32(ndev, NEUF_REG_INSTANCES);
 
-	if (FIELD_GET(NEUF_REVISION_MAJOR, ndev->caps.revision) != 1) {
+	/* 1.0 lacks the engine watchdog that hang detection relies on. */
+	if (FIELD_GET(NEUF_REVISION_MAJOR, ndev->caps.revision) != 1 ||
+	    FIELD_GET(NEUF_REVISION_MINOR, ndev->caps.revision) < 1) {
 		drm_err(drm, "unsupported hardware revision %#010x\n",
 			ndev->caps.revision);
 		return -ENODEV;

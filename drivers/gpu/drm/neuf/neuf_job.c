@@ -33,14 +33,30 @@
  * registers and rings the doorbell; the engine's interrupt reports how it
  * ended, and the handler records that in the VM's job history before it
  * signals the hardware fence, so userspace that saw the out-syncobj
- * signal always finds the final status. A job that outlives the scheduler
- * timeout is stopped by resetting its engine and ends with -ETIMEDOUT.
+ * signal always finds the final status.
+ *
+ * Hang detection measures GPU time. Each dispatch carries a watchdog of
+ * job_timeout_ms: the engine counts the dispatch's running time, less the
+ * time during which every one of its waves waits for a page fault to be
+ * serviced, and ends the dispatch with TIMEOUT once it exceeds the
+ * watchdog; the job ends with -ETIMEDOUT. So a shader that loops forever
+ * is stopped after job_timeout_ms of running, while a dispatch that
+ * first-touches hundreds of MiB may spend far longer than that waiting for
+ * its faults. The scheduler's own timeout, job_wall_timeout_ms of wall
+ * clock, is the backstop for an engine that stops making progress at all
+ * (or a fault that is never serviced): it resets the engine and ends the
+ * job with -ETIMEDOUT too.
  */
 
 static unsigned int neuf_job_timeout_ms = 10000;
-module_param_named(job_timeout_ms, neuf_job_timeout_ms, uint, 0444);
+module_param_named(job_timeout_ms, neuf_job_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(job_timeout_ms,
-		 "Time a job may run before its engine is reset (default 10000)");
+		 "GPU time a job may run, waits for page faults not counted, before its engine stops it; a change applies to jobs started after it (default 10000)");
+
+static unsigned int neuf_job_wall_timeout_ms = 300000;
+module_param_named(job_wall_timeout_ms, neuf_job_wall_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_wall_timeout_ms,
+		 "Wall-clock time a job may take, page faults included, before its engine is reset (default 300000)");
 
 static const char *neuf_hw_fence_driver_name(struct dma_fence *fence)
 {
@@ -164,6 +180,11 @@ void neuf_engine_irq(struct neuf_engine *engine)
 		error = -ENOEXEC;
 		access = 0;
 		break;
+	case NEUF_ENG_RESULT_TIMEOUT:
+		error = -ETIMEDOUT;
+		addr = 0;
+		access = 0;
+		break;
 	default:
 		error = -EIO;
 		break;
@@ -208,6 +229,8 @@ static struct dma_fence *neuf_job_run(struct drm_sched_job *sched_job)
 			  upper_32_bits(job->args[i]));
 	}
 	neuf_wr32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_SEQ), job->seqno);
+	neuf_wr32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_WATCHDOG),
+		  READ_ONCE(neuf_job_timeout_ms));
 	engine->active = job;
 	neuf_wr32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_DOORBELL), 1);
 	spin_unlock_irqrestore(&engine->lock, flags);
@@ -316,7 +339,8 @@ int neuf_engines_init(struct neuf_device *ndev)
 		neuf_engine_reset(engine);
 
 		ret = neuf_sched_init(&engine->sched, &neuf_sched_ops,
-				      msecs_to_jiffies(neuf_job_timeout_ms),
+				      msecs_to_jiffies(max(neuf_job_wall_timeout_ms,
+							   neuf_job_timeout_ms)),
 				      engine->name, ndev->drm.dev);
 		if (ret) {
 			while (i--)
