@@ -273,9 +273,15 @@ struct drm_neuf_vm_stats {
 	__u64 replays;
 	/** @cancels: faults that could not be resolved and were cancelled. */
 	__u64 cancels;
-	/** @pages_mapped: GPU PTEs written (4 KiB pages). */
+	/**
+	 * @pages_mapped: base pages (4 KiB) the VM's GPU PTEs were written
+	 * for; a 2 MiB page counts 512.
+	 */
 	__u64 pages_mapped;
-	/** @pages_invalidated: GPU PTEs cleared by invalidations. */
+	/**
+	 * @pages_invalidated: base pages unmapped from the GPU by
+	 * invalidations; a 2 MiB page counts 512.
+	 */
 	__u64 pages_invalidated;
 	/** @invalidations: mmu notifier invalidations that hit the VM. */
 	__u64 invalidations;
@@ -287,6 +293,14 @@ struct drm_neuf_vm_stats {
 	__u64 jobs_submitted;
 	/** @jobs_failed: jobs that ended with an error. */
 	__u64 jobs_failed;
+	/**
+	 * @windows: fault windows resolved: each took one hmm_range_fault()
+	 * pass (more if an invalidation raced it) and one page-table commit
+	 * for every fault of a batch in its 2 MiB, 64 KiB or 4 KiB range.
+	 */
+	__u64 windows;
+	/** @huge_mapped: 2 MiB GPU pages written. */
+	__u64 huge_mapped;
 };
 
 #if defined(__cplusplus)

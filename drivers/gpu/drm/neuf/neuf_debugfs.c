@@ -24,6 +24,8 @@ static const char *const neuf_stat_names[NEUF_STAT_COUNT] = {
 	[NEUF_STAT_NOTIFIERS] = "notifiers",
 	[NEUF_STAT_JOBS_SUBMITTED] = "jobs_submitted",
 	[NEUF_STAT_JOBS_FAILED] = "jobs_failed",
+	[NEUF_STAT_WINDOWS] = "windows",
+	[NEUF_STAT_HUGE_MAPPED] = "huge_mapped",
 };
 
 /* neuf_vms: one line per live VM with its SVM counters. */

@@ -62,6 +62,7 @@ struct neuf_engine {
  * @entries: size of the ring in entries
  * @get: next entry to read; only the fault worker touches it
  * @batch: the entries of one drain, sorted and de-duplicated in place
+ * @window: the window the worker resolves faults in
  * @work: the fault worker, queued by the interrupt handler
  * @overflows: drains that found the overflow flag set
  * @drains: drains that found at least one fault
@@ -72,6 +73,7 @@ struct neuf_fault_buffer {
 	u32 entries;
 	u32 get;
 	struct neuf_fault *batch;
+	struct neuf_svm_window *window;
 	struct work_struct work;
 	atomic64_t overflows;
 	atomic64_t drains;

@@ -5,6 +5,7 @@
 #ifndef __NEUF_SVM_H__
 #define __NEUF_SVM_H__
 
+#include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sizes.h>
@@ -19,6 +20,9 @@ struct neuf_vm;
 /* One interval notifier covers an aligned chunk of this size. */
 #define NEUF_SVM_CHUNK_SHIFT	21
 #define NEUF_SVM_CHUNK_SIZE	BIT(NEUF_SVM_CHUNK_SHIFT)
+
+/* The largest fault window: a chunk, which is one 2 MiB GPU page. */
+#define NEUF_SVM_WINDOW_PAGES	(NEUF_SVM_CHUNK_SIZE >> PAGE_SHIFT)
 
 /**
  * struct neuf_svm_chunk - an interval notifier over a 2 MiB chunk of a VM
@@ -55,6 +59,30 @@ struct neuf_fault {
 };
 
 /**
+ * struct neuf_svm_window - the pages one fault resolution covers
+ * @start: first address, aligned to the window's size
+ * @end: first address past the window
+ * @npages: base pages in the window
+ * @pfns: hmm_range_fault()'s requests, then its answers, per page
+ * @want: pages a fault of the batch asked for; only these are faulted in,
+ *	the rest of the window is mapped if the CPU maps it already
+ * @write: pages a write or atomic asked for
+ * @old: entries a commit replaced, whose DMA mappings it undoes once the
+ *	TLBs dropped them
+ *
+ * One per device: the fault worker resolves one window at a time.
+ */
+struct neuf_svm_window {
+	u64 start;
+	u64 end;
+	unsigned int npages;
+	unsigned long pfns[NEUF_SVM_WINDOW_PAGES];
+	DECLARE_BITMAP(want, NEUF_SVM_WINDOW_PAGES);
+	DECLARE_BITMAP(write, NEUF_SVM_WINDOW_PAGES);
+	u64 old[NEUF_SVM_WINDOW_PAGES];
+};
+
+/**
  * neuf_svm_dma_dir() - the DMA direction of a page mapped with @pte's access
  * @pte: a leaf PTE, or its permission bits
  *
@@ -70,14 +98,17 @@ static inline enum dma_data_direction neuf_svm_dma_dir(u64 pte)
  * neuf_svm_dma_unmap() - undo the DMA mapping a leaf PTE held
  * @dev: the GPU
  * @pte: the entry, valid or not, its address and writable bit intact
+ * @size: the page size it maps
  */
-static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte)
+static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte,
+				      size_t size)
 {
-	dma_unmap_page_attrs(dev, pte & NEUF_PTE_ADDR, PAGE_SIZE,
+	dma_unmap_page_attrs(dev, pte & NEUF_PTE_ADDR, size,
 			     neuf_svm_dma_dir(pte), DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr);
+unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end);
 void neuf_svm_chunks_gc(struct work_struct *work);
 void neuf_svm_chunks_fini(struct neuf_vm *vm);
 void neuf_svm_vm_init(struct neuf_vm *vm);

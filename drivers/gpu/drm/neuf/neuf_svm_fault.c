@@ -116,112 +116,327 @@ static unsigned int neuf_fault_dedup(struct neuf_fault *batch, unsigned int n)
 }
 
 /*
- * Make the PTE of one page allow what the fault needs: writable only for a
- * write or atomic fault (for which the CPU entry was made dirty). Called
- * under the VM lock once mmu_interval_read_retry() confirmed that no
- * invalidation ran since hmm_range_fault() found @hmm_pfn, so a valid
- * entry is exact (any CPU change would have invalidated it first) and is
- * never downgraded by a stale read fault.
- *
- * A read-only entry's page is mapped DMA_TO_DEVICE, a writable one's
- * DMA_BIDIRECTIONAL, so an upgrade maps the page anew, replaces the entry,
- * invalidates the TLBs and only then undoes the old mapping.
- *
- * Return: 0, or -ENOMEM if the page could not be mapped for DMA.
+ * The techniques of the fault path, each of which can be switched off to
+ * measure what it buys (make bench's ablation) or to isolate a problem.
+ * Read at each fault; changing one affects the faults that follow.
  */
-static int neuf_svm_map(struct neuf_vm *vm, u64 addr, unsigned long hmm_pfn,
-			bool write)
+static bool neuf_svm_windows = true;
+module_param_named(fault_windows, neuf_svm_windows, bool, 0644);
+MODULE_PARM_DESC(fault_windows,
+		 "Resolve faults over 2 MiB / 64 KiB windows, mapping what the CPU maps around them (default on)");
+
+static bool neuf_svm_huge = true;
+module_param_named(huge_pages, neuf_svm_huge, bool, 0644);
+MODULE_PARM_DESC(huge_pages,
+		 "Map a transparent huge page with one 2 MiB GPU page (default on)");
+
+static bool neuf_svm_writable_on_read = true;
+module_param_named(writable_on_read, neuf_svm_writable_on_read, bool, 0644);
+MODULE_PARM_DESC(writable_on_read,
+		 "Map a page writable on a read fault when the CPU maps it writable (default on)");
+
+static bool neuf_svm_access_writes(u8 access)
+{
+	return access == NEUF_ACCESS_WRITE || access == NEUF_ACCESS_ATOMIC;
+}
+
+/*
+ * The permissions to map page @i of the window with, 0 to leave it alone:
+ * writable when the CPU maps it writable and either the batch writes it or
+ * a read may be given what the CPU allows. Private COW pages are read-only
+ * in the CPU's page table, so they stay read-only until the GPU writes and
+ * the write fault breaks COW.
+ *
+ * A writable entry starts clean. The GPU's MMU sets its DIRTY bit on the
+ * first write through it, and whoever unmaps it passes that on to the
+ * page (neuf_svm_clear()), as the CPU's dirty bit is passed on when the
+ * CPU unmaps a page: every cleaning of a page (writeback's
+ * page_mkclean(), MADV_FREE, reclaim) invalidates the GPU's mapping first,
+ * so no GPU write is lost, and pages the GPU only read stay clean.
+ */
+static u64 neuf_svm_perm(const struct neuf_svm_window *w, unsigned int i)
+{
+	unsigned long pfn = w->pfns[i];
+
+	if (!(pfn & HMM_PFN_VALID) || (pfn & HMM_PFN_ERROR))
+		return 0;
+	if (!(pfn & HMM_PFN_WRITE) ||
+	    (!test_bit(i, w->write) && !READ_ONCE(neuf_svm_writable_on_read)))
+		return NEUF_PTE_VALID;
+	return NEUF_PTE_VALID | NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
+}
+
+/*
+ * Map the window's block with one 2 MiB page if the CPU maps it with a
+ * huge page. Returns 0 when done, -ENOTBLK to map it with base pages
+ * instead, or -ENOMEM.
+ */
+static int neuf_svm_commit_huge(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
+				struct neuf_svm_window *w)
 {
 	struct device *dev = vm->ndev->drm.dev;
-	__le64 *table = neuf_pt_leaf_table(&vm->pt, addr);
-	__le64 *pte = &table[NEUF_PT_INDEX(addr, 0)];
-	u64 old = le64_to_cpu(READ_ONCE(*pte)), perm = NEUF_PTE_VALID, new;
+	unsigned long first = w->pfns[0], last = w->pfns[w->npages - 1];
+	u64 old, perm = NEUF_PTE_VALID, new;
+	struct page *page;
 	dma_addr_t dma;
+	unsigned int i;
 
-	lockdep_assert_held(&vm->lock);
+	if (w->npages != NEUF_SVM_WINDOW_PAGES || !READ_ONCE(neuf_svm_huge) ||
+	    !(vm->ndev->caps.page_sizes & NEUF_PT_LEAF_SIZE))
+		return -ENOTBLK;
+	if (!(first & HMM_PFN_VALID) || (first & HMM_PFN_ERROR) ||
+	    hmm_pfn_to_map_order(first) < NEUF_PT_LEAF_SHIFT - PAGE_SHIFT ||
+	    (last & ~HMM_PFN_FLAGS) != (first & ~HMM_PFN_FLAGS) + w->npages - 1 ||
+	    (last & HMM_PFN_FLAGS) != (first & HMM_PFN_FLAGS))
+		return -ENOTBLK;
 
-	if (write && (hmm_pfn & HMM_PFN_WRITE))
-		perm |= NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
-	if ((old & NEUF_PTE_VALID) && (old & perm) == perm)
+	/* One folio, one set of permissions: the strongest any page gets. */
+	for (i = 0; i < w->npages; i++) {
+		perm |= neuf_svm_perm(w, i);
+		if (perm & NEUF_PTE_WRITABLE)
+			break;
+	}
+	old = le64_to_cpu(READ_ONCE(*leaf->pde));
+	if ((old & (NEUF_PTE_VALID | NEUF_PTE_LEAF)) ==
+	    (NEUF_PTE_VALID | NEUF_PTE_LEAF) && (old & perm) == perm)
 		return 0;
 
-	/*
-	 * Mapping neither sleeps nor allocates from reclaim, so it may happen
-	 * under the VM lock. Cache-coherent DMA: SVM needs a GPU coherent
-	 * with the CPUs, which both touch the pages at once, so there is no
-	 * cache maintenance to do, and the same page may be mapped by
-	 * several VMs.
-	 */
-	dma = dma_map_page_attrs(dev, hmm_pfn_to_page(hmm_pfn), 0, PAGE_SIZE,
+	page = hmm_pfn_to_page(first);
+	dma = dma_map_page_attrs(dev, page, 0, NEUF_PT_LEAF_SIZE,
 				 neuf_svm_dma_dir(perm), DMA_ATTR_SKIP_CPU_SYNC);
 	if (dma_mapping_error(dev, dma))
-		return -ENOMEM;
-	new = dma | perm;
-	WRITE_ONCE(*pte, cpu_to_le64(new));
-	neuf_vm_dma_pages_add(vm, 1);
-	trace_neuf_svm_map(vm->instance, addr, new);
-	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, 1);
-
-	if (old & NEUF_PTE_VALID) {
-		/* The read-only entry may be cached: drop it, then its mapping. */
-		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, addr,
-				       addr + PAGE_SIZE);
-		neuf_svm_dma_unmap(dev, old);
-		neuf_vm_dma_pages_add(vm, -1);
+		return -ENOTBLK;
+	if (!IS_ALIGNED(dma, NEUF_PT_LEAF_SIZE)) {
+		/* An IOMMU gave an address the MMU cannot map as one page. */
+		dma_unmap_page_attrs(dev, dma, NEUF_PT_LEAF_SIZE,
+				     neuf_svm_dma_dir(perm),
+				     DMA_ATTR_SKIP_CPU_SYNC);
+		return -ENOTBLK;
 	}
+
+	/* Base pages mapped so far go first (the leaf table stays). */
+	if (old && !(old & NEUF_PTE_LEAF))
+		neuf_svm_clear(vm, w->start, w->end);
+	new = dma | perm | NEUF_PTE_LEAF;
+	leaf->huge = page;
+	WRITE_ONCE(*leaf->pde, cpu_to_le64(new));
+	/* A valid directory entry changed, or a 2 MiB page's permissions. */
+	if (old)
+		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, w->start,
+				       w->end);
+	if (old & NEUF_PTE_LEAF) {
+		neuf_svm_dma_unmap(dev, old, NEUF_PT_LEAF_SIZE);
+		neuf_vm_dma_pages_add(vm, -(s64)w->npages);
+	}
+	neuf_vm_dma_pages_add(vm, w->npages);
+	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, w->npages);
+	neuf_vm_stat_add(vm, NEUF_STAT_HUGE_MAPPED, 1);
+	trace_neuf_svm_map(vm->instance, w->start, new);
 	return 0;
 }
 
 /*
- * Prepare the CPU side of one page for a GPU access, with the mmap_lock
- * held; the caller then mirrors it with hmm_range_fault().
+ * Map every page of the window the CPU maps, with the permissions of
+ * neuf_svm_perm(). Valid entries that already allow as much are left as
+ * they are: they are exact, as any CPU change would have invalidated them
+ * first, and a read never downgrades them. A read-only entry's page is
+ * mapped DMA_TO_DEVICE, a writable one's DMA_BIDIRECTIONAL, so an upgrade
+ * maps the page anew and replaces the entry; the old mappings are undone
+ * once one TLB invalidation of the window dropped them.
+ */
+static int neuf_svm_commit_pages(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
+				 struct neuf_svm_window *w)
+{
+	struct device *dev = vm->ndev->drm.dev;
+	unsigned int i, nold = 0, mapped = 0;
+	u64 pde = le64_to_cpu(READ_ONCE(*leaf->pde));
+	int ret = 0;
+
+	/* A 2 MiB page the CPU no longer maps with one: base pages now. */
+	if (pde & NEUF_PTE_LEAF)
+		neuf_svm_clear(vm, ALIGN_DOWN(w->start, NEUF_PT_LEAF_SIZE),
+			       ALIGN_DOWN(w->start, NEUF_PT_LEAF_SIZE) +
+			       NEUF_PT_LEAF_SIZE);
+
+	for (i = 0; i < w->npages; i++) {
+		u64 va = w->start + ((u64)i << PAGE_SHIFT);
+		__le64 *pte = &leaf->ptes[NEUF_PT_INDEX(va, 0)];
+		u64 old = le64_to_cpu(READ_ONCE(*pte)), perm, new;
+		dma_addr_t dma;
+
+		perm = neuf_svm_perm(w, i);
+		if (!perm || ((old & NEUF_PTE_VALID) &&
+			      ((old & perm) == perm || !test_bit(i, w->want))))
+			continue;
+
+		/*
+		 * Mapping neither sleeps nor allocates from reclaim, so it may
+		 * happen under the VM lock. Cache-coherent DMA: SVM needs a
+		 * GPU coherent with the CPUs, which both touch the pages at
+		 * once, so there is no cache maintenance to do, and the same
+		 * page may be mapped by several VMs.
+		 */
+		dma = dma_map_page_attrs(dev, hmm_pfn_to_page(w->pfns[i]), 0,
+					 PAGE_SIZE, neuf_svm_dma_dir(perm),
+					 DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(dev, dma)) {
+			ret = -ENOMEM;
+			break;
+		}
+		new = dma | perm;
+		leaf->pages[i + NEUF_PT_INDEX(w->start, 0)] =
+			hmm_pfn_to_page(w->pfns[i]);
+		WRITE_ONCE(*pte, cpu_to_le64(new));
+		trace_neuf_svm_map(vm->instance, va, new);
+		mapped++;
+		if (old & NEUF_PTE_VALID)
+			w->old[nold++] = old;
+	}
+
+	if (mapped) {
+		neuf_vm_dma_pages_add(vm, mapped);
+		neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, mapped);
+		/* Entries first, then the directory entry that leads there. */
+		if (!(pde & NEUF_PTE_VALID) || (pde & NEUF_PTE_LEAF)) {
+			dma_wmb();
+			WRITE_ONCE(*leaf->pde,
+				   cpu_to_le64(leaf->dma | NEUF_PTE_VALID));
+		}
+	}
+	if (nold) {
+		/* The read-only entries may be cached: drop them, then unmap. */
+		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, w->start, w->end);
+		for (i = 0; i < nold; i++)
+			neuf_svm_dma_unmap(dev, w->old[i], PAGE_SIZE);
+		neuf_vm_dma_pages_add(vm, -(s64)nold);
+	}
+	return ret;
+}
+
+/*
+ * Write the window's PTEs. Called under the VM lock once
+ * mmu_interval_read_retry() confirmed that no invalidation ran since
+ * hmm_range_fault() filled @w->pfns, so the CPU still maps every page
+ * found. Return: 0 or -ENOMEM.
+ */
+static int neuf_svm_commit(struct neuf_vm *vm, struct neuf_svm_window *w)
+{
+	struct neuf_pt_leaf *leaf = neuf_pt_leaf(&vm->pt, w->start);
+	int ret;
+
+	lockdep_assert_held(&vm->lock);
+
+	ret = neuf_svm_commit_huge(vm, leaf, w);
+	if (ret != -ENOTBLK)
+		return ret;
+	return neuf_svm_commit_pages(vm, leaf, w);
+}
+
+/* The window size for a fault at @addr in @vma: 2 MiB, 64 KiB or 4 KiB. */
+static unsigned long neuf_svm_window_size(struct vm_area_struct *vma,
+					  unsigned long addr, bool single)
+{
+	static const unsigned long sizes[] = { SZ_2M, SZ_64K };
+	unsigned int i;
+
+	BUILD_BUG_ON(SZ_2M != NEUF_SVM_CHUNK_SIZE);
+	if (single || !READ_ONCE(neuf_svm_windows))
+		return PAGE_SIZE;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long start = ALIGN_DOWN(addr, sizes[i]);
+
+		if (start >= vma->vm_start && start + sizes[i] <= vma->vm_end)
+			return sizes[i];
+	}
+	return PAGE_SIZE;
+}
+
+/*
+ * Choose the window of the first fault, with the mmap_lock held, and fill
+ * in which pages the faults of the batch (sorted by address, all of one
+ * VM) ask for: @consumed of them fall in the window. With @single, only the
+ * first fault, in a window of its page.
  *
  * Memory the kernel itself must not reach (memfd_secret()) is refused, as
  * GUP refuses it; so are VM_IO and VM_PFNMAP mappings, which
  * hmm_range_fault() would refuse anyway.
  *
- * For a write, the CPU's page-table entry must end up dirty, as a CPU store
- * would leave it: the GPU's stores do not set the CPU's dirty bit, and a
- * writable but clean entry (after MADV_FREE, or for a clean page of the
- * swap cache) would let reclaim drop the GPU's data. A write fault through
- * the core fault handler makes the entry present, writable and dirty (and
- * breaks COW); hmm_range_fault() alone leaves a writable entry as it is.
- * Any later cleaning of the entry invalidates the GPU's mapping first.
+ * A page to write is faulted with %HMM_PFN_REQ_WRITE, which takes the
+ * CPU's write fault only where the CPU's entry is not writable: that
+ * breaks COW, and lets a filesystem that tracks dirty pages know
+ * (page_mkwrite()), as a CPU store would.
  */
-static int neuf_svm_cpu_prepare(struct mm_struct *mm, unsigned long addr,
-				bool write)
+static int neuf_svm_window_setup(struct mm_struct *mm,
+				 const struct neuf_fault *faults,
+				 unsigned int n, bool single,
+				 struct neuf_svm_window *w,
+				 unsigned int *consumed)
 {
+	unsigned long addr = faults[0].addr & PAGE_MASK, size;
 	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	unsigned int i, k;
 
+	*consumed = 1;
 	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
 		return -EFAULT;
 	if (vma->vm_file &&
 	    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
 		return -EFAULT;
-	if (!write)
-		return 0;
-	return fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
+
+	size = neuf_svm_window_size(vma, addr, single);
+	w->start = ALIGN_DOWN(addr, size);
+	w->end = w->start + size;
+	w->npages = size >> PAGE_SHIFT;
+	bitmap_zero(w->want, w->npages);
+	bitmap_zero(w->write, w->npages);
+	for (k = 0; k < (single ? 1 : n); k++) {
+		u64 page = faults[k].addr & PAGE_MASK;
+
+		if (page >= w->end)
+			break;
+		i = (page - w->start) >> PAGE_SHIFT;
+		__set_bit(i, w->want);
+		if (neuf_svm_access_writes(faults[k].access))
+			__set_bit(i, w->write);
+	}
+	*consumed = k;
+
+	for (i = 0; i < w->npages; i++) {
+		w->pfns[i] = 0;
+		if (test_bit(i, w->want))
+			w->pfns[i] = HMM_PFN_REQ_FAULT;
+		if (test_bit(i, w->write))
+			w->pfns[i] |= HMM_PFN_REQ_WRITE;
+	}
+	return 0;
 }
 
 /*
- * Resolve one fault: fault the page in on the CPU side and mirror it.
- * Returns 0, or a negative errno if the access cannot be satisfied.
+ * Resolve the faults of a window: fault in on the CPU side the pages they
+ * ask for and mirror the whole window, in the mmu_interval_read_begin() /
+ * hmm_range_fault() / mmu_interval_read_retry() loop, with one
+ * hmm_range_fault() and one page-table commit per pass. @faults are the
+ * rest of the batch's faults of @vm, sorted by address; @consumed says
+ * how many of them the window covered. Returns 0, or a negative errno if
+ * the accesses cannot all be satisfied.
  */
-static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
+static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
+			    unsigned int n, bool single,
+			    struct neuf_svm_window *w, unsigned int *consumed)
 {
-	unsigned long page = addr & PAGE_MASK;
-	bool write = access == NEUF_ACCESS_WRITE || access == NEUF_ACCESS_ATOMIC;
+	unsigned long page = faults[0].addr & PAGE_MASK;
 	unsigned long timeout;
 	struct neuf_svm_chunk *chunk;
 	struct hmm_range range = {};
-	unsigned long pfn;
 	int ret;
 
+	*consumed = 1;
 	if (page >= TASK_SIZE_MAX)
 		return -EFAULT;
 	if (!mmget_not_zero(vm->mm))
 		return -ESRCH;
 
+	/* Every window lies in the chunk, and the leaf table, of its fault. */
 	chunk = neuf_svm_chunk_get(vm, page);
 	if (IS_ERR(chunk)) {
 		ret = PTR_ERR(chunk);
@@ -232,11 +447,8 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 		goto out;
 
 	range.notifier = &chunk->notifier;
-	range.start = page;
-	range.end = page + PAGE_SIZE;
-	range.hmm_pfns = &pfn;
-	range.default_flags = HMM_PFN_REQ_FAULT |
-			      (write ? HMM_PFN_REQ_WRITE : 0);
+	range.hmm_pfns = w->pfns;
+	range.pfn_flags_mask = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
 	range.dev_private_owner = vm->ndev;
 
 	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
@@ -248,9 +460,13 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		mmap_read_lock(vm->mm);
-		ret = neuf_svm_cpu_prepare(vm->mm, page, write);
-		if (!ret)
+		ret = neuf_svm_window_setup(vm->mm, faults, n, single, w,
+					    consumed);
+		if (!ret) {
+			range.start = w->start;
+			range.end = w->end;
 			ret = hmm_range_fault(&range);
+		}
 		mmap_read_unlock(vm->mm);
 		if (ret == -EBUSY) {
 			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);
@@ -266,8 +482,9 @@ static int neuf_svm_resolve(struct neuf_vm *vm, u64 addr, u8 access)
 			neuf_vm_stat_add(vm, NEUF_STAT_RETRIES, 1);
 			continue;
 		}
-		ret = neuf_svm_map(vm, page, pfn, write);
+		ret = neuf_svm_commit(vm, w);
 		mutex_unlock(&vm->lock);
+		neuf_vm_stat_add(vm, NEUF_STAT_WINDOWS, 1);
 		break;
 	}
 out:
@@ -276,7 +493,8 @@ out:
 	 * here, on the queue every VM's faults share.
 	 */
 	mmput_async(vm->mm);
-	return ret;
+	/* hmm_range_fault() refuses a write to a read-only mapping so. */
+	return ret == -EPERM ? -EFAULT : ret;
 }
 
 static void neuf_svm_cancel(struct neuf_device *ndev,
@@ -298,67 +516,88 @@ static void neuf_svm_cancel(struct neuf_device *ndev,
 	}
 }
 
+/*
+ * The end of a resolution of @n faults: a fault that cannot be resolved is
+ * cancelled, unless it is a prefetch (which never fails) or invalidations
+ * kept racing it for the whole timeout (-EBUSY): that is no fault of the
+ * shader's, so it stays stalled and the replay brings it back for another
+ * try. Returns how many faults were cancelled.
+ */
+static unsigned int neuf_svm_settle(struct neuf_device *ndev,
+				    struct neuf_vm *vm,
+				    const struct neuf_fault *faults,
+				    unsigned int n, int ret)
+{
+	unsigned int i, cancelled = 0;
+
+	if (!ret || ret == -EBUSY)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (faults[i].access == NEUF_ACCESS_PREFETCH)
+			continue;
+		neuf_vm_stat_add(vm, NEUF_STAT_CANCELS, 1);
+		neuf_svm_cancel(ndev, &faults[i]);
+		cancelled++;
+	}
+	return cancelled;
+}
+
+/*
+ * Resolve the faults of one VM, window by window. When a window fails as a
+ * whole (one of its faults asks for what the mapping does not allow), each
+ * of its faults is resolved on its own, so that only those that cannot be
+ * satisfied are cancelled. Returns how many faults were cancelled.
+ */
+static unsigned int neuf_svm_handle_vm(struct neuf_device *ndev,
+				       struct neuf_vm *vm,
+				       const struct neuf_fault *faults,
+				       unsigned int n)
+{
+	struct neuf_svm_window *w = ndev->fault.window;
+	unsigned int i, j, consumed, one, cancelled = 0;
+	int ret;
+
+	for (i = 0; i < n; i += consumed) {
+		ret = neuf_svm_resolve(vm, faults + i, n - i, false, w,
+				       &consumed);
+		if (consumed == 1 || !ret || ret == -EBUSY || ret == -ESRCH) {
+			cancelled += neuf_svm_settle(ndev, vm, faults + i,
+						     consumed, ret);
+			continue;
+		}
+		for (j = i; j < i + consumed; j++) {
+			ret = neuf_svm_resolve(vm, faults + j, 1, true, w, &one);
+			cancelled += neuf_svm_settle(ndev, vm, faults + j, 1,
+						     ret);
+		}
+	}
+	return cancelled;
+}
+
 /* Resolve or cancel every fault of a sorted, de-duplicated batch. */
 static void neuf_svm_handle_batch(struct neuf_device *ndev,
 				  struct neuf_fault *batch, unsigned int n,
 				  unsigned int raw)
 {
-	struct neuf_vm *vm = NULL;
-	unsigned int i, cancelled = 0;
-	u64 resolved_page = 0;
-	bool resolved = false;
-	int ret;
+	unsigned int i, j, k, cancelled = 0;
+	struct neuf_vm *vm;
 
-	for (i = 0; i < n; i++) {
-		struct neuf_fault *f = &batch[i];
-		u64 page = f->addr & PAGE_MASK;
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && batch[j].instance == batch[i].instance; j++)
+			trace_neuf_svm_fault(batch[j].instance, batch[j].addr,
+					     batch[j].access, batch[j].engines);
 
-		if (!vm || vm->instance != f->instance) {
-			if (vm) {
-				neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
-				neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
-				neuf_vm_put(vm);
-			}
-			vm = neuf_vm_lookup_instance(ndev, f->instance);
-			resolved = false;
-		}
-
-		trace_neuf_svm_fault(f->instance, f->addr, f->access,
-				     f->engines);
+		vm = neuf_vm_lookup_instance(ndev, batch[i].instance);
 		if (!vm) {
-			/* A stale fault of a VM that is gone. */
-			neuf_svm_cancel(ndev, f);
-			cancelled++;
+			/* Stale faults of a VM that is gone. */
+			for (k = i; k < j; k++)
+				neuf_svm_cancel(ndev, &batch[k]);
+			cancelled += j - i;
 			continue;
 		}
-		neuf_vm_stat_add(vm, NEUF_STAT_FAULTS, f->count);
-
-		/*
-		 * Entries of one page are sorted strongest access first: once
-		 * a page is writable, its read faults are resolved too.
-		 */
-		if (resolved && resolved_page == page &&
-		    f->access != NEUF_ACCESS_ATOMIC)
-			continue;
-
-		ret = neuf_svm_resolve(vm, f->addr,
-				       f->access == NEUF_ACCESS_PREFETCH ?
-				       NEUF_ACCESS_READ : f->access);
-		resolved = !ret;
-		resolved_page = page;
-		/*
-		 * -EBUSY: invalidations kept racing the fault for the whole
-		 * timeout. That is no fault of the shader's: leave it stalled,
-		 * and the replay brings it back for another try.
-		 */
-		if (!ret || ret == -EBUSY || f->access == NEUF_ACCESS_PREFETCH)
-			continue;
-
-		neuf_vm_stat_add(vm, NEUF_STAT_CANCELS, 1);
-		neuf_svm_cancel(ndev, f);
-		cancelled++;
-	}
-	if (vm) {
+		for (k = i; k < j; k++)
+			neuf_vm_stat_add(vm, NEUF_STAT_FAULTS, batch[k].count);
+		cancelled += neuf_svm_handle_vm(ndev, vm, batch + i, j - i);
 		neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
 		neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
 		neuf_vm_put(vm);
@@ -413,7 +652,10 @@ int neuf_svm_fault_init(struct neuf_device *ndev)
 	if (!fb->vaddr)
 		return -ENOMEM;
 	fb->batch = kcalloc(fb->entries, sizeof(*fb->batch), GFP_KERNEL);
-	if (!fb->batch) {
+	fb->window = kzalloc(sizeof(*fb->window), GFP_KERNEL);
+	if (!fb->batch || !fb->window) {
+		kfree(fb->window);
+		kfree(fb->batch);
 		dma_free_coherent(ndev->drm.dev, size, fb->vaddr, fb->dma);
 		return -ENOMEM;
 	}
@@ -441,6 +683,7 @@ void neuf_svm_fault_fini(struct neuf_device *ndev)
 
 	cancel_work_sync(&fb->work);
 	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
+	kfree(fb->window);
 	kfree(fb->batch);
 	dma_free_coherent(ndev->drm.dev, fb->entries * NEUF_FAULT_ENTRY_SIZE,
 			  fb->vaddr, fb->dma);

@@ -154,7 +154,7 @@ void neuf_svm_planted_leak_repair(struct device *dev)
 	spin_unlock(&neuf_planted_lock);
 
 	if (leaked) {
-		neuf_svm_dma_unmap(leaked, pte);
+		neuf_svm_dma_unmap(leaked, pte, PAGE_SIZE);
 		put_device(leaked);
 	}
 }
@@ -166,52 +166,130 @@ static bool neuf_svm_plant_leak(struct device *dev, u64 pte)
 #endif
 
 /*
+ * Take the valid bit off a leaf entry, atomically: the MMU may be setting
+ * its DIRTY bit at the same time, which must not be lost. Returns the
+ * entry as it was.
+ */
+static u64 neuf_svm_pte_invalidate(__le64 *pte)
+{
+	u64 old = le64_to_cpu(READ_ONCE(*pte)), prev;
+
+	while (old & NEUF_PTE_VALID) {
+		prev = le64_to_cpu((__force __le64)
+				   cmpxchg64((__force u64 *)pte,
+					     (__force u64)cpu_to_le64(old),
+					     (__force u64)cpu_to_le64(old & ~NEUF_PTE_VALID)));
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	return old;
+}
+
+/*
+ * Undo what an invalidated leaf entry held: pass the GPU's writes on to
+ * the page (the CPU still maps it: see neuf_svm_clear()), undo its DMA
+ * mapping and zero the entry.
+ */
+static void neuf_svm_pte_unmap(struct neuf_vm *vm, __le64 *pte,
+			       struct page *page, size_t size)
+{
+	struct device *dev = vm->ndev->drm.dev;
+	u64 old = le64_to_cpu(READ_ONCE(*pte));
+
+	if (old & NEUF_PTE_DIRTY)
+		folio_mark_dirty(page_folio(page));
+	if (size != PAGE_SIZE || !neuf_svm_plant_leak(dev, old))
+		neuf_svm_dma_unmap(dev, old, size);
+	WRITE_ONCE(*pte, 0);
+	neuf_vm_dma_pages_add(vm, -(s64)(size >> PAGE_SHIFT));
+}
+
+/*
  * One pass of neuf_svm_clear() over the leaf entries of [@start, @end):
  * without @unmap, take the valid bit off each valid entry (its address and
- * writable bit stay for the unmap); with @unmap, undo the DMA mapping of
- * each entry that still holds one and zero it. Returns the entries changed.
+ * other bits stay for the unmap); with @unmap, undo each entry that still
+ * holds a page. A 2 MiB page that overlaps the range is cleared whole.
+ * Returns the base pages changed.
  */
 static unsigned long neuf_svm_clear_pass(struct neuf_vm *vm, u64 start,
 					 u64 end, bool unmap)
 {
-	struct device *dev = vm->ndev->drm.dev;
 	unsigned long n = 0;
-	u64 va;
+	u64 va, block_end;
 
-	for (va = start; va < end; ) {
-		u64 table_end = min(end, ALIGN(va + 1, NEUF_SVM_CHUNK_SIZE));
-		__le64 *table = neuf_pt_leaf_table(&vm->pt, va);
+	for (va = start; va < end; va = block_end) {
+		struct neuf_pt_leaf *leaf = neuf_pt_leaf(&vm->pt, va);
+		u64 pde;
 
-		for (; table && va < table_end; va += PAGE_SIZE) {
-			__le64 *pte = &table[NEUF_PT_INDEX(va, 0)];
-			u64 old = le64_to_cpu(READ_ONCE(*pte));
+		block_end = min(end, ALIGN(va + 1, NEUF_PT_LEAF_SIZE));
+		/* No leaf table, or none linked: nothing is mapped there. */
+		if (!leaf)
+			continue;
+		pde = le64_to_cpu(READ_ONCE(*leaf->pde));
+		if (!pde)
+			continue;
+
+		if (pde & NEUF_PTE_LEAF) {
+			if (!unmap && (pde & NEUF_PTE_VALID)) {
+				neuf_svm_pte_invalidate(leaf->pde);
+				n += NEUF_SVM_WINDOW_PAGES;
+			} else if (unmap) {
+				neuf_svm_pte_unmap(vm, leaf->pde, leaf->huge,
+						   NEUF_PT_LEAF_SIZE);
+				leaf->huge = NULL;
+				n += NEUF_SVM_WINDOW_PAGES;
+			}
+			continue;
+		}
+
+		for (; va < block_end; va += PAGE_SIZE) {
+			unsigned int i = NEUF_PT_INDEX(va, 0);
+			u64 old = le64_to_cpu(READ_ONCE(leaf->ptes[i]));
 
 			if (!unmap && (old & NEUF_PTE_VALID)) {
-				WRITE_ONCE(*pte, cpu_to_le64(old & ~NEUF_PTE_VALID));
+				neuf_svm_pte_invalidate(&leaf->ptes[i]);
 				n++;
 			} else if (unmap && old) {
-				if (!neuf_svm_plant_leak(dev, old))
-					neuf_svm_dma_unmap(dev, old);
-				WRITE_ONCE(*pte, 0);
-				neuf_vm_dma_pages_add(vm, -1);
+				neuf_svm_pte_unmap(vm, &leaf->ptes[i],
+						   leaf->pages[i], PAGE_SIZE);
+				leaf->pages[i] = NULL;
 				n++;
 			}
 		}
-		va = table_end;
 	}
 	return n;
 }
 
-/*
- * Unmap [@start, @end) from the GPU, in the order DMA requires: first the
- * valid leaf entries lose their valid bit (keeping their address), then
- * the TLBs are invalidated, which returns only when no engine can reach the
- * pages any more, and only then are the pages' DMA mappings undone and the
- * entries cleared. Unmapping first would let an engine still holding the
- * translation reach a page the kernel may already have reused. Nothing
- * here sleeps or allocates: it runs in non-blockable invalidations too.
+/**
+ * neuf_svm_clear() - unmap a range from the GPU
+ * @vm: the VM, its lock held
+ * @start: first address
+ * @end: first address past the range
+ *
+ * Unmaps [@start, @end) in the order DMA requires: first the valid leaf
+ * entries lose their valid bit (keeping their address), then the TLBs are
+ * invalidated, once for the range, which returns only when no engine can
+ * reach the pages any more, and only then are the pages' DMA mappings
+ * undone and the entries cleared. Unmapping first would let an engine
+ * still holding the translation reach a page the kernel may already have
+ * reused. A 2 MiB page the range covers only in part goes whole: the GPU
+ * faults the rest back in, with base pages if the CPU split its huge page.
+ *
+ * An entry the GPU wrote through has its DIRTY bit set by then, and the
+ * page is marked dirty, as the CPU's own dirty bit is passed on when the
+ * CPU unmaps a page. Callers make sure the CPU still maps the pages, so
+ * their folios cannot be freed meanwhile: the invalidation callback runs
+ * before the CPU's entries change, a fault commit after
+ * mmu_interval_read_retry(), and neuf_svm_chunk_remove() before it removes
+ * the notifier that holds off the CPU's unmapping.
+ *
+ * Nothing here sleeps or allocates: it runs in non-blockable
+ * invalidations too.
+ *
+ * Return: the base pages that were mapped.
  */
-static unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
+unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
 {
 	unsigned long cleared;
 
@@ -331,23 +409,44 @@ out:
 static void neuf_svm_chunk_remove(struct neuf_vm *vm,
 				  struct neuf_svm_chunk *chunk)
 {
+	u64 end = chunk->start + NEUF_SVM_CHUNK_SIZE;
+	struct neuf_pt_leaf *leaf;
+
 	lockdep_assert_held(&vm->chunks_lock);
 
 	xa_erase(&vm->chunks, chunk->start >> NEUF_SVM_CHUNK_SHIFT);
+
+	/*
+	 * Without its notifier nothing would clear the chunk's PTEs any more:
+	 * clear them now, while the notifier still holds off the CPU's
+	 * unmapping of the pages (their dirty bits are passed on), and free
+	 * the chunk's leaf table, which no walk can reach once its directory
+	 * entry is gone and the TLBs invalidated. Nothing maps the chunk
+	 * again: faults and this run on the same ordered queue, or no longer
+	 * run at all. A later fault inserts a new notifier and a new table
+	 * first.
+	 */
+	mutex_lock(&vm->lock);
+	neuf_svm_clear(vm, chunk->start, end);
+	leaf = neuf_pt_leaf(&vm->pt, chunk->start);
+	if (leaf) {
+		if (READ_ONCE(*leaf->pde)) {
+			WRITE_ONCE(*leaf->pde, 0);
+			neuf_hw_tlb_invalidate(vm->ndev, vm->instance,
+					       chunk->start, end);
+		}
+		neuf_pt_leaf_detach(&vm->pt, chunk->start);
+	}
+	mutex_unlock(&vm->lock);
+	if (leaf)
+		neuf_pt_leaf_free(&vm->pt, leaf);
+
 	mmu_interval_notifier_remove(&chunk->notifier);
 
 	/* No callback can queue the chunk for collection any more. */
 	spin_lock(&vm->gc_lock);
 	list_del_init(&chunk->gc_link);
 	spin_unlock(&vm->gc_lock);
-
-	/*
-	 * Without its notifier nothing would clear the chunk's PTEs any more:
-	 * clear them now. A later fault inserts a new notifier first.
-	 */
-	mutex_lock(&vm->lock);
-	neuf_svm_clear(vm, chunk->start, chunk->start + NEUF_SVM_CHUNK_SIZE);
-	mutex_unlock(&vm->lock);
 
 	atomic64_dec(&vm->stats[NEUF_STAT_NOTIFIERS]);
 	kfree(chunk);

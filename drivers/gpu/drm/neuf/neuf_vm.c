@@ -344,6 +344,8 @@ int neuf_vm_stats_ioctl(struct drm_device *drm, void *data,
 	args->jobs_submitted =
 		atomic64_read(&vm->stats[NEUF_STAT_JOBS_SUBMITTED]);
 	args->jobs_failed = atomic64_read(&vm->stats[NEUF_STAT_JOBS_FAILED]);
+	args->windows = atomic64_read(&vm->stats[NEUF_STAT_WINDOWS]);
+	args->huge_mapped = atomic64_read(&vm->stats[NEUF_STAT_HUGE_MAPPED]);
 
 	neuf_vm_put(vm);
 	return 0;
