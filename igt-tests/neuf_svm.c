@@ -1029,6 +1029,110 @@ static void pin_to_first_cpu(cpu_set_t *all)
 	igt_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
 }
 
+/*
+ * Module parameters of neuf a subtest changes: each is restored when the
+ * subtest's process exits, however it ends.
+ */
+#define NEUF_PARAM_DIR "/sys/module/neuf/parameters/"
+struct saved_param {
+	char name[32];
+	char value[32];
+};
+static struct saved_param saved_params[4];
+static int num_saved_params;
+
+static void restore_params(int sig)
+{
+	char path[128];
+
+	(void)sig;
+	while (num_saved_params > 0) {
+		struct saved_param *p = &saved_params[--num_saved_params];
+
+		snprintf(path, sizeof(path), NEUF_PARAM_DIR "%s", p->name);
+		write_file(path, p->value);
+	}
+}
+
+static void set_param(const char *name, const char *value)
+{
+	struct saved_param *p = &saved_params[num_saved_params];
+	char path[128], *old;
+	int ret;
+
+	snprintf(path, sizeof(path), NEUF_PARAM_DIR "%s", name);
+	igt_assert_lt(num_saved_params, (int)(sizeof(saved_params) / sizeof(saved_params[0])));
+	old = read_text(path);
+	igt_require_f(old, "%s: %s\n", path, strerror(errno));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->value, sizeof(p->value), "%.*s",
+		 (int)strcspn(old, "\n"), old);
+	free(old);
+	num_saved_params++;
+	igt_install_exit_handler(restore_params);
+	ret = write_file(path, value);
+	igt_assert_f(ret == 0, "writing %s to %s: %s\n", value, path,
+		     neuf_igt_errno_name(ret));
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The first u32 of each page of @len bytes at @p is first + i. */
+static void check_pages(const uint8_t *p, size_t len, uint32_t first)
+{
+	for (uint32_t i = 0; i < len / PAGE_SZ; i++)
+		igt_assert_f(*(const uint32_t *)(p + i * PAGE_SZ) == first + i,
+			     "page %u: %#x, expected %#x\n", i,
+			     *(const uint32_t *)(p + i * PAGE_SZ), first + i);
+}
+
+/* One u32 per page of @len bytes at @p: the GPU writes first + i, checked. */
+static void fill_pages_and_check(uint8_t *p, size_t len, uint32_t first)
+{
+	run_ok(sh_fill_strided, (uint32_t)(len / PAGE_SZ), PTR(p), first,
+	       PAGE_SZ);
+	check_pages(p, len, first);
+}
+
+/*
+ * One invocation walks arg1 pages from arg0, writing arg2 + i to page i:
+ * its only wave stalls at every fault, so a first touch spends almost all
+ * its time waiting for faults.
+ */
+static const char walk_pages_src[] =
+	"sreg r1, arg0        # page\n"
+	"sreg r2, arg1        # pages left\n"
+	"sreg r3, arg2        # value\n"
+	"li r4, 4096\n"
+	"loop:\n"
+	"st32 [r1], r3\n"
+	"add r1, r1, r4\n"
+	"addi r3, r3, 1\n"
+	"addi r2, r2, -1\n"
+	"bnz r2, loop\n"
+	"halt\n";
+
+/* The same as fill_pages_and_check() with walk_pages_src; returns ms. */
+static double walk_pages_and_check(const uint64_t *walk, uint8_t *p,
+				   size_t len, uint32_t first)
+{
+	struct timespec t0;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_ok(walk, 1, PTR(p), len / PAGE_SZ, first);
+	ms = elapsed_ms(&t0);
+	check_pages(p, len, first);
+	return ms;
+}
+
 igt_main
 {
 	igt_fixture {
@@ -2445,6 +2549,275 @@ igt_main
 		igt_assert_lte_u64(s1.faults, s2.faults);
 		igt_assert_lte_u64(s1.pages_mapped, s2.pages_mapped);
 		free(warm);
+	}
+
+	igt_describe("Map what the CPU allows: a GPU read of memory the CPU "
+		     "wrote maps it writable, so the GPU's writes that follow "
+		     "take no fault; with writable_on_read off they take one "
+		     "per page.");
+	igt_subtest("writable-on-read") {
+		const size_t pages = 32, len = pages * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = xmalloc(len);
+		struct drm_neuf_vm_stats s0, s1;
+
+		madvise(buf, len, MADV_NOHUGEPAGE);
+		fill_pattern(buf, n, 0x4a4a);	/* writable, dirty */
+		set_value(dst, n, 0);
+		run_ok(sh_rmw, 1, PTR(dst), 0);	/* maps the shader's code */
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x4a4a, 0);
+		s0 = vm_stats(dev, vm);
+		run_ok(sh_rmw, n, PTR(buf), 1);
+		s1 = vm_stats(dev, vm);
+		check_pattern(buf, n, 0x4a4a, 1);
+		igt_assert_f(s1.faults == s0.faults, "%" PRIu64 " faults "
+			     "writing pages the GPU had read\n",
+			     (uint64_t)(s1.faults - s0.faults));
+
+		/* The control: reads map read-only, each write faults. */
+		munmap(buf, len);
+		buf = map_anon(len, MAP_PRIVATE);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+		set_param("writable_on_read", "N");
+		fill_pattern(buf, n, 0x4b4b);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		s0 = vm_stats(dev, vm);
+		run_ok(sh_rmw, n, PTR(buf), 1);
+		s1 = vm_stats(dev, vm);
+		check_pattern(buf, n, 0x4b4b, 1);
+		igt_assert_lte_u64(pages, s1.faults - s0.faults);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("GPU writes through a mapping a read made writable dirty "
+		     "the page: after MADV_FREE the GPU reads a buffer (mapped "
+		     "writable, clean), then writes it without a fault; "
+		     "MADV_PAGEOUT must keep the GPU's data.");
+	igt_subtest("gpu-write-after-read-dirties") {
+		const size_t len = 16 * PAGE_SZ, n = len / 4;
+		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = xmalloc(len);
+		struct drm_neuf_vm_stats s0, s1;
+		cpu_set_t all;
+		int ret;
+
+		neuf_igt_require_kconfig("CONFIG_SWAP");
+		pin_to_first_cpu(&all);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+		fill_pattern(buf, n, 0x5c5c);
+		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x5c5c, 0);
+
+		s0 = vm_stats(dev, vm);
+		run_ok(sh_fill, n, PTR(buf), 0xd000);
+		s1 = vm_stats(dev, vm);
+		igt_require_f(s1.faults == s0.faults, "the GPU's writes "
+			      "faulted (writable_on_read off?): the test "
+			      "would not reach the dirty bit\n");
+		ret = madvise(buf, len, MADV_PAGEOUT);
+		igt_require_f(ret == 0, "MADV_PAGEOUT: %s\n", strerror(errno));
+		igt_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		check_sequence(buf, n, 0xd000);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("A transparent huge page the CPU populated is mapped with "
+		     "one 2 MiB GPU page on the first fault and written without "
+		     "another; mprotect() of one base page splits it, which "
+		     "unmaps the whole 2 MiB from the GPU, and the GPU then "
+		     "follows the CPU page by page.");
+	igt_subtest("thp-huge-gpu-page") {
+		const size_t n = THP_SZ / 4;
+		struct drm_neuf_vm_stats s0, s1, s2, s3;
+		size_t mapping_len, dst_mapping_len;
+		void *mapping, *dst_mapping;
+		uint32_t *dst, *buf;
+		uint8_t *ro;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint32_t *)map_thp_range(&mapping, &mapping_len);
+		dst = (uint32_t *)map_thp_range(&dst_mapping, &dst_mapping_len);
+		fill_pattern(buf, n, 0x7e7e);
+		set_value(dst, n, 0);	/* the CPU maps dst before the GPU */
+		igt_require_f(anon_huge_kb(buf) >= (long)(THP_SZ >> 10) &&
+			      anon_huge_kb(dst) >= (long)(THP_SZ >> 10),
+			      "no huge page backs the ranges\n");
+		run_ok(sh_rmw, 1, PTR(dst), 0);	/* maps the shaders' code */
+		run_ok(sh_copy, 1, PTR(dst), PTR(dst));
+
+		s0 = vm_stats(dev, vm);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		s1 = vm_stats(dev, vm);
+		check_pattern(dst, n, 0x7e7e, 0);
+		igt_info("copy: faults %" PRIu64 ", windows %" PRIu64
+			 ", huge %" PRIu64 ", pages mapped %" PRIu64 "\n",
+			 (uint64_t)(s1.faults - s0.faults),
+			 (uint64_t)(s1.windows - s0.windows),
+			 (uint64_t)(s1.huge_mapped - s0.huge_mapped),
+			 (uint64_t)(s1.pages_mapped - s0.pages_mapped));
+		igt_assert_lte_u64(1, s1.huge_mapped - s0.huge_mapped);
+		/* The source's one huge page, in one window (or two, racing). */
+		igt_assert_lte_u64(s1.windows - s0.windows, 2);
+
+		run_ok(sh_rmw, n, PTR(buf), 1);
+		s2 = vm_stats(dev, vm);
+		igt_assert_eq_u64(s2.faults, s1.faults);
+		check_pattern(buf, n, 0x7e7e, 1);
+
+		ro = (uint8_t *)buf + 7 * PAGE_SZ;
+		igt_assert_eq(mprotect(ro, PAGE_SZ, PROT_READ), 0);
+		s3 = vm_stats(dev, vm);
+		igt_assert_lte_u64(THP_SZ / PAGE_SZ,
+				   s3.pages_invalidated - s2.pages_invalidated);
+		run_fault(-EFAULT, ro, ro + PAGE_SZ, NEUF_ACCESS_KIND_WRITE,
+			  sh_fill, 1, PTR(ro + 4), 0);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		check_pattern(dst, n, 0x7e7e, 1);
+		igt_assert_eq(mprotect(ro, PAGE_SZ, PROT_READ | PROT_WRITE), 0);
+		check_gpu_follows_cpu(buf, dst, n, 0x7f7f);
+		munmap(mapping, mapping_len);
+		munmap(dst_mapping, dst_mapping_len);
+	}
+
+	igt_describe("One dispatch over a buffer that is a transparent huge "
+		     "page, then 4 KiB pages, then a 64 KiB tail, populated "
+		     "by the CPU or not at all: every byte right, the huge "
+		     "page mapped whole, far fewer windows than pages.");
+	igt_subtest("mixed-4k-thp-windows") {
+		const size_t len = 2 * THP_SZ + 16 * PAGE_SZ, n = len / 4;
+		uint8_t *p = map_anon(len + THP_SZ, MAP_PRIVATE), *buf;
+		uint32_t *dst = xmalloc(len);
+		struct drm_neuf_vm_stats s0, s1;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint8_t *)(((uintptr_t)p + THP_SZ - 1) & ~(THP_SZ - 1));
+		igt_assert_eq(madvise(buf, THP_SZ, MADV_HUGEPAGE), 0);
+		igt_assert_eq(madvise(buf + THP_SZ, len - THP_SZ,
+				      MADV_NOHUGEPAGE), 0);
+		/* The huge page and every other base page from the CPU. */
+		fill_pattern((uint32_t *)buf, THP_SZ / 4, 0x6d6d);
+		for (size_t off = THP_SZ; off < len; off += 2 * PAGE_SZ)
+			fill_pattern((uint32_t *)(buf + off), PAGE_SZ / 4,
+				     0x6d6d + (uint32_t)(off / 4));
+		set_value(dst, n, 0xdead);
+
+		s0 = vm_stats(dev, vm);
+		run_ok(sh_copy, n, PTR(buf), PTR(dst));
+		s1 = vm_stats(dev, vm);
+		igt_info("faults %" PRIu64 ", windows %" PRIu64 ", huge %"
+			 PRIu64 "\n", (uint64_t)(s1.faults - s0.faults),
+			 (uint64_t)(s1.windows - s0.windows),
+			 (uint64_t)(s1.huge_mapped - s0.huge_mapped));
+		for (size_t i = 0; i < n; i++) {
+			size_t off = i * 4, pg = off / PAGE_SZ;
+			uint32_t want;
+
+			if (off < THP_SZ)
+				want = pattern(0x6d6d, i);
+			else if ((pg - THP_SZ / PAGE_SZ) % 2 == 0)
+				want = pattern(0x6d6d + (uint32_t)(pg * PAGE_SZ / 4),
+					       i - pg * PAGE_SZ / 4);
+			else
+				want = 0;
+			igt_assert_f(dst[i] == want, "dst[%zu] (page %zu) = "
+				     "%#x, expected %#x\n", i, pg, dst[i], want);
+		}
+		if (anon_huge_kb(buf) >= (long)(THP_SZ >> 10))
+			igt_assert_lte_u64(1, s1.huge_mapped - s0.huge_mapped);
+		/*
+		 * Pages the CPU populated come with the windows of their
+		 * neighbours' faults; the untouched ones are each faulted in.
+		 */
+		igt_assert_lte_u64(s1.windows - s0.windows,
+				   (len - THP_SZ) / PAGE_SZ / 2 + 16);
+		check_gpu_follows_cpu((uint32_t *)buf, dst, n, 0x6e6e);
+		munmap(p, len + THP_SZ);
+		free(dst);
+	}
+
+	igt_describe("Hang detection counts GPU time only: with a watchdog far "
+		     "below the time a first-touch dispatch spends waiting for "
+		     "its faults, but above its running time, the dispatch "
+		     "completes, while a shader that loops forever still ends "
+		     "with ETIMEDOUT.");
+	igt_subtest("watchdog-counts-gpu-time") {
+		const size_t len = 64 << 20;
+		uint64_t *hang = neuf_igt_assemble("forever: jmp forever\n");
+		uint64_t *walk = neuf_igt_assemble(walk_pages_src);
+		uint8_t *warm = map_anon(len, MAP_PRIVATE);
+		uint8_t *fresh = map_anon(len, MAP_PRIVATE);
+		struct drm_neuf_job_status st;
+		double run_ms, wall_ms;
+		unsigned int watchdog;
+		char value[16];
+
+		madvise(warm, len, MADV_NOHUGEPAGE);
+		madvise(fresh, len, MADV_NOHUGEPAGE);
+		/* Running time: the same walk with nothing to fault. */
+		walk_pages_and_check(walk, warm, len, 1);
+		run_ms = walk_pages_and_check(walk, warm, len, 2);
+
+		watchdog = (unsigned int)(5 * run_ms) + 50;
+		igt_info("fault-free run %.0f ms, watchdog %u ms\n", run_ms,
+			 watchdog);
+		snprintf(value, sizeof(value), "%u", watchdog);
+		set_param("job_timeout_ms", value);
+		/* One fault per page: far longer waits than running. */
+		set_param("fault_windows", "N");
+		wall_ms = walk_pages_and_check(walk, fresh, len, 3);
+		igt_info("first touch %.0f ms\n", wall_ms);
+		igt_require_f(wall_ms > 2 * watchdog, "faults were serviced "
+			      "too fast for the watchdog to tell\n");
+
+		st = run_on(dev, vm, hang, 1, ARGS(0), __LINE__);
+		igt_assert_f(st.error == -ETIMEDOUT, "the endless job ended "
+			     "with %s (%d), expected ETIMEDOUT\n",
+			     neuf_igt_errno_name(st.error), st.error);
+		walk_pages_and_check(walk, warm, len, 4);
+		munmap(warm, len);
+		munmap(fresh, len);
+		free(walk);
+		free(hang);
+	}
+
+	igt_describe("A single dispatch over 256 MiB of memory nothing touched "
+		     "before, one store per 4 KiB page, completes, with base "
+		     "pages and with transparent huge pages where the kernel "
+		     "has them.");
+	igt_subtest("large-dispatch-256m") {
+		const size_t len = 256ul << 20;
+		uint8_t *small = map_anon(len, MAP_PRIVATE);
+		uint8_t *huge = map_anon(len, MAP_PRIVATE);
+		struct drm_neuf_vm_stats s0, s1;
+		struct timespec t0;
+
+		madvise(small, len, MADV_NOHUGEPAGE);
+		madvise(huge, len, MADV_HUGEPAGE);
+		s0 = vm_stats(dev, vm);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fill_pages_and_check(small, len, 0x10000);
+		s1 = vm_stats(dev, vm);
+		igt_info("4 KiB pages: %.0f ms, faults %" PRIu64 ", windows %"
+			 PRIu64 ", batches %" PRIu64 "\n", elapsed_ms(&t0),
+			 (uint64_t)(s1.faults - s0.faults),
+			 (uint64_t)(s1.windows - s0.windows),
+			 (uint64_t)(s1.batches - s0.batches));
+		munmap(small, len);
+
+		s0 = vm_stats(dev, vm);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fill_pages_and_check(huge, len, 0x20000);
+		s1 = vm_stats(dev, vm);
+		igt_info("huge pages: %.0f ms, faults %" PRIu64 ", windows %"
+			 PRIu64 ", huge %" PRIu64 "\n", elapsed_ms(&t0),
+			 (uint64_t)(s1.faults - s0.faults),
+			 (uint64_t)(s1.windows - s0.windows),
+			 (uint64_t)(s1.huge_mapped - s0.huge_mapped));
+		munmap(huge, len);
 	}
 
 	igt_describe("The non-blockable invalidation path, deterministically: "
