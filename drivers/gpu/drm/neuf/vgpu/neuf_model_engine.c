@@ -263,14 +263,15 @@ static u8 *neuf_exec_map(struct neuf_exec *x, struct neuf_xlate *c, u64 va,
 		return NULL;
 	/*
 	 * The interpreter is not instrumented by KASAN (it would be far too
-	 * slow under emulation): check the whole page once per translation,
-	 * so that a page reached through a stale translation, freed behind
-	 * the GPU's back, is still reported.
+	 * slow under emulation): check the byte accessed once per
+	 * translation, so that a page reached through a stale translation,
+	 * freed behind the GPU's back, is still reported. KASAN poisons a
+	 * freed page whole, so one byte of it tells.
 	 */
 	if (need & NEUF_PTE_WRITABLE)
-		kasan_check_write(c->kaddr, NEUF_PAGE_SIZE);
+		kasan_check_write(c->kaddr + (va & ~NEUF_PAGE_MASK), 1);
 	else
-		kasan_check_read(c->kaddr, NEUF_PAGE_SIZE);
+		kasan_check_read(c->kaddr + (va & ~NEUF_PAGE_MASK), 1);
 	return c->kaddr + (va & ~NEUF_PAGE_MASK);
 }
 
