@@ -22,12 +22,13 @@ LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.p
 IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
 NEUF_IGT_LIB := $(BUILD)/igt-tests/lib/libneuf-igt.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
-TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo
+TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo \
+	$(BUILD)/tools/neuf-bench
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
-.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants bisect-demo flakes coverage
+.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants bisect-demo flakes coverage bench
 
 all: userspace
 
@@ -46,6 +47,8 @@ help:
 	@echo "make flakes        boot each kernel RUNS=10 times, count failures per subtest"
 	@echo "                   (KERNEL=, FILTER= as for check)"
 	@echo "make coverage      line and branch coverage of neuf.ko by the suite (gcov kernel)"
+	@echo "make bench         neuf's fault path against test_hmm and the CPU, one debug"
+	@echo "                   boot (BENCH_SIZES=, BENCH_RUNS=, BENCH_ABLATION=0; about an hour)"
 	@echo "make debug-kernel  build and cache the debug kernel"
 	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
 	@echo "make install       install libneuf and its pkg-config file under PREFIX"
@@ -147,6 +150,9 @@ mutants: userspace
 
 coverage: userspace
 	@tools/coverage.sh '$(FILTER)'
+
+bench: userspace
+	@tools/bench.sh $(if $(filter-out all,$(KERNEL)),$(KERNEL),debug)
 
 bisect-demo: userspace
 	@tools/neuf-bisect-demo $(if $(MUTANT),--mutant '$(MUTANT)') $(if $(FILTER),--filter '$(FILTER)')

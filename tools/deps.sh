@@ -15,6 +15,8 @@ packages=(
 	pkg-config rsync xz-utils libdrm-dev sparse ccache git
 	# make coverage
 	lcov
+	# make bench: its plot
+	gnuplot-nox
 	# booting test kernels
 	qemu-system-x86 busybox-static udev python3 python3-venv
 	# IGT's binaries (lsgpu)

@@ -6,6 +6,8 @@
 # it as root. RWDIR is the one directory the guest may write.
 #
 # Usage: tools/guest/boot.sh KERNEL RWDIR TIMEOUT COMMAND...
+# NEUF_GUEST_MEMORY: the guest's memory (default 2G); NEUF_GUEST_APPEND:
+# more kernel command-line parameters.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tools/kernels.sh"
@@ -25,6 +27,6 @@ mkdir -p "$rwdir"
 # last words on the host. secretmem.enable=1: 6.1 has memfd_secret() off
 # unless asked (6.12 defaults to on).
 exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
-	--verbose --append "loglevel=5 secretmem.enable=1" \
-	--cpus 2 --memory 2G --rwdir="$rwdir" --cwd "$top" \
+	--verbose --append "loglevel=5 secretmem.enable=1 ${NEUF_GUEST_APPEND:-}" \
+	--cpus 2 --memory "${NEUF_GUEST_MEMORY:-2G}" --rwdir="$rwdir" --cwd "$top" \
 	--exec "$(printf '%q ' "$@")" < /dev/null

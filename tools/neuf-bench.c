@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * neuf-bench: the fault path of neuf measured against its peers in one
+ * boot: the kernel's own HMM test driver (test_hmm, /dev/hmm_dmirror0) and
+ * the CPU, on the same memory. Runs in the guest (tools/bench.sh boots it);
+ * writes one JSON document, which tools/neuf-bench-report turns into
+ * tables and a plot.
+ *
+ *   P1   first touch of fresh 4 KiB-page memory: read, write, read then
+ *        write, one access per page
+ *   P1'  the same on memory the CPU populated first
+ *   P2   the same on CPU-populated transparent huge pages
+ *   P3   one fault's round trip: a one-invocation dispatch that faults,
+ *        against one that does not, and the CPU's own first-touch fault
+ *   P4   munmap() of memory the GPU maps, of memory never mirrored, and
+ *        of memory test_hmm mirrors, with 4 KiB pages and huge pages
+ *
+ * Every figure is the median of --runs runs (fresh memory each), with the
+ * minimum and maximum, in microseconds per 4 KiB page; neuf's figures come
+ * with the VM's counters (faults, batches, windows...) per page. An
+ * ablation reruns neuf's cases at one size with each technique of the
+ * fault path switched off through neuf's module parameters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libneuf.h"
+#include "neuf_asm.h"
+
+#define PAGE_SZ 4096ul
+#define HUGE_SZ (2ul << 20)
+#define MIB (1ul << 20)
+#define TIMEOUT_NS (1200ll * 1000000000ll)
+#define MAX_RUNS 64
+#define MAX_SIZES 16
+#define PARAM_DIR "/sys/module/neuf/parameters/"
+
+/*
+ * The ioctl interface of the kernel's test_hmm module (lib/test_hmm_uapi.h
+ * in the kernel's source), which is an ABI: a command names npages of
+ * process memory at addr, mirrored through the test driver's own page
+ * tables, and a user buffer at ptr to copy to or from.
+ */
+struct hmm_cmd {
+	uint64_t addr;
+	uint64_t ptr;
+	uint64_t npages;
+	uint64_t cpages;
+	uint64_t faults;
+};
+
+#define HMM_CMD_READ _IOWR('H', 0x00, struct hmm_cmd)
+#define HMM_CMD_WRITE _IOWR('H', 0x01, struct hmm_cmd)
+
+/* One u32 per page: arg0 the base, arg1 the stride (a page). */
+static const char read_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0\n"
+	"sreg r3, arg1\n"
+	"mul r4, r1, r3\n"
+	"add r4, r2, r4\n"
+	"ld32 r5, [r4]\n"
+	"halt\n";
+
+static const char write_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0\n"
+	"sreg r3, arg1\n"
+	"mul r4, r1, r3\n"
+	"add r4, r2, r4\n"
+	"st32 [r4], r1\n"
+	"halt\n";
+
+static const char rw_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0\n"
+	"sreg r3, arg1\n"
+	"mul r4, r1, r3\n"
+	"add r4, r2, r4\n"
+	"ld32 r5, [r4]\n"
+	"add r5, r5, r1\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+enum mode { MODE_READ, MODE_WRITE, MODE_RW, NUM_MODES };
+static const char *const mode_names[NUM_MODES] = { "read", "write", "rw" };
+
+enum memory { MEM_FRESH, MEM_POPULATED, MEM_THP };
+static const char *const memory_names[] = { "fresh-4k", "populated-4k",
+					    "populated-thp" };
+static const char *const case_names[] = { "P1", "P1'", "P2" };
+
+struct bench {
+	struct neuf_device *dev;
+	uint32_t vm;
+	struct neuf_asm_program shader[NUM_MODES];
+	int hmm;		/* /dev/hmm_dmirror0, or -1 */
+	uint8_t *hmm_buf;	/* test_hmm's user buffer, largest size */
+	unsigned int runs;
+	unsigned int samples;
+	unsigned int sizes[MAX_SIZES];
+	unsigned int num_sizes;
+	unsigned int ablation_mib;
+	unsigned int only;	/* CASE_* bits to run */
+	bool neuf_only;		/* measure neither test_hmm nor the CPU */
+	FILE *out;
+	bool first;
+};
+
+enum { CASE_P1 = 1, CASE_P1P = 2, CASE_P2 = 4, CASE_P3 = 8, CASE_P4 = 16 };
+
+/* What one run measured: time and, for neuf, the VM's counters. */
+struct sample {
+	double us_per_page;
+	struct drm_neuf_vm_stats d;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "neuf-bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The value at fraction @q of the sorted @v (0.5: the median). */
+static double quantile(double *v, unsigned int n, double q)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[(unsigned int)(q * (n - 1) + 0.5)];
+}
+
+/*
+ * @len bytes of private anonymous memory: base pages only, or (@thp)
+ * 2 MiB aligned and advised for huge pages. Freed with unmap_mem().
+ */
+static uint8_t *map_mem(size_t len, bool thp, void **mapping, size_t *maplen)
+{
+	size_t extra = thp ? HUGE_SZ : 0;
+	uint8_t *p = mmap(NULL, len + extra, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		die("mmap", errno);
+	a = thp ? (uint8_t *)(((uintptr_t)p + HUGE_SZ - 1) & ~(HUGE_SZ - 1)) : p;
+	if (madvise(a, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		die("madvise", errno);
+	*mapping = p;
+	*maplen = len + extra;
+	return a;
+}
+
+static void populate(uint8_t *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += PAGE_SZ)
+		p[off] = (uint8_t)(off >> 12) | 1;
+}
+
+static struct drm_neuf_vm_stats vm_stats(struct bench *b)
+{
+	struct drm_neuf_vm_stats s;
+	int ret = neuf_vm_stats(b->dev, b->vm, &s);
+
+	if (ret)
+		die("VM_STATS", -ret);
+	return s;
+}
+
+static void stats_sub(struct drm_neuf_vm_stats *d,
+		      const struct drm_neuf_vm_stats *a,
+		      const struct drm_neuf_vm_stats *b)
+{
+	d->faults = a->faults - b->faults;
+	d->batches = a->batches - b->batches;
+	d->pages_mapped = a->pages_mapped - b->pages_mapped;
+	d->invalidations = a->invalidations - b->invalidations;
+	d->retries = a->retries - b->retries;
+	d->windows = a->windows - b->windows;
+	d->huge_mapped = a->huge_mapped - b->huge_mapped;
+	d->cancels = a->cancels - b->cancels;
+}
+
+/* One access per page of @p on the GPU; returns the wall time in ns. */
+static uint64_t gpu_pass(struct bench *b, enum mode m, uint8_t *p,
+			 size_t npages)
+{
+	struct neuf_dispatch d = {
+		.code = (uint64_t)(uintptr_t)b->shader[m].code,
+		.grid_size = (uint32_t)npages,
+		.group_size = 32,
+		.args = { (uint64_t)(uintptr_t)p, PAGE_SZ },
+	};
+	struct drm_neuf_job_status st;
+	uint64_t t0 = now_ns();
+	int ret = neuf_run(b->dev, b->vm, &d, TIMEOUT_NS, &st);
+
+	if (ret)
+		die("running a dispatch", -ret);
+	if (st.error)
+		die("a dispatch failed", -st.error);
+	return now_ns() - t0;
+}
+
+static uint64_t cpu_pass(enum mode m, uint8_t *p, size_t npages)
+{
+	volatile uint8_t *v = p;
+	uint64_t t0 = now_ns();
+	uint8_t sum = 0;
+
+	for (size_t i = 0; i < npages; i++) {
+		if (m != MODE_WRITE)
+			sum += v[i * PAGE_SZ];
+		if (m != MODE_READ)
+			v[i * PAGE_SZ] = (uint8_t)(sum + i);
+	}
+	return now_ns() - t0;
+}
+
+static void hmm_cmd(struct bench *b, unsigned long req, uint8_t *p,
+		    size_t npages)
+{
+	struct hmm_cmd c = {
+		.addr = (uint64_t)(uintptr_t)p,
+		.ptr = (uint64_t)(uintptr_t)b->hmm_buf,
+		.npages = npages,
+	};
+
+	if (ioctl(b->hmm, req, &c))
+		die("test_hmm", errno);
+}
+
+static uint64_t hmm_pass(struct bench *b, enum mode m, uint8_t *p,
+			 size_t npages)
+{
+	uint64_t t0 = now_ns();
+
+	if (m != MODE_WRITE)
+		hmm_cmd(b, HMM_CMD_READ, p, npages);
+	if (m != MODE_READ)
+		hmm_cmd(b, HMM_CMD_WRITE, p, npages);
+	return now_ns() - t0;
+}
+
+enum system { SYS_NEUF, SYS_HMM, SYS_CPU, NUM_SYSTEMS };
+static const char *const system_names[] = { "neuf", "test_hmm", "cpu" };
+
+/* One run of a P1/P1'/P2 case: fresh memory, prepared, measured. */
+static struct sample run_touch(struct bench *b, enum system sys,
+			       enum memory mem, enum mode m, size_t len)
+{
+	size_t npages = len / PAGE_SZ, maplen;
+	struct drm_neuf_vm_stats s0, s1;
+	struct sample r = { 0 };
+	void *mapping;
+	uint8_t *p = map_mem(len, mem == MEM_THP, &mapping, &maplen);
+	uint64_t ns;
+
+	if (mem != MEM_FRESH)
+		populate(p, len);
+	s0 = vm_stats(b);
+	switch (sys) {
+	case SYS_NEUF:
+		ns = gpu_pass(b, m, p, npages);
+		break;
+	case SYS_HMM:
+		ns = hmm_pass(b, m, p, npages);
+		break;
+	default:
+		ns = cpu_pass(m, p, npages);
+		break;
+	}
+	s1 = vm_stats(b);
+	stats_sub(&r.d, &s1, &s0);
+	r.us_per_page = (double)ns / 1e3 / (double)npages;
+	munmap(mapping, maplen);
+	return r;
+}
+
+static void json_sep(struct bench *b)
+{
+	fprintf(b->out, "%s\n    ", b->first ? "" : ",");
+	b->first = false;
+}
+
+/* Emit one record: the runs' median, min and max, and neuf's counters. */
+static void emit(struct bench *b, const char *kase, const char *memory,
+		 const char *mode, const char *sys, const char *ablation,
+		 unsigned int mib, struct sample *r, unsigned int n)
+{
+	double v[MAX_RUNS], pages = (double)mib * MIB / PAGE_SZ * n;
+	struct drm_neuf_vm_stats t = { 0 };
+	double med, lo, hi;
+
+	for (unsigned int i = 0; i < n; i++) {
+		v[i] = r[i].us_per_page;
+		t.faults += r[i].d.faults;
+		t.batches += r[i].d.batches;
+		t.pages_mapped += r[i].d.pages_mapped;
+		t.invalidations += r[i].d.invalidations;
+		t.retries += r[i].d.retries;
+		t.windows += r[i].d.windows;
+		t.huge_mapped += r[i].d.huge_mapped;
+	}
+	med = quantile(v, n, 0.5);
+	lo = v[0];
+	hi = v[n - 1];
+	json_sep(b);
+	fprintf(b->out, "{\"case\": \"%s\", \"memory\": \"%s\", \"mode\": \"%s\", "
+		"\"system\": \"%s\", \"ablation\": \"%s\", \"size_mib\": %u, "
+		"\"runs\": %u, \"us_per_page\": {\"median\": %.3f, \"min\": %.3f, "
+		"\"max\": %.3f}", kase, memory, mode, sys, ablation, mib, n, med,
+		lo, hi);
+	if (!strcmp(sys, "neuf"))
+		fprintf(b->out, ", \"faults_per_page\": %.4f, "
+			"\"pages_per_batch\": %.1f, \"windows_per_page\": %.4f, "
+			"\"retries_per_page\": %.4f, "
+			"\"invalidations_per_page\": %.4f, \"huge_mapped\": %.1f",
+			(double)t.faults / pages,
+			t.batches ? (double)t.pages_mapped / (double)t.batches : 0.0,
+			(double)t.windows / pages, (double)t.retries / pages,
+			(double)t.invalidations / pages,
+			(double)t.huge_mapped / n);
+	fputc('}', b->out);
+	fflush(b->out);
+}
+
+static void bench_touch(struct bench *b, enum memory mem, unsigned int mib,
+			const char *ablation, bool neuf_only)
+{
+	struct sample r[MAX_RUNS];
+
+	for (int m = 0; m < NUM_MODES; m++) {
+		for (int sys = 0; sys < NUM_SYSTEMS; sys++) {
+			if (sys == SYS_HMM && b->hmm < 0)
+				continue;
+			if (neuf_only && sys != SYS_NEUF)
+				continue;
+			for (unsigned int i = 0; i < b->runs; i++)
+				r[i] = run_touch(b, sys, mem, m, (size_t)mib * MIB);
+			emit(b, case_names[mem], memory_names[mem], mode_names[m],
+			     system_names[sys], ablation, mib, r, b->runs);
+		}
+	}
+}
+
+/*
+ * P3: one fault's round trip. Each sample is a one-invocation dispatch
+ * writing a page nothing touched before, beside one writing a page the
+ * GPU maps already, alternated so that drift hits both alike; the CPU's
+ * figure is a store to a fresh page beside one to a mapped page.
+ */
+static void bench_round_trip(struct bench *b)
+{
+	size_t n = b->samples, len = (n + 1) * PAGE_SZ, maplen;
+	double *fault = calloc(n, sizeof(double));
+	double *nofault = calloc(n, sizeof(double));
+	double *cpu_fault = calloc(n, sizeof(double));
+	double *cpu_nofault = calloc(n, sizeof(double));
+	struct { const char *name; double *v; } series[] = {
+		{ "neuf-fault", fault }, { "neuf-no-fault", nofault },
+		{ "cpu-fault", cpu_fault }, { "cpu-no-fault", cpu_nofault },
+	};
+	void *mapping;
+	uint8_t *p;
+
+	if (!fault || !nofault || !cpu_fault || !cpu_nofault)
+		die("calloc", ENOMEM);
+	p = map_mem(len, false, &mapping, &maplen);
+	gpu_pass(b, MODE_WRITE, p + n * PAGE_SZ, 1);	/* the mapped page */
+	for (size_t i = 0; i < n; i++) {
+		nofault[i] = (double)gpu_pass(b, MODE_WRITE, p + n * PAGE_SZ, 1) / 1e3;
+		fault[i] = (double)gpu_pass(b, MODE_WRITE, p + i * PAGE_SZ, 1) / 1e3;
+	}
+	munmap(mapping, maplen);
+
+	p = map_mem(len, false, &mapping, &maplen);
+	p[n * PAGE_SZ] = 1;
+	for (size_t i = 0; i < n; i++) {
+		cpu_nofault[i] = (double)cpu_pass(MODE_WRITE, p + n * PAGE_SZ, 1) / 1e3;
+		cpu_fault[i] = (double)cpu_pass(MODE_WRITE, p + i * PAGE_SZ, 1) / 1e3;
+	}
+	munmap(mapping, maplen);
+
+	for (size_t s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
+		double *v = series[s].v;
+
+		json_sep(b);
+		fprintf(b->out, "{\"case\": \"P3\", \"series\": \"%s\", "
+			"\"samples\": %zu, \"us\": {\"median\": %.3f, "
+			"\"p90\": %.3f, \"min\": %.3f}}", series[s].name, n,
+			quantile(v, (unsigned int)n, 0.5),
+			quantile(v, (unsigned int)n, 0.9), v[0]);
+		free(v);
+	}
+}
+
+/* P4: munmap() of @mib MiB mapped by @sys (NULL: never mirrored). */
+static void bench_munmap(struct bench *b, bool thp, unsigned int mib,
+			 const char *ablation, bool neuf_only)
+{
+	static const char *const kinds[] = { "neuf", "never-mirrored", "test_hmm" };
+	size_t len = (size_t)mib * MIB, npages = len / PAGE_SZ;
+	struct sample r[MAX_RUNS];
+
+	for (unsigned int k = 0; k < 3; k++) {
+		if ((k == 2 && b->hmm < 0) || (neuf_only && k != 0))
+			continue;
+		for (unsigned int i = 0; i < b->runs; i++) {
+			struct drm_neuf_vm_stats s0, s1;
+			size_t maplen;
+			void *mapping;
+			uint8_t *p = map_mem(len, thp, &mapping, &maplen);
+			uint64_t t0;
+
+			populate(p, len);
+			if (k == 0)
+				gpu_pass(b, MODE_READ, p, npages);
+			else if (k == 2)
+				hmm_cmd(b, HMM_CMD_READ, p, npages);
+			s0 = vm_stats(b);
+			t0 = now_ns();
+			if (munmap(mapping, maplen))
+				die("munmap", errno);
+			r[i].us_per_page = (double)(now_ns() - t0) / 1e3 /
+					   (double)npages;
+			s1 = vm_stats(b);
+			stats_sub(&r[i].d, &s1, &s0);
+		}
+		emit(b, "P4", thp ? "populated-thp" : "populated-4k", "munmap",
+		     kinds[k], ablation, mib, r, b->runs);
+	}
+}
+
+static int param_write(const char *name, const char *value)
+{
+	char path[128];
+	FILE *f;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	if (fputs(value, f) < 0)
+		ret = -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+/* neuf's cases at one size, with each technique switched off in turn. */
+static void bench_ablation(struct bench *b)
+{
+	static const char *const params[] = {
+		NULL, "fault_windows", "huge_pages", "writable_on_read",
+	};
+	char name[48];
+
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		int ret = 0;
+
+		if (params[i])
+			ret = param_write(params[i], "N");
+		if (ret) {
+			fprintf(stderr, "neuf-bench: %s: %s\n", params[i],
+				strerror(-ret));
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s%s", params[i] ? "no-" : "all",
+			 params[i] ? params[i] : "");
+		bench_touch(b, MEM_FRESH, b->ablation_mib, name, true);
+		bench_touch(b, MEM_POPULATED, b->ablation_mib, name, true);
+		bench_touch(b, MEM_THP, b->ablation_mib, name, true);
+		bench_munmap(b, true, b->ablation_mib, name, true);
+		if (params[i])
+			param_write(params[i], "Y");
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: neuf-bench [--sizes MIB,...] [--runs N] [--samples N]\n"
+		"                  [--ablation-size MIB] [--no-ablation] [--out FILE]\n"
+		"                  [--only P1,P1',P2,P3,P4] [--neuf-only]\n");
+	exit(2);
+}
+
+/* Call @one for each comma-separated item of @arg; usage() if none. */
+static void parse_list(struct bench *b, const char *arg,
+		       void (*one)(struct bench *b, const char *item))
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	unsigned int n = 0;
+
+	if (!copy)
+		die("strdup", ENOMEM);
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), n++)
+		one(b, tok);
+	free(copy);
+	if (!n)
+		usage();
+}
+
+static void add_case(struct bench *b, const char *name)
+{
+	static const char *const names[] = { "P1", "P1'", "P2", "P3", "P4" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			break;
+	if (i == sizeof(names) / sizeof(names[0]))
+		usage();
+	b->only |= 1u << i;
+}
+
+static void add_size(struct bench *b, const char *mib)
+{
+	unsigned long v = strtoul(mib, NULL, 10);
+
+	if (!v || v > 4096 || b->num_sizes == MAX_SIZES)
+		usage();
+	b->sizes[b->num_sizes++] = (unsigned int)v;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = {
+		.runs = 5, .samples = 200, .ablation_mib = 16, .hmm = -1,
+		.sizes = { 1, 4, 16, 64, 256 }, .num_sizes = 5, .first = true,
+		.only = ~0u,
+	};
+	const char *srcs[NUM_MODES] = { read_src, write_src, rw_src };
+	bool ablation = true;
+	unsigned int max_mib = 0;
+	struct utsname u;
+	char err[128];
+	int ret;
+
+	b.out = stdout;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+
+		if (!strcmp(a, "--no-ablation")) {
+			ablation = false;
+			continue;
+		}
+		if (!strcmp(a, "--neuf-only")) {
+			b.neuf_only = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		v = argv[++i];
+		if (!strcmp(a, "--sizes")) {
+			b.num_sizes = 0;
+			parse_list(&b, v, add_size);
+		} else if (!strcmp(a, "--only")) {
+			b.only = 0;
+			parse_list(&b, v, add_case);
+		} else if (!strcmp(a, "--runs")) {
+			b.runs = (unsigned int)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--samples")) {
+			b.samples = (unsigned int)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--ablation-size")) {
+			b.ablation_mib = (unsigned int)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--out")) {
+			b.out = fopen(v, "we");
+			if (!b.out)
+				die(v, errno);
+		} else {
+			usage();
+		}
+	}
+	if (!b.runs || b.runs > MAX_RUNS || b.samples < 2 || !b.ablation_mib)
+		usage();
+
+	ret = neuf_device_open(0, &b.dev);
+	if (ret)
+		die("opening the neuf device", -ret);
+	ret = neuf_vm_create(b.dev, NEUF_VM_CREATE_SVM, &b.vm);
+	if (ret)
+		die("creating an SVM VM", -ret);
+	for (int m = 0; m < NUM_MODES; m++) {
+		ret = neuf_assemble(srcs[m], &b.shader[m], err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "neuf-bench: %s\n", err);
+			return 1;
+		}
+	}
+	for (unsigned int i = 0; i < b.num_sizes; i++)
+		if (b.sizes[i] > max_mib)
+			max_mib = b.sizes[i];
+	if (b.ablation_mib > max_mib)
+		max_mib = b.ablation_mib;
+
+	b.hmm = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+	if (b.hmm < 0) {
+		fprintf(stderr, "neuf-bench: no test_hmm (/dev/hmm_dmirror0: "
+			"%s): measuring neuf and the CPU only\n", strerror(errno));
+	} else {
+		b.hmm_buf = mmap(NULL, (size_t)max_mib * MIB,
+				 PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (b.hmm_buf == MAP_FAILED)
+			die("mmap", errno);
+	}
+
+	uname(&u);
+	fprintf(b.out, "{\n  \"kernel\": \"%s %s\", \"runs\": %u, "
+		"\"samples\": %u, \"test_hmm\": %s,\n  \"records\": [",
+		u.release, u.machine, b.runs, b.samples,
+		b.hmm >= 0 ? "true" : "false");
+	for (unsigned int i = 0; i < b.num_sizes; i++) {
+		fprintf(stderr, "neuf-bench: %u MiB\n", b.sizes[i]);
+		if (b.only & CASE_P1)
+			bench_touch(&b, MEM_FRESH, b.sizes[i], "all", b.neuf_only);
+		if (b.only & CASE_P1P)
+			bench_touch(&b, MEM_POPULATED, b.sizes[i], "all", b.neuf_only);
+		if (b.only & CASE_P2)
+			bench_touch(&b, MEM_THP, b.sizes[i], "all", b.neuf_only);
+		if (b.only & CASE_P4) {
+			bench_munmap(&b, false, b.sizes[i], "all", b.neuf_only);
+			bench_munmap(&b, true, b.sizes[i], "all", b.neuf_only);
+		}
+	}
+	if (b.only & CASE_P3) {
+		fprintf(stderr, "neuf-bench: round trip\n");
+		bench_round_trip(&b);
+	}
+	if (ablation) {
+		fprintf(stderr, "neuf-bench: ablation at %u MiB\n", b.ablation_mib);
+		bench_ablation(&b);
+	}
+	fprintf(b.out, "\n  ]\n}\n");
+	if (b.out != stdout)
+		fclose(b.out);
+	for (int m = 0; m < NUM_MODES; m++)
+		neuf_asm_program_free(&b.shader[m]);
+	neuf_vm_destroy(b.dev, b.vm);
+	neuf_device_close(b.dev);
+	return 0;
+}
