@@ -62,6 +62,10 @@ static int neuf_debugfs_fault_buffer(struct seq_file *m, void *data)
 		   (long long)atomic64_read(&ndev->fault.drains));
 	seq_printf(m, "overflows %lld\n",
 		   (long long)atomic64_read(&ndev->fault.overflows));
+	seq_printf(m, "vm_workers_peak %d\n",
+		   atomic_read(&ndev->fault.vm_workers_peak));
+	seq_printf(m, "vm_overlaps %lld\n",
+		   (long long)atomic64_read(&ndev->fault.vm_overlaps));
 	seq_printf(m, "jobs_in_flight %d\n",
 		   atomic_read(&ndev->jobs_in_flight));
 	return 0;

@@ -186,7 +186,7 @@ static irqreturn_t neuf_irq(int irq, void *data)
 	neuf_wr32(ndev, NEUF_REG_INTR_STATUS, status);
 
 	if (status & NEUF_INTR_FAULT)
-		queue_work(ndev->svm_wq, &ndev->fault.work);
+		queue_work(ndev->fault_wq, &ndev->fault.work);
 	for (i = 0; i < ndev->caps.engines; i++)
 		if (status & NEUF_INTR_ENGINE(i))
 			neuf_engine_irq(&ndev->engines[i]);
@@ -220,9 +220,10 @@ static void neuf_device_release(struct drm_device *drm, void *unused)
 
 	wait_event(ndev->jobs_wq, !atomic_read(&ndev->jobs_in_flight));
 	neuf_engines_fini(ndev);
-	/* VM releases cancel their collection work on the SVM queue. */
+	/* VM releases cancel their SVM workers on the SVM queue. */
 	destroy_workqueue(ndev->wq);
 	destroy_workqueue(ndev->svm_wq);
+	destroy_workqueue(ndev->fault_wq);
 	WARN_ON(!xa_empty(&ndev->vms));
 	xa_destroy(&ndev->vms);
 }
@@ -232,20 +233,23 @@ static int neuf_device_init(struct neuf_device *ndev)
 {
 	int ret;
 
-	ndev->svm_wq = alloc_ordered_workqueue("neuf-svm", 0);
-	if (!ndev->svm_wq)
+	ndev->fault_wq = alloc_ordered_workqueue("neuf-fault", WQ_HIGHPRI);
+	if (!ndev->fault_wq)
 		return -ENOMEM;
+	ndev->svm_wq = alloc_workqueue("neuf-svm", WQ_UNBOUND,
+				       NEUF_SVM_MAX_WORKERS);
+	if (!ndev->svm_wq) {
+		ret = -ENOMEM;
+		goto err_fault_wq;
+	}
 	ndev->wq = alloc_workqueue("neuf", WQ_UNBOUND, 0);
 	if (!ndev->wq) {
-		destroy_workqueue(ndev->svm_wq);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_svm_wq;
 	}
 	ret = neuf_engines_init(ndev);
-	if (ret) {
-		destroy_workqueue(ndev->wq);
-		destroy_workqueue(ndev->svm_wq);
-		return ret;
-	}
+	if (ret)
+		goto err_wq;
 	ret = drmm_add_action_or_reset(&ndev->drm, neuf_device_release, NULL);
 	if (ret)
 		return ret;
@@ -255,6 +259,14 @@ static int neuf_device_init(struct neuf_device *ndev)
 		return ret;
 	neuf_irq_enable(ndev, true);
 	return 0;
+
+err_wq:
+	destroy_workqueue(ndev->wq);
+err_svm_wq:
+	destroy_workqueue(ndev->svm_wq);
+err_fault_wq:
+	destroy_workqueue(ndev->fault_wq);
+	return ret;
 }
 
 /*

@@ -61,11 +61,15 @@ struct neuf_engine {
  * @dma: its DMA address, programmed into FB_BASE
  * @entries: size of the ring in entries
  * @get: next entry to read; only the fault worker touches it
- * @batch: the entries of one drain, sorted and de-duplicated in place
- * @window: the window the worker resolves faults in
+ * @batch: the entries of one drain, sorted and de-duplicated in place;
+ *	each VM's worker reads its part until the drain is replayed
  * @work: the fault worker, queued by the interrupt handler
  * @overflows: drains that found the overflow flag set
  * @drains: drains that found at least one fault
+ * @vm_workers: VM workers resolving faults right now
+ * @vm_workers_peak: the most VM workers ever seen resolving faults at once
+ * @vm_overlaps: VM workers that started resolving faults while another
+ *	VM's worker was
  */
 struct neuf_fault_buffer {
 	void *vaddr;
@@ -73,10 +77,12 @@ struct neuf_fault_buffer {
 	u32 entries;
 	u32 get;
 	struct neuf_fault *batch;
-	struct neuf_svm_window *window;
 	struct work_struct work;
 	atomic64_t overflows;
 	atomic64_t drains;
+	atomic_t vm_workers;
+	atomic_t vm_workers_peak;
+	atomic64_t vm_overlaps;
 };
 
 /**
@@ -108,8 +114,10 @@ struct neuf_fault_buffer {
  *	it under @reg_lock
  * @vms: live VMs by hardware instance; the xarray's lock protects lookups
  * @fault: the replayable fault buffer
- * @svm_wq: ordered workqueue running fault handling and notifier garbage
- *	collection, which must never run concurrently
+ * @fault_wq: ordered workqueue of the fault worker (&neuf_fault_buffer.work)
+ * @svm_wq: the VMs' SVM workers (&neuf_vm.svm_work): fault resolution and
+ *	notifier garbage collection, ordered within a VM, at most
+ *	%NEUF_SVM_MAX_WORKERS VMs at once
  * @wq: workqueue for releasing VMs
  * @jobs_in_flight: jobs pushed to a scheduler and not yet freed
  * @jobs_wq: woken when @jobs_in_flight drops to zero
@@ -140,6 +148,7 @@ struct neuf_device {
 	bool hw_gone;
 	struct xarray vms;
 	struct neuf_fault_buffer fault;
+	struct workqueue_struct *fault_wq;
 	struct workqueue_struct *svm_wq;
 	struct workqueue_struct *wq;
 	atomic_t jobs_in_flight;

@@ -223,7 +223,7 @@ out:
  *
  * The caller holds the VM lock, has made the block's level-1 entry zero
  * and invalidated the block in the TLBs, and no neuf_pt_prepare() runs
- * concurrently (both run on the VM's ordered fault queue). Takes no
+ * concurrently (both run in the VM's SVM worker). Takes no
  * sleeping lock and does not allocate: it runs under the VM lock. Free
  * the leaf with neuf_pt_leaf_free() once the VM lock is dropped.
  *

@@ -45,7 +45,7 @@ struct neuf_pt_leaf {
  *	lockless (RCU).
  * @leaves: &struct neuf_pt_leaf of each 2 MiB block by block number.
  *	Created by neuf_pt_prepare(), removed by neuf_pt_leaf_detach();
- *	looked up under the owning VM's lock, or by the fault worker, which
+ *	looked up under the owning VM's lock, or by the VM's SVM worker, which
  *	never runs concurrently with a removal.
  * @alloc_lock: serialises the creation of directory entries and leaf
  *	tables and the removal of leaf tables. Directory entries of levels 3

@@ -70,7 +70,7 @@ struct neuf_fault {
  * @old: entries a commit replaced, whose DMA mappings it undoes once the
  *	TLBs dropped them
  *
- * One per device: the fault worker resolves one window at a time.
+ * One per VM: its SVM worker resolves one window at a time.
  */
 struct neuf_svm_window {
 	u64 start;
@@ -107,11 +107,16 @@ static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte,
 			     neuf_svm_dma_dir(pte), DMA_ATTR_SKIP_CPU_SYNC);
 }
 
+/* VMs whose SVM workers run at once, at most (&neuf_device.svm_wq). */
+#define NEUF_SVM_MAX_WORKERS	8
+
 struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr);
 unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end);
-void neuf_svm_chunks_gc(struct work_struct *work);
+void neuf_svm_chunks_gc(struct neuf_vm *vm);
 void neuf_svm_chunks_fini(struct neuf_vm *vm);
-void neuf_svm_vm_init(struct neuf_vm *vm);
+int neuf_svm_vm_init(struct neuf_vm *vm);
+void neuf_svm_vm_fini(struct neuf_vm *vm);
+void neuf_svm_vm_work(struct work_struct *work);
 
 #ifdef CONFIG_DMA_API_DEBUG
 void neuf_svm_planted_leak_repair(struct device *dev);

@@ -30,14 +30,19 @@
  * replayable fault buffer and stalls the wave; other waves go on, so
  * faults come in bursts. The fault interrupt queues the fault worker,
  * which drains everything the buffer holds, sorts it by instance, page
- * and access (strongest first), and folds duplicates. Each distinct
- * (VM, page, access) is resolved through hmm_range_fault() in the
- * mmu_interval_read_begin() / mmu_interval_read_retry() loop and its PTE
- * written under the VM lock. A fault that cannot be resolved (no mapping,
- * no permission, the process is gone) is cancelled on each engine that
- * reported it, which ends that dispatch with -EFAULT. One REPLAY then
- * restarts every stalled wave, and the worker drains again until the
- * buffer stays empty.
+ * and access (strongest first), and folds duplicates. It hands each VM's
+ * part to that VM's SVM worker (&neuf_vm.svm_work), so that different VMs
+ * are served concurrently, by at most %NEUF_SVM_MAX_WORKERS workers, and
+ * each VM's faults in order; module parameter fault_concurrency=0 serves
+ * them one VM after the other instead. The SVM worker resolves its faults
+ * window by window: the faults of one window through one
+ * hmm_range_fault() in the mmu_interval_read_begin() /
+ * mmu_interval_read_retry() loop, their PTEs written under the VM lock. A
+ * fault that cannot be resolved (no mapping, no permission, the process is
+ * gone) is cancelled on each engine that reported it, which ends that
+ * dispatch with -EFAULT. Once every VM of the drain is done, one REPLAY
+ * restarts every stalled wave, and the fault worker drains again until
+ * the buffer stays empty.
  */
 
 static int neuf_fault_cmp(const void *a, const void *b)
@@ -134,6 +139,11 @@ static bool neuf_svm_writable_on_read = true;
 module_param_named(writable_on_read, neuf_svm_writable_on_read, bool, 0644);
 MODULE_PARM_DESC(writable_on_read,
 		 "Map a page writable on a read fault when the CPU maps it writable (default on)");
+
+static bool neuf_svm_concurrent = true;
+module_param_named(fault_concurrency, neuf_svm_concurrent, bool, 0644);
+MODULE_PARM_DESC(fault_concurrency,
+		 "Serve the faults of different VMs concurrently, one worker per VM (default on)");
 
 static bool neuf_svm_access_writes(u8 access)
 {
@@ -490,7 +500,7 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 out:
 	/*
 	 * The process may have exited meanwhile: never run its exit_mmap()
-	 * here, on the queue every VM's faults share.
+	 * here, in the worker of its VM.
 	 */
 	mmput_async(vm->mm);
 	/* hmm_range_fault() refuses a write to a read-only mapping so. */
@@ -548,12 +558,12 @@ static unsigned int neuf_svm_settle(struct neuf_device *ndev,
  * of its faults is resolved on its own, so that only those that cannot be
  * satisfied are cancelled. Returns how many faults were cancelled.
  */
-static unsigned int neuf_svm_handle_vm(struct neuf_device *ndev,
-				       struct neuf_vm *vm,
+static unsigned int neuf_svm_handle_vm(struct neuf_vm *vm,
 				       const struct neuf_fault *faults,
 				       unsigned int n)
 {
-	struct neuf_svm_window *w = ndev->fault.window;
+	struct neuf_device *ndev = vm->ndev;
+	struct neuf_svm_window *w = vm->window;
 	unsigned int i, j, consumed, one, cancelled = 0;
 	int ret;
 
@@ -574,13 +584,85 @@ static unsigned int neuf_svm_handle_vm(struct neuf_device *ndev,
 	return cancelled;
 }
 
-/* Resolve or cancel every fault of a sorted, de-duplicated batch. */
+/**
+ * neuf_svm_vm_work() - a VM's SVM worker
+ * @work: &neuf_vm.svm_work
+ *
+ * Removes the notifiers of the VM's chunks that lost their last mapping,
+ * then resolves the faults the fault worker handed over, if any. Both in
+ * one work item, so never concurrently with each other; the workqueue
+ * runs the workers of different VMs concurrently.
+ */
+void neuf_svm_vm_work(struct work_struct *work)
+{
+	struct neuf_vm *vm = container_of(work, struct neuf_vm, svm_work);
+	struct neuf_fault_buffer *fb = &vm->ndev->fault;
+	const struct neuf_fault *faults;
+	unsigned int n;
+	int busy, peak;
+
+	neuf_svm_chunks_gc(vm);
+
+	spin_lock(&vm->gc_lock);
+	faults = vm->faults;
+	n = vm->nfaults;
+	vm->nfaults = 0;
+	spin_unlock(&vm->gc_lock);
+	if (!n)
+		return;
+
+	busy = atomic_inc_return(&fb->vm_workers);
+	if (busy > 1)
+		atomic64_inc(&fb->vm_overlaps);
+	peak = atomic_read(&fb->vm_workers_peak);
+	while (busy > peak &&
+	       !atomic_try_cmpxchg(&fb->vm_workers_peak, &peak, busy))
+		;
+	vm->cancelled = neuf_svm_handle_vm(vm, faults, n);
+	atomic_dec(&fb->vm_workers);
+}
+
+/* Hand @n faults of a drain to @vm's SVM worker. */
+static void neuf_svm_vm_queue(struct neuf_vm *vm,
+			      const struct neuf_fault *faults, unsigned int n)
+{
+	spin_lock(&vm->gc_lock);
+	vm->faults = faults;
+	vm->nfaults = n;
+	vm->cancelled = 0;
+	spin_unlock(&vm->gc_lock);
+	queue_work(vm->ndev->svm_wq, &vm->svm_work);
+}
+
+/*
+ * Wait for @vm's SVM worker to be done with the faults handed over, and
+ * drop the reference taken for them. Returns how many it cancelled.
+ */
+static unsigned int neuf_svm_vm_wait(struct neuf_vm *vm)
+{
+	unsigned int cancelled;
+
+	flush_work(&vm->svm_work);
+	cancelled = vm->cancelled;
+	neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
+	neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
+	neuf_vm_put(vm);
+	return cancelled;
+}
+
+/*
+ * Resolve or cancel every fault of a sorted, de-duplicated batch: each
+ * VM's part by its SVM worker, concurrently unless fault_concurrency is
+ * off, then one REPLAY for the whole drain.
+ */
 static void neuf_svm_handle_batch(struct neuf_device *ndev,
 				  struct neuf_fault *batch, unsigned int n,
 				  unsigned int raw)
 {
+	bool concurrent = READ_ONCE(neuf_svm_concurrent);
 	unsigned int i, j, k, cancelled = 0;
-	struct neuf_vm *vm;
+	struct neuf_vm *vm, *tmp;
+	LIST_HEAD(serving);
 
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && batch[j].instance == batch[i].instance; j++)
@@ -597,10 +679,15 @@ static void neuf_svm_handle_batch(struct neuf_device *ndev,
 		}
 		for (k = i; k < j; k++)
 			neuf_vm_stat_add(vm, NEUF_STAT_FAULTS, batch[k].count);
-		cancelled += neuf_svm_handle_vm(ndev, vm, batch + i, j - i);
-		neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
-		neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
-		neuf_vm_put(vm);
+		neuf_svm_vm_queue(vm, batch + i, j - i);
+		if (concurrent)
+			list_add_tail(&vm->fault_link, &serving);
+		else
+			cancelled += neuf_svm_vm_wait(vm);
+	}
+	list_for_each_entry_safe(vm, tmp, &serving, fault_link) {
+		list_del_init(&vm->fault_link);
+		cancelled += neuf_svm_vm_wait(vm);
 	}
 
 	spin_lock(&ndev->reg_lock);
@@ -614,7 +701,8 @@ static void neuf_svm_handle_batch(struct neuf_device *ndev,
  * @work: &neuf_fault_buffer.work
  *
  * Drains the fault buffer batch by batch until it is empty. Runs on the
- * ordered SVM workqueue.
+ * device's ordered fault workqueue; the VMs' SVM workers it hands faults
+ * to run on the SVM workqueue.
  */
 void neuf_svm_fault_work(struct work_struct *work)
 {
@@ -652,10 +740,7 @@ int neuf_svm_fault_init(struct neuf_device *ndev)
 	if (!fb->vaddr)
 		return -ENOMEM;
 	fb->batch = kcalloc(fb->entries, sizeof(*fb->batch), GFP_KERNEL);
-	fb->window = kzalloc(sizeof(*fb->window), GFP_KERNEL);
-	if (!fb->batch || !fb->window) {
-		kfree(fb->window);
-		kfree(fb->batch);
+	if (!fb->batch) {
 		dma_free_coherent(ndev->drm.dev, size, fb->vaddr, fb->dma);
 		return -ENOMEM;
 	}
@@ -683,7 +768,6 @@ void neuf_svm_fault_fini(struct neuf_device *ndev)
 
 	cancel_work_sync(&fb->work);
 	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
-	kfree(fb->window);
 	kfree(fb->batch);
 	dma_free_coherent(ndev->drm.dev, fb->entries * NEUF_FAULT_ENTRY_SIZE,
 			  fb->vaddr, fb->dma);

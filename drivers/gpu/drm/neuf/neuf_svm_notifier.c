@@ -22,9 +22,9 @@
 /**
  * DOC: neuf SVM locking
  *
- * An SVM VM mirrors a process: GPU PTEs are filled by the fault worker from
- * hmm_range_fault() and cleared by the interval notifiers of the VM. The
- * locks, outermost first:
+ * An SVM VM mirrors a process: GPU PTEs are filled by the VM's SVM worker
+ * from hmm_range_fault() and cleared by the interval notifiers of the VM.
+ * The locks, outermost first:
  *
  * - &neuf_vm.chunks_lock (mutex): inserting and removing the VM's interval
  *   notifiers. Held across mmu_interval_notifier_insert(), which may take
@@ -45,7 +45,8 @@
  *   contention on demand, so tests reach that path deterministically.
  * - &neuf_device.reg_lock (spinlock): multi-register command sequences
  *   (TLB invalidation, fault REPLAY/CANCEL, instance binding).
- * - &neuf_vm.gc_lock (spinlock): the list of chunks to re-examine.
+ * - &neuf_vm.gc_lock (spinlock): the list of chunks to re-examine, and the
+ *   faults handed to the VM's SVM worker.
  *
  * The TLB invalidation returns only once no engine can use the old
  * translations any more and no access through them is in flight, so when
@@ -72,9 +73,10 @@
  * happens at once for every VM, with the page tables freed, so the driver
  * holds no DMA memory or mapping of a device it is unbound from.
  *
- * Fault handling and notifier garbage collection run on one ordered
- * workqueue: a chunk's notifier is never removed while a fault is being
- * resolved against it. A VM is released only once no job, no file and no
+ * A VM's fault resolution and its notifier garbage collection run in one
+ * work item, the VM's SVM worker (&neuf_vm.svm_work): a chunk's notifier
+ * is never removed while a fault is being resolved against it, and
+ * different VMs are served concurrently. A VM is released only once no job, no file and no
  * fault worker holds it; its notifiers go first, then its instance is
  * unbound (which drops its TLB entries), then its page tables.
  *
@@ -94,7 +96,7 @@ static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk)
 	if (list_empty(&chunk->gc_link))
 		list_add_tail(&chunk->gc_link, &vm->gc_list);
 	spin_unlock(&vm->gc_lock);
-	queue_work(vm->ndev->svm_wq, &vm->gc_work);
+	queue_work(vm->ndev->svm_wq, &vm->svm_work);
 }
 
 #ifdef CONFIG_DMA_API_DEBUG
@@ -353,9 +355,9 @@ static const struct mmu_interval_notifier_ops neuf_svm_notifier_ops = {
  * @vm: the VM
  * @addr: a user address
  *
- * Called by the fault worker, without the mmap_lock; the chunk stays valid
- * until the worker returns (removal runs on the same ordered workqueue,
- * which is also why an existing chunk can be looked up without the lock).
+ * Called by the VM's SVM worker, without the mmap_lock; the chunk stays
+ * valid until the worker returns (removal runs in the same worker, which
+ * is also why an existing chunk can be looked up without the lock).
  *
  * Return: the chunk, or an ERR_PTR() (-ENOMEM, or what inserting the
  * notifier returned).
@@ -422,8 +424,8 @@ static void neuf_svm_chunk_remove(struct neuf_vm *vm,
 	 * unmapping of the pages (their dirty bits are passed on), and free
 	 * the chunk's leaf table, which no walk can reach once its directory
 	 * entry is gone and the TLBs invalidated. Nothing maps the chunk
-	 * again: faults and this run on the same ordered queue, or no longer
-	 * run at all. A later fault inserts a new notifier and a new table
+	 * again: faults and this run in the same worker, or no longer run at
+	 * all. A later fault inserts a new notifier and a new table
 	 * first.
 	 */
 	mutex_lock(&vm->lock);
@@ -463,22 +465,28 @@ static bool neuf_svm_chunk_unused(struct neuf_vm *vm,
 	unused = !find_vma_intersection(vm->mm, chunk->start,
 					chunk->start + NEUF_SVM_CHUNK_SIZE);
 	mmap_read_unlock(vm->mm);
-	/* Not the exiting process's exit_mmap() on the fault queue. */
+	/* Not the exiting process's exit_mmap() in our worker. */
 	mmput_async(vm->mm);
 	return unused;
 }
 
 /**
  * neuf_svm_chunks_gc() - remove the notifiers of chunks with no mapping
- * @work: &neuf_vm.gc_work
+ * @vm: the VM
  *
- * Runs on the device's ordered SVM workqueue, so never concurrently with
- * fault handling.
+ * Called by the VM's SVM worker, so never concurrently with the VM's fault
+ * resolution.
  */
-void neuf_svm_chunks_gc(struct work_struct *work)
+void neuf_svm_chunks_gc(struct neuf_vm *vm)
 {
-	struct neuf_vm *vm = container_of(work, struct neuf_vm, gc_work);
 	struct neuf_svm_chunk *chunk;
+	bool idle;
+
+	spin_lock(&vm->gc_lock);
+	idle = list_empty(&vm->gc_list);
+	spin_unlock(&vm->gc_lock);
+	if (idle)
+		return;
 
 	mutex_lock(&vm->chunks_lock);
 	for (;;) {
@@ -515,8 +523,11 @@ void neuf_svm_chunks_fini(struct neuf_vm *vm)
 	mutex_unlock(&vm->chunks_lock);
 	xa_destroy(&vm->chunks);
 
-	/* With no notifier left nothing queues it again; wait for a run. */
-	cancel_work_sync(&vm->gc_work);
+	/*
+	 * With no notifier left nothing queues it for collection again, and
+	 * the fault worker holds a reference while it hands faults over.
+	 */
+	cancel_work_sync(&vm->svm_work);
 }
 
 /**
@@ -526,19 +537,38 @@ void neuf_svm_chunks_fini(struct neuf_vm *vm)
  * Also tells lockdep up front that &neuf_vm.lock is taken under reclaim
  * (by the invalidation callback), so an allocation under it is reported
  * even if reclaim never happens to call the callback during a test.
+ *
+ * Return: 0 or -ENOMEM.
  */
-void neuf_svm_vm_init(struct neuf_vm *vm)
+int neuf_svm_vm_init(struct neuf_vm *vm)
 {
+	vm->window = kvzalloc(sizeof(*vm->window), GFP_KERNEL);
+	if (!vm->window)
+		return -ENOMEM;
 	mutex_init(&vm->lock);
 	mutex_init(&vm->chunks_lock);
 	xa_init(&vm->chunks);
 	spin_lock_init(&vm->gc_lock);
 	INIT_LIST_HEAD(&vm->gc_list);
-	INIT_WORK(&vm->gc_work, neuf_svm_chunks_gc);
+	INIT_LIST_HEAD(&vm->fault_link);
+	INIT_WORK(&vm->svm_work, neuf_svm_vm_work);
 
 	if (IS_ENABLED(CONFIG_LOCKDEP)) {
 		fs_reclaim_acquire(GFP_KERNEL);
 		might_lock(&vm->lock);
 		fs_reclaim_release(GFP_KERNEL);
 	}
+	return 0;
+}
+
+/**
+ * neuf_svm_vm_fini() - free the SVM state of a VM
+ * @vm: the VM, whose notifiers are gone (neuf_svm_chunks_fini()) or were
+ *	never inserted
+ */
+void neuf_svm_vm_fini(struct neuf_vm *vm)
+{
+	mutex_destroy(&vm->chunks_lock);
+	mutex_destroy(&vm->lock);
+	kvfree(vm->window);
 }

@@ -55,8 +55,7 @@ static void neuf_vm_release_work(struct work_struct *work)
 
 	mmdrop(vm->mm);
 	mutex_destroy(&vm->submit_lock);
-	mutex_destroy(&vm->chunks_lock);
-	mutex_destroy(&vm->lock);
+	neuf_svm_vm_fini(vm);
 	kfree(vm);
 }
 
@@ -131,7 +130,11 @@ static struct neuf_vm *neuf_vm_create(struct neuf_device *ndev)
 
 	kref_init(&vm->ref);
 	vm->ndev = ndev;
-	neuf_svm_vm_init(vm);
+	ret = neuf_svm_vm_init(vm);
+	if (ret) {
+		kfree(vm);
+		return ERR_PTR(ret);
+	}
 	mutex_init(&vm->submit_lock);
 	spin_lock_init(&vm->job_lock);
 	INIT_WORK(&vm->release_work, neuf_vm_release_work);
@@ -173,8 +176,7 @@ err_pt:
 	neuf_pt_fini(&vm->pt);
 err_free:
 	mutex_destroy(&vm->submit_lock);
-	mutex_destroy(&vm->chunks_lock);
-	mutex_destroy(&vm->lock);
+	neuf_svm_vm_fini(vm);
 	kfree(vm);
 	return ERR_PTR(ret);
 }

@@ -23,7 +23,9 @@ struct drm_device;
 struct drm_file;
 struct mm_struct;
 struct neuf_device;
+struct neuf_fault;
 struct neuf_file;
+struct neuf_svm_window;
 
 /* SVM counters of a VM, in the order of struct drm_neuf_vm_stats. */
 enum neuf_vm_stat {
@@ -76,10 +78,19 @@ struct neuf_job_record {
  *	may be held across mmap_lock, never taken under it
  * @chunks: the VM's interval notifiers by 2 MiB chunk index, under
  *	@chunks_lock for writers
- * @gc_lock: protects @gc_list; a leaf lock, taken in the notifier
+ * @gc_lock: protects @gc_list, @faults and @nfaults; a leaf lock, taken
+ *	in the notifier
  * @gc_list: chunks that saw an unmap and may have no mapping left
- * @gc_work: removes notifiers of chunks with no mapping left; runs on the
- *	device's SVM workqueue, never concurrently with fault handling
+ * @faults: the VM's part of the drained batch the fault worker handed over
+ * @nfaults: its length; 0 once the SVM worker took it
+ * @cancelled: how many of @faults the SVM worker cancelled; read by the
+ *	fault worker once the SVM worker is flushed
+ * @fault_link: entry in the fault worker's list of VMs it waits for
+ * @window: the window the SVM worker resolves faults in
+ * @svm_work: the VM's SVM worker, on &neuf_device.svm_wq: removes the
+ *	notifiers of chunks with no mapping left, then resolves @faults. One
+ *	work item per VM, so both are ordered within the VM (a notifier is
+ *	never removed under a fault being resolved) and VMs run concurrently
  * @entity: scheduler entity of the VM's jobs: they start in order
  * @submit_lock: makes job arming and pushing atomic, orders job ids, and
  *	protects @closed
@@ -104,10 +115,15 @@ struct neuf_vm {
 	/* insertion and removal of interval notifiers */
 	struct mutex chunks_lock;
 	struct xarray chunks;
-	/* protects @gc_list */
+	/* protects @gc_list, @faults, @nfaults */
 	spinlock_t gc_lock;
 	struct list_head gc_list;
-	struct work_struct gc_work;
+	const struct neuf_fault *faults;
+	unsigned int nfaults;
+	unsigned int cancelled;
+	struct list_head fault_link;
+	struct neuf_svm_window *window;
+	struct work_struct svm_work;
 	struct drm_sched_entity entity;
 	/* job arming and pushing, @closed */
 	struct mutex submit_lock;
