@@ -11,35 +11,52 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+#include "neuf_pt.h"
 #include "neuf_regs.h"
 
 struct device;
 struct neuf_device;
 struct neuf_vm;
 
-/* One interval notifier covers an aligned chunk of this size. */
-#define NEUF_SVM_CHUNK_SHIFT	21
-#define NEUF_SVM_CHUNK_SIZE	BIT(NEUF_SVM_CHUNK_SHIFT)
+/*
+ * One interval notifier covers an aligned chunk of the VM's chunk size
+ * (&neuf_vm.chunk_shift: module parameter notifier_size_mib, a power of
+ * two from 2 MiB to 1 GiB); inside it, page tables, fault windows and the
+ * freeing of page tables work per 2 MiB block.
+ */
+#define NEUF_SVM_BLOCK_SHIFT	NEUF_PT_LEAF_SHIFT
+#define NEUF_SVM_BLOCK_SIZE	BIT(NEUF_SVM_BLOCK_SHIFT)
+#define NEUF_SVM_MIN_CHUNK_SHIFT	NEUF_SVM_BLOCK_SHIFT
+#define NEUF_SVM_MAX_CHUNK_SHIFT	30
+#define NEUF_SVM_MAX_CHUNK_BLOCKS \
+	BIT(NEUF_SVM_MAX_CHUNK_SHIFT - NEUF_SVM_BLOCK_SHIFT)
 
-/* The largest fault window: a chunk, which is one 2 MiB GPU page. */
-#define NEUF_SVM_WINDOW_PAGES	(NEUF_SVM_CHUNK_SIZE >> PAGE_SHIFT)
+/* The largest fault window: a block, which is one 2 MiB GPU page. */
+#define NEUF_SVM_WINDOW_PAGES	(NEUF_SVM_BLOCK_SIZE >> PAGE_SHIFT)
 
 /**
- * struct neuf_svm_chunk - an interval notifier over a 2 MiB chunk of a VM
- * @notifier: the interval notifier, covering [@start, @start + 2 MiB)
+ * struct neuf_svm_chunk - an interval notifier over an aligned chunk of a VM
+ * @notifier: the interval notifier, covering [@start, @end)
  * @vm: the VM; the chunk lives no longer than the VM
  * @start: first address of the chunk
+ * @end: first address past the chunk
  * @gc_link: entry in &neuf_vm.gc_list, under &neuf_vm.gc_lock
+ * @gc_blocks: the 2 MiB blocks of the chunk an unmap touched since the
+ *	last collection, under &neuf_vm.gc_lock
  *
  * Inserted by the first fault in the chunk, removed when an unmap left no
- * mapping in it, or when the VM is released. The PTEs of the chunk are
- * written only inside the notifier's read_begin/read_retry section.
+ * mapping in it, or when the VM is released; the leaf tables of its blocks
+ * that an unmap left without a mapping are freed on the way. The PTEs of
+ * the chunk are written only inside the notifier's read_begin/read_retry
+ * section.
  */
 struct neuf_svm_chunk {
 	struct mmu_interval_notifier notifier;
 	struct neuf_vm *vm;
 	unsigned long start;
+	unsigned long end;
 	struct list_head gc_link;
+	DECLARE_BITMAP(gc_blocks, NEUF_SVM_MAX_CHUNK_BLOCKS);
 };
 
 /**

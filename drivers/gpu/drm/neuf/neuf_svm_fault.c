@@ -349,7 +349,7 @@ static unsigned long neuf_svm_window_size(struct vm_area_struct *vma,
 	static const unsigned long sizes[] = { SZ_2M, SZ_64K };
 	unsigned int i;
 
-	BUILD_BUG_ON(SZ_2M != NEUF_SVM_CHUNK_SIZE);
+	BUILD_BUG_ON(SZ_2M != NEUF_SVM_BLOCK_SIZE);
 	if (single || !READ_ONCE(neuf_svm_windows))
 		return PAGE_SIZE;
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -446,7 +446,7 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 	if (!mmget_not_zero(vm->mm))
 		return -ESRCH;
 
-	/* Every window lies in the chunk, and the leaf table, of its fault. */
+	/* Every window lies in one block, so one chunk and one leaf table. */
 	chunk = neuf_svm_chunk_get(vm, page);
 	if (IS_ERR(chunk)) {
 		ret = PTR_ERR(chunk);

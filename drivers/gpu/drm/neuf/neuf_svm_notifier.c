@@ -3,8 +3,10 @@
  * Copyright 2026 The neuf authors
  */
 
+#include <linux/bitmap.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -23,8 +25,10 @@
  * DOC: neuf SVM locking
  *
  * An SVM VM mirrors a process: GPU PTEs are filled by the VM's SVM worker
- * from hmm_range_fault() and cleared by the interval notifiers of the VM.
- * The locks, outermost first:
+ * from hmm_range_fault() and cleared by the interval notifiers of the VM,
+ * each covering an aligned chunk of the address space (64 MiB by default:
+ * one callback per chunk an unmap covers, however many pages). The locks,
+ * outermost first:
  *
  * - &neuf_vm.chunks_lock (mutex): inserting and removing the VM's interval
  *   notifiers. Held across mmu_interval_notifier_insert(), which may take
@@ -45,8 +49,8 @@
  *   contention on demand, so tests reach that path deterministically.
  * - &neuf_device.reg_lock (spinlock): multi-register command sequences
  *   (TLB invalidation, fault REPLAY/CANCEL, instance binding).
- * - &neuf_vm.gc_lock (spinlock): the list of chunks to re-examine, and the
- *   faults handed to the VM's SVM worker.
+ * - &neuf_vm.gc_lock (spinlock): the list of chunks to re-examine, their
+ *   blocks to re-examine, and the faults handed to the VM's SVM worker.
  *
  * The TLB invalidation returns only once no engine can use the old
  * translations any more and no access through them is in flight, so when
@@ -63,8 +67,8 @@
  * the mappings skip CPU cache maintenance (DMA_ATTR_SKIP_CPU_SYNC) and the
  * same page may be mapped by several VMs. Unmapping goes in this order,
  * under the VM lock: the valid bit of each PTE is cleared (the address
- * and writable bit stay in the entry), the range is invalidated in the TLBs, and only then
- * is each page's mapping undone and its entry zeroed. Undoing a mapping
+ * and writable bit stay in the entry), the range is invalidated in the
+ * TLBs, and only then is each page's mapping undone and its entry zeroed. Undoing a mapping
  * while an engine may still hold a translation through it would let the
  * GPU reach a page the kernel has taken back (with an IOMMU, fault on an
  * address that may already map another page). The page tables and the fault
@@ -73,12 +77,15 @@
  * happens at once for every VM, with the page tables freed, so the driver
  * holds no DMA memory or mapping of a device it is unbound from.
  *
- * A VM's fault resolution and its notifier garbage collection run in one
- * work item, the VM's SVM worker (&neuf_vm.svm_work): a chunk's notifier
- * is never removed while a fault is being resolved against it, and
- * different VMs are served concurrently. A VM is released only once no job, no file and no
- * fault worker holds it; its notifiers go first, then its instance is
- * unbound (which drops its TLB entries), then its page tables.
+ * A VM's fault resolution and its garbage collection run in one work item,
+ * the VM's SVM worker (&neuf_vm.svm_work): a chunk's notifier or a
+ * block's leaf table is never removed while a fault is being resolved
+ * against it, and different VMs are served concurrently. An unmap marks
+ * the blocks it covered; the collection frees the leaf tables of those no
+ * VMA intersects any more, and removes the notifier of a chunk no VMA is
+ * left in. A VM is released only once no job, no file and no fault worker
+ * holds it; its notifiers go first, then its instance is unbound (which
+ * drops its TLB entries), then its page tables.
  *
  * When the device is removed with files open (neuf_remove()), its engines
  * are stopped first, so the GPU accesses no memory any more; then the
@@ -88,11 +95,47 @@
  * are closed.
  */
 
-static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk)
+static unsigned int neuf_svm_notifier_mib = 64;
+
+static int neuf_svm_notifier_mib_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int mib;
+	int ret = kstrtouint(val, 0, &mib);
+
+	if (ret)
+		return ret;
+	if (!is_power_of_2(mib) ||
+	    mib < BIT(NEUF_SVM_MIN_CHUNK_SHIFT - 20) ||
+	    mib > BIT(NEUF_SVM_MAX_CHUNK_SHIFT - 20))
+		return -EINVAL;
+	return param_set_uint(val, kp);
+}
+
+static const struct kernel_param_ops neuf_svm_notifier_mib_ops = {
+	.set = neuf_svm_notifier_mib_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(notifier_size_mib, &neuf_svm_notifier_mib_ops,
+		&neuf_svm_notifier_mib, 0644);
+MODULE_PARM_DESC(notifier_size_mib,
+		 "Size of the aligned chunk of address space one interval notifier covers, for VMs created from now on: a power of two from 2 to 1024 MiB (default 64)");
+
+/*
+ * Mark the blocks of [@start, @end) in @chunk for collection and queue
+ * it: called for an unmap, which may have left them, or the whole chunk,
+ * without any mapping. Never sleeps: the callback calls it.
+ */
+static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk, u64 start,
+			      u64 end)
 {
 	struct neuf_vm *vm = chunk->vm;
+	unsigned int first = (start - chunk->start) >> NEUF_SVM_BLOCK_SHIFT;
+	unsigned int last = (end - 1 - chunk->start) >> NEUF_SVM_BLOCK_SHIFT;
 
 	spin_lock(&vm->gc_lock);
+	bitmap_set(chunk->gc_blocks, first, last - first + 1);
 	if (list_empty(&chunk->gc_link))
 		list_add_tail(&chunk->gc_link, &vm->gc_list);
 	spin_unlock(&vm->gc_lock);
@@ -324,7 +367,7 @@ static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 	struct neuf_vm *vm = chunk->vm;
 	bool blockable = mmu_notifier_range_blockable(range);
 	u64 start = max(range->start, chunk->start);
-	u64 end = min(range->end, chunk->start + NEUF_SVM_CHUNK_SIZE);
+	u64 end = min(range->end, chunk->end);
 	unsigned long cleared;
 
 	if (blockable)
@@ -342,7 +385,7 @@ static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 	mutex_unlock(&vm->lock);
 
 	if (range->event == MMU_NOTIFY_UNMAP)
-		neuf_svm_queue_gc(chunk);
+		neuf_svm_queue_gc(chunk, start, end);
 	return true;
 }
 
@@ -364,7 +407,7 @@ static const struct mmu_interval_notifier_ops neuf_svm_notifier_ops = {
  */
 struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr)
 {
-	unsigned long index = addr >> NEUF_SVM_CHUNK_SHIFT;
+	unsigned long index = addr >> vm->chunk_shift;
 	struct neuf_svm_chunk *chunk;
 	int ret;
 
@@ -383,7 +426,8 @@ struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr)
 		goto out;
 	}
 	chunk->vm = vm;
-	chunk->start = index << NEUF_SVM_CHUNK_SHIFT;
+	chunk->start = index << vm->chunk_shift;
+	chunk->end = chunk->start + BIT(vm->chunk_shift);
 	INIT_LIST_HEAD(&chunk->gc_link);
 
 	ret = xa_insert(&vm->chunks, index, chunk, GFP_KERNEL);
@@ -394,7 +438,8 @@ struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr)
 	}
 
 	ret = mmu_interval_notifier_insert(&chunk->notifier, vm->mm,
-					   chunk->start, NEUF_SVM_CHUNK_SIZE,
+					   chunk->start,
+					   chunk->end - chunk->start,
 					   &neuf_svm_notifier_ops);
 	if (ret) {
 		xa_erase(&vm->chunks, index);
@@ -408,40 +453,56 @@ out:
 	return chunk;
 }
 
+/*
+ * Unmap [@start, @end), 2 MiB aligned, from the GPU and free its leaf
+ * tables, which no walk can reach once their directory entries are gone
+ * and the TLBs invalidated. The caller makes sure that nothing maps the
+ * range meanwhile: faults run in the VM's SVM worker, which is the
+ * caller, or no longer run at all. A later fault creates new tables first.
+ */
+static void neuf_svm_release(struct neuf_vm *vm, u64 start, u64 end)
+{
+	struct neuf_pt_leaf *leaf;
+	bool linked = false;
+	u64 va;
+
+	mutex_lock(&vm->lock);
+	neuf_svm_clear(vm, start, end);
+	for (va = start; va < end; va += NEUF_SVM_BLOCK_SIZE) {
+		leaf = neuf_pt_leaf(&vm->pt, va);
+		if (leaf && READ_ONCE(*leaf->pde)) {
+			WRITE_ONCE(*leaf->pde, 0);
+			linked = true;
+		}
+	}
+	if (linked)
+		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start, end);
+	mutex_unlock(&vm->lock);
+
+	for (va = start; va < end; va += NEUF_SVM_BLOCK_SIZE) {
+		/* The callback looks leaves up under the VM lock. */
+		mutex_lock(&vm->lock);
+		leaf = neuf_pt_leaf_detach(&vm->pt, va);
+		mutex_unlock(&vm->lock);
+		if (leaf)
+			neuf_pt_leaf_free(&vm->pt, leaf);
+	}
+}
+
 static void neuf_svm_chunk_remove(struct neuf_vm *vm,
 				  struct neuf_svm_chunk *chunk)
 {
-	u64 end = chunk->start + NEUF_SVM_CHUNK_SIZE;
-	struct neuf_pt_leaf *leaf;
-
 	lockdep_assert_held(&vm->chunks_lock);
 
-	xa_erase(&vm->chunks, chunk->start >> NEUF_SVM_CHUNK_SHIFT);
+	xa_erase(&vm->chunks, chunk->start >> vm->chunk_shift);
 
 	/*
 	 * Without its notifier nothing would clear the chunk's PTEs any more:
 	 * clear them now, while the notifier still holds off the CPU's
 	 * unmapping of the pages (their dirty bits are passed on), and free
-	 * the chunk's leaf table, which no walk can reach once its directory
-	 * entry is gone and the TLBs invalidated. Nothing maps the chunk
-	 * again: faults and this run in the same worker, or no longer run at
-	 * all. A later fault inserts a new notifier and a new table
-	 * first.
+	 * the chunk's leaf tables. A later fault inserts a new notifier first.
 	 */
-	mutex_lock(&vm->lock);
-	neuf_svm_clear(vm, chunk->start, end);
-	leaf = neuf_pt_leaf(&vm->pt, chunk->start);
-	if (leaf) {
-		if (READ_ONCE(*leaf->pde)) {
-			WRITE_ONCE(*leaf->pde, 0);
-			neuf_hw_tlb_invalidate(vm->ndev, vm->instance,
-					       chunk->start, end);
-		}
-		neuf_pt_leaf_detach(&vm->pt, chunk->start);
-	}
-	mutex_unlock(&vm->lock);
-	if (leaf)
-		neuf_pt_leaf_free(&vm->pt, leaf);
+	neuf_svm_release(vm, chunk->start, chunk->end);
 
 	mmu_interval_notifier_remove(&chunk->notifier);
 
@@ -454,31 +515,56 @@ static void neuf_svm_chunk_remove(struct neuf_vm *vm,
 	kfree(chunk);
 }
 
-static bool neuf_svm_chunk_unused(struct neuf_vm *vm,
-				  struct neuf_svm_chunk *chunk)
+/*
+ * Collect a chunk an unmap touched: remove it if no VMA is left in it,
+ * otherwise free the leaf tables of the @blocks (those the unmaps touched)
+ * that no VMA intersects any more. A process that is gone leaves nothing.
+ */
+static void neuf_svm_chunk_collect(struct neuf_vm *vm,
+				   struct neuf_svm_chunk *chunk,
+				   unsigned long *blocks)
 {
-	bool unused;
+	unsigned int nblocks = (chunk->end - chunk->start) >> NEUF_SVM_BLOCK_SHIFT;
+	bool unused = true;
+	unsigned int b;
+	u64 va;
 
-	if (!mmget_not_zero(vm->mm))
-		return true;
-	mmap_read_lock(vm->mm);
-	unused = !find_vma_intersection(vm->mm, chunk->start,
-					chunk->start + NEUF_SVM_CHUNK_SIZE);
-	mmap_read_unlock(vm->mm);
-	/* Not the exiting process's exit_mmap() in our worker. */
-	mmput_async(vm->mm);
-	return unused;
+	if (mmget_not_zero(vm->mm)) {
+		mmap_read_lock(vm->mm);
+		unused = !find_vma_intersection(vm->mm, chunk->start,
+						chunk->end);
+		for_each_set_bit(b, blocks, nblocks) {
+			va = chunk->start + ((u64)b << NEUF_SVM_BLOCK_SHIFT);
+			if (unused || find_vma_intersection(vm->mm, va,
+							    va + NEUF_SVM_BLOCK_SIZE))
+				__clear_bit(b, blocks);
+		}
+		mmap_read_unlock(vm->mm);
+		/* Not the exiting process's exit_mmap() in our worker. */
+		mmput_async(vm->mm);
+	}
+
+	if (unused) {
+		neuf_svm_chunk_remove(vm, chunk);
+		return;
+	}
+	for_each_set_bit(b, blocks, nblocks) {
+		va = chunk->start + ((u64)b << NEUF_SVM_BLOCK_SHIFT);
+		neuf_svm_release(vm, va, va + NEUF_SVM_BLOCK_SIZE);
+	}
 }
 
 /**
- * neuf_svm_chunks_gc() - remove the notifiers of chunks with no mapping
+ * neuf_svm_chunks_gc() - collect the chunks unmaps touched
  * @vm: the VM
  *
- * Called by the VM's SVM worker, so never concurrently with the VM's fault
- * resolution.
+ * Removes the notifiers of chunks with no mapping left and frees the leaf
+ * tables of the blocks an unmap left without one. Called by the VM's SVM
+ * worker, so never concurrently with the VM's fault resolution.
  */
 void neuf_svm_chunks_gc(struct neuf_vm *vm)
 {
+	DECLARE_BITMAP(blocks, NEUF_SVM_MAX_CHUNK_BLOCKS);
 	struct neuf_svm_chunk *chunk;
 	bool idle;
 
@@ -493,14 +579,18 @@ void neuf_svm_chunks_gc(struct neuf_vm *vm)
 		spin_lock(&vm->gc_lock);
 		chunk = list_first_entry_or_null(&vm->gc_list,
 						 struct neuf_svm_chunk, gc_link);
-		if (chunk)
+		if (chunk) {
 			list_del_init(&chunk->gc_link);
+			bitmap_copy(blocks, chunk->gc_blocks,
+				    NEUF_SVM_MAX_CHUNK_BLOCKS);
+			bitmap_zero(chunk->gc_blocks,
+				    NEUF_SVM_MAX_CHUNK_BLOCKS);
+		}
 		spin_unlock(&vm->gc_lock);
 		if (!chunk)
 			break;
 
-		if (neuf_svm_chunk_unused(vm, chunk))
-			neuf_svm_chunk_remove(vm, chunk);
+		neuf_svm_chunk_collect(vm, chunk, blocks);
 	}
 	mutex_unlock(&vm->chunks_lock);
 }
@@ -545,6 +635,7 @@ int neuf_svm_vm_init(struct neuf_vm *vm)
 	vm->window = kvzalloc(sizeof(*vm->window), GFP_KERNEL);
 	if (!vm->window)
 		return -ENOMEM;
+	vm->chunk_shift = ilog2(READ_ONCE(neuf_svm_notifier_mib)) + 20;
 	mutex_init(&vm->lock);
 	mutex_init(&vm->chunks_lock);
 	xa_init(&vm->chunks);

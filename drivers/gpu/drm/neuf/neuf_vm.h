@@ -76,8 +76,10 @@ struct neuf_job_record {
  *	anything but this lock while holding it.
  * @chunks_lock: serialises insertion and removal of interval notifiers;
  *	may be held across mmap_lock, never taken under it
- * @chunks: the VM's interval notifiers by 2 MiB chunk index, under
+ * @chunks: the VM's interval notifiers by chunk index, under
  *	@chunks_lock for writers
+ * @chunk_shift: log2 of the size of the chunk each notifier covers, fixed
+ *	when the VM is created
  * @gc_lock: protects @gc_list, @faults and @nfaults; a leaf lock, taken
  *	in the notifier
  * @gc_list: chunks that saw an unmap and may have no mapping left
@@ -115,6 +117,7 @@ struct neuf_vm {
 	/* insertion and removal of interval notifiers */
 	struct mutex chunks_lock;
 	struct xarray chunks;
+	unsigned int chunk_shift;
 	/* protects @gc_list, @faults, @nfaults */
 	spinlock_t gc_lock;
 	struct list_head gc_list;
