@@ -129,6 +129,9 @@ static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte,
 
 struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr);
 unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end);
+unsigned long neuf_svm_clear_readonly(struct neuf_vm *vm, u64 start,
+				      const unsigned long *pages,
+				      unsigned int npages);
 void neuf_svm_chunks_gc(struct neuf_vm *vm);
 void neuf_svm_chunks_fini(struct neuf_vm *vm);
 int neuf_svm_vm_init(struct neuf_vm *vm);

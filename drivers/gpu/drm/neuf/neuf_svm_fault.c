@@ -473,6 +473,13 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 		ret = neuf_svm_window_setup(vm->mm, faults, n, single, w,
 					    consumed);
 		if (!ret) {
+			/* Writes: no entry to clear for each COW break. */
+			if (!bitmap_empty(w->write, w->npages)) {
+				mutex_lock(&vm->lock);
+				neuf_svm_clear_readonly(vm, w->start, w->write,
+							w->npages);
+				mutex_unlock(&vm->lock);
+			}
 			range.start = w->start;
 			range.end = w->end;
 			ret = hmm_range_fault(&range);

@@ -348,6 +348,63 @@ unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end)
 	return cleared;
 }
 
+/**
+ * neuf_svm_clear_readonly() - unmap read-only pages a write is about to fault
+ * @vm: the VM, its lock held
+ * @start: first address of a fault window, which lies in one 2 MiB block
+ * @pages: the pages of the window to look at, by index from @start
+ * @npages: the size of the window in pages
+ *
+ * A write to a page the GPU maps read-only, such as the zero page a read of
+ * fresh memory mapped, breaks COW in hmm_range_fault(), and each page's
+ * COW break invalidates that page alone. Unmapping those entries first, with
+ * one TLB invalidation for the window, leaves those invalidations nothing
+ * to clear. Nothing is lost: the entries were read-only, so never dirty,
+ * and the fault maps the pages again.
+ *
+ * Return: the pages unmapped.
+ */
+unsigned long neuf_svm_clear_readonly(struct neuf_vm *vm, u64 start,
+				      const unsigned long *pages,
+				      unsigned int npages)
+{
+	struct neuf_pt_leaf *leaf = neuf_pt_leaf(&vm->pt, start);
+	unsigned int i, first = NEUF_PT_INDEX(start, 0);
+	unsigned long n = 0;
+	u64 pde, old;
+
+	lockdep_assert_held(&vm->lock);
+
+	if (!leaf)
+		return 0;
+	pde = le64_to_cpu(READ_ONCE(*leaf->pde));
+	if (!(pde & NEUF_PTE_VALID) || (pde & NEUF_PTE_LEAF))
+		return 0;
+	for_each_set_bit(i, pages, npages) {
+		old = le64_to_cpu(READ_ONCE(leaf->ptes[first + i]));
+		if ((old & (NEUF_PTE_VALID | NEUF_PTE_WRITABLE)) ==
+		    NEUF_PTE_VALID) {
+			neuf_svm_pte_invalidate(&leaf->ptes[first + i]);
+			n++;
+		}
+	}
+	if (!n)
+		return 0;
+
+	neuf_hw_tlb_invalidate(vm->ndev, vm->instance, start,
+			       start + ((u64)npages << PAGE_SHIFT));
+	for_each_set_bit(i, pages, npages) {
+		old = le64_to_cpu(READ_ONCE(leaf->ptes[first + i]));
+		/* Under the VM lock, only these are held invalid. */
+		if (old && !(old & NEUF_PTE_VALID)) {
+			neuf_svm_pte_unmap(vm, &leaf->ptes[first + i],
+					   leaf->pages[first + i], PAGE_SIZE);
+			leaf->pages[first + i] = NULL;
+		}
+	}
+	return n;
+}
+
 /* A non-blockable invalidation told to meet contention (fault injection). */
 static bool neuf_svm_inject_contention(struct neuf_device *ndev)
 {
