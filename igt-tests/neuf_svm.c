@@ -656,27 +656,35 @@ static char *read_neuf_debugfs(const char *file)
 }
 
 /*
- * The DMA mappings debugfs counts for the one VM of this process, found
- * by its pages_mapped counter in neuf_vms.
+ * A count debugfs gives for the one VM of this process (@key: "dma_pages",
+ * "pt_pages"), found by its pages_mapped counter in neuf_vms.
  */
-static int64_t vm_dma_pages(struct neuf_device *d, uint32_t v)
+static int64_t vm_debugfs_count(struct neuf_device *d, uint32_t v,
+				const char *key)
 {
 	struct drm_neuf_vm_stats st = vm_stats(d, v);
-	char key[64], *text, *line, *count;
+	char match[64], *text, *line, *count;
 	long long n;
 
 	text = read_neuf_debugfs("neuf_vms");
 	igt_require_f(text, "no neuf_vms in debugfs\n");
-	snprintf(key, sizeof(key), " pages_mapped=%" PRIu64 " ",
+	snprintf(match, sizeof(match), " pages_mapped=%" PRIu64 " ",
 		 (uint64_t)st.pages_mapped);
-	line = strstr(text, key);
-	igt_assert_f(line, "%s not in neuf_vms:\n%s", key, text);
+	line = strstr(text, match);
+	igt_assert_f(line, "%s not in neuf_vms:\n%s", match, text);
 	while (line > text && line[-1] != '\n')
 		line--;
-	count = strstr(line, "dma_pages=");
-	igt_assert(count && sscanf(count, "dma_pages=%lld", &n) == 1);
+	snprintf(match, sizeof(match), "%s=", key);
+	count = strstr(line, match);
+	igt_assert(count && sscanf(count + strlen(match), "%lld", &n) == 1);
 	free(text);
 	return n;
+}
+
+/* The system pages the VM's PTEs hold a DMA mapping of (debugfs). */
+static int64_t vm_dma_pages(struct neuf_device *d, uint32_t v)
+{
+	return vm_debugfs_count(d, v, "dma_pages");
 }
 
 static bool file_contains(const char *path, const char *word)
@@ -1131,6 +1139,48 @@ static double walk_pages_and_check(const uint64_t *walk, uint8_t *p,
 	ms = elapsed_ms(&t0);
 	check_pages(p, len, first);
 	return ms;
+}
+
+/*
+ * @nproc processes, each with its own fd and VM, write every page of
+ * @len bytes of fresh memory of their own from the GPU at once (one
+ * fault per page, resolved in fault windows), and check them.
+ */
+static void first_touch_processes(int nproc, size_t len)
+{
+	igt_fork(child, nproc) {
+		uint32_t first = 0x100000u * (uint32_t)(child + 1), v;
+		uint8_t *p = map_anon(len, MAP_PRIVATE);
+		struct neuf_device *d;
+
+		madvise(p, len, MADV_NOHUGEPAGE);
+		igt_assert_eq(neuf_device_open(0, &d), 0);
+		igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v), 0);
+		run_ok_on(d, v, sh_fill_strided, (uint32_t)(len / PAGE_SZ),
+			  PTR(p), first, PAGE_SZ);
+		check_pages(p, len, first);
+		igt_assert_eq(neuf_vm_destroy(d, v), 0);
+		neuf_device_close(d);
+		munmap(p, len);
+	}
+	igt_waitchildren();
+}
+
+/*
+ * How many times a VM's faults began to be resolved while another VM's
+ * were (debugfs neuf_fault_buffer's vm_overlaps).
+ */
+static long long fault_vm_overlaps(void)
+{
+	char *text = read_neuf_debugfs("neuf_fault_buffer"), *at;
+	long long n;
+
+	igt_require_f(text, "no neuf_fault_buffer in neuf's debugfs\n");
+	at = strstr(text, "vm_overlaps ");
+	igt_assert_f(at, "no vm_overlaps in neuf_fault_buffer:\n%s", text);
+	n = atoll(at + strlen("vm_overlaps "));
+	free(text);
+	return n;
 }
 
 igt_main
@@ -2320,6 +2370,97 @@ igt_main
 			neuf_device_close(d);
 		}
 		igt_waitchildren();
+	}
+
+	igt_describe("Page tables are freed lazily, per 2 MiB block: "
+		     "unmapping two blocks in the middle of a GPU-mapped "
+		     "range frees their two leaf tables and keeps the "
+		     "interval notifier of the chunk; unmapping the rest "
+		     "removes the notifier and the other leaf tables. The "
+		     "collection runs in the VM's worker before its next "
+		     "fault, which the test uses to wait for it.");
+	igt_subtest("unmapped-blocks-free-tables") {
+		const size_t mib = 1ul << 20, len = 8 * mib;
+		struct drm_neuf_vm_stats s0, s1;
+		size_t chunk, resv_len;
+		uint8_t *resv, *a, *t;
+		char *param;
+		int64_t pt0;
+
+		igt_require_f(!access(NEUF_PARAM_DIR "notifier_size_mib", R_OK),
+			      "no notifier_size_mib parameter\n");
+		param = read_text(NEUF_PARAM_DIR "notifier_size_mib");
+		chunk = strtoul(param, NULL, 10) * mib;
+		free(param);
+		igt_require_f(chunk >= len, "chunks smaller than 8 MiB\n");
+
+		/*
+		 * A range at the start of a chunk, a page T in the next one,
+		 * the rest of both chunks reserved, so that nothing else is
+		 * mapped there.
+		 */
+		resv_len = 3 * chunk;
+		resv = mmap(NULL, resv_len, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		igt_assert(resv != MAP_FAILED);
+		a = (uint8_t *)(((uintptr_t)resv + chunk - 1) & ~(uintptr_t)(chunk - 1));
+		igt_assert(mmap(a, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				-1, 0) == a);
+		t = mmap(a + chunk, PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		igt_assert(t == a + chunk);
+		madvise(a, len, MADV_NOHUGEPAGE);
+
+		fill_pages_and_check(a, len, 0x1000);
+		fill_pages_and_check(t, PAGE_SZ, 0x77);
+		s0 = vm_stats(dev, vm);
+		pt0 = vm_debugfs_count(dev, vm, "pt_pages");
+
+		/* Blocks 1 and 2 go; 0 and 3 stay. */
+		igt_assert_eq(munmap(a + 2 * mib, 4 * mib), 0);
+		/* T's next fault is resolved after the collection. */
+		madvise(t, PAGE_SZ, MADV_DONTNEED);
+		fill_pages_and_check(t, PAGE_SZ, 0x78);
+		s1 = vm_stats(dev, vm);
+		igt_assert_eq_u64(s1.notifiers, s0.notifiers);
+		igt_assert_eq(vm_debugfs_count(dev, vm, "pt_pages"), pt0 - 2);
+		check_pages(a, 2 * mib, 0x1000);
+		check_pages(a + 6 * mib, 2 * mib, 0x1000 + 1536);
+		fill_pages_and_check(a, 2 * mib, 0x2000);
+
+		/* The whole chunk goes: its notifier and two more tables. */
+		igt_assert_eq(munmap(a, chunk), 0);
+		madvise(t, PAGE_SZ, MADV_DONTNEED);
+		fill_pages_and_check(t, PAGE_SZ, 0x79);
+		s1 = vm_stats(dev, vm);
+		igt_assert_eq_u64(s1.notifiers, s0.notifiers - 1);
+		igt_assert_eq(vm_debugfs_count(dev, vm, "pt_pages"), pt0 - 4);
+		munmap(resv, resv_len);
+	}
+
+	igt_describe("Four processes fault fresh memory at once: the faults "
+		     "of their VMs are resolved concurrently, one worker per "
+		     "VM (debugfs vm_overlaps grows within ten rounds), and "
+		     "one VM after the other with fault_concurrency off (it "
+		     "does not); every process's data is exact either way.");
+	igt_subtest("fault-vms-concurrent") {
+		long long before = fault_vm_overlaps(), after = before;
+		int round;
+
+		for (round = 1; round <= 10 && after == before; round++) {
+			first_touch_processes(4, 4 << 20);
+			after = fault_vm_overlaps();
+		}
+		igt_info("%lld overlaps in %d rounds\n", after - before,
+			 round - 1);
+		igt_assert_f(after > before, "no two VMs' faults were ever "
+			     "resolved at once in 10 rounds\n");
+
+		set_param("fault_concurrency", "N");
+		before = fault_vm_overlaps();
+		first_touch_processes(4, 4 << 20);
+		igt_assert_eq(fault_vm_overlaps() - before, 0);
 	}
 
 	igt_describe("A thread keeps remapping, unmapping, protecting and "
