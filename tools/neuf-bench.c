@@ -16,6 +16,9 @@
  *        against one that does not, and the CPU's own first-touch fault
  *   P4   munmap() of memory the GPU maps, of memory never mirrored, and
  *        of memory test_hmm mirrors, with 4 KiB pages and huge pages
+ *   P1x4 P1's read then write by four processes at once, each with its
+ *        own VM (test_hmm mirror) over its share of the memory: what
+ *        serving VMs' faults concurrently buys (at the ablation's size)
  *
  * Every figure is the median of --runs runs (fresh memory each), with the
  * minimum and maximum, in microseconds per 4 KiB page; neuf's figures come
@@ -34,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +51,7 @@
 #define MAX_RUNS 64
 #define MAX_SIZES 16
 #define PARAM_DIR "/sys/module/neuf/parameters/"
+#define P1X4_PROCS 4
 
 /*
  * The ioctl interface of the kernel's test_hmm module (lib/test_hmm_uapi.h
@@ -120,7 +125,10 @@ struct bench {
 	bool first;
 };
 
-enum { CASE_P1 = 1, CASE_P1P = 2, CASE_P2 = 4, CASE_P3 = 8, CASE_P4 = 16 };
+enum {
+	CASE_P1 = 1, CASE_P1P = 2, CASE_P2 = 4, CASE_P3 = 8, CASE_P4 = 16,
+	CASE_P1X4 = 32,
+};
 
 /* What one run measured: time and, for neuf, the VM's counters. */
 struct sample {
@@ -458,6 +466,125 @@ static void bench_munmap(struct bench *b, bool thp, unsigned int mib,
 	}
 }
 
+/*
+ * One process of a P1x4 run: its own VM (or test_hmm mirror) and memory,
+ * ready when it says so on @ready, started when @go closes; it sends its
+ * VM's counters on @ready when done.
+ */
+static void concurrent_child(struct bench *b, enum system sys, size_t len,
+			     int ready, int go)
+{
+	struct drm_neuf_vm_stats s0 = { 0 }, s1 = { 0 };
+	size_t npages = len / PAGE_SZ, maplen;
+	struct bench c = *b;
+	void *mapping;
+	uint8_t *p = map_mem(len, false, &mapping, &maplen);
+	char byte;
+	int ret;
+
+	if (sys == SYS_NEUF) {
+		ret = neuf_device_open(0, &c.dev);
+		if (!ret)
+			ret = neuf_vm_create(c.dev, NEUF_VM_CREATE_SVM, &c.vm);
+		if (ret)
+			die("P1x4: a process's VM", -ret);
+		s0 = vm_stats(&c);
+	} else if (sys == SYS_HMM) {
+		c.hmm = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+		c.hmm_buf = malloc(len);
+		if (c.hmm < 0 || !c.hmm_buf)
+			die("P1x4: a process's test_hmm mirror", errno);
+	}
+	if (write(ready, "r", 1) != 1 || read(go, &byte, 1) != 0)
+		die("P1x4: start", errno);
+	if (sys == SYS_NEUF)
+		gpu_pass(&c, MODE_RW, p, npages);
+	else if (sys == SYS_HMM)
+		hmm_pass(&c, MODE_RW, p, npages);
+	else
+		cpu_pass(MODE_RW, p, npages);
+	if (sys == SYS_NEUF) {
+		s1 = vm_stats(&c);
+		stats_sub(&s0, &s1, &s0);
+	}
+	if (write(ready, &s0, sizeof(s0)) != sizeof(s0))
+		die("P1x4: result", errno);
+	_exit(0);
+}
+
+/* One P1x4 run: @mib MiB of fresh memory shared out among P1X4_PROCS processes. */
+static struct sample run_concurrent(struct bench *b, enum system sys,
+				    unsigned int mib)
+{
+	size_t len = (size_t)mib * MIB / P1X4_PROCS;
+	struct sample r = { 0 };
+	int ready[2], go[2];
+	pid_t pid[P1X4_PROCS];
+	uint64_t t0;
+	char byte;
+
+	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+		die("pipe", errno);
+	fflush(NULL);
+	for (int i = 0; i < P1X4_PROCS; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			die("fork", errno);
+		if (!pid[i]) {
+			close(ready[0]);
+			close(go[1]);
+			concurrent_child(b, sys, len, ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (int i = 0; i < P1X4_PROCS; i++)
+		if (read(ready[0], &byte, 1) != 1)
+			die("P1x4: a process did not get ready", EIO);
+	t0 = now_ns();
+	close(go[1]);
+	for (int i = 0; i < P1X4_PROCS; i++) {
+		struct drm_neuf_vm_stats d;
+
+		if (read(ready[0], &d, sizeof(d)) != sizeof(d))
+			die("P1x4: a process did not finish", EIO);
+		r.d.faults += d.faults;
+		r.d.batches += d.batches;
+		r.d.pages_mapped += d.pages_mapped;
+		r.d.invalidations += d.invalidations;
+		r.d.retries += d.retries;
+		r.d.windows += d.windows;
+		r.d.huge_mapped += d.huge_mapped;
+	}
+	r.us_per_page = (double)(now_ns() - t0) / 1e3 /
+			((double)mib * MIB / PAGE_SZ);
+	close(ready[0]);
+	for (int i = 0; i < P1X4_PROCS; i++) {
+		int status;
+
+		if (waitpid(pid[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			die("P1x4: a process failed", ECHILD);
+	}
+	return r;
+}
+
+/* P1x4: first touch, read then write, by P1X4_PROCS processes at once. */
+static void bench_concurrent(struct bench *b, unsigned int mib,
+			     const char *ablation, bool neuf_only)
+{
+	struct sample r[MAX_RUNS];
+
+	for (int sys = 0; sys < NUM_SYSTEMS; sys++) {
+		if ((sys == SYS_HMM && b->hmm < 0) || (neuf_only && sys != SYS_NEUF))
+			continue;
+		for (unsigned int i = 0; i < b->runs; i++)
+			r[i] = run_concurrent(b, sys, mib);
+		emit(b, "P1x4", "fresh-4k", "rw", system_names[sys], ablation,
+		     mib, r, b->runs);
+	}
+}
+
 static int param_write(const char *name, const char *value)
 {
 	char path[128];
@@ -475,33 +602,61 @@ static int param_write(const char *name, const char *value)
 	return ret;
 }
 
+/*
+ * A VM of its own for each row of the ablation: the size of a VM's
+ * interval notifiers is fixed when it is created.
+ */
+static void new_vm(struct bench *b)
+{
+	int ret = neuf_vm_destroy(b->dev, b->vm);
+
+	if (!ret)
+		ret = neuf_vm_create(b->dev, NEUF_VM_CREATE_SVM, &b->vm);
+	if (ret)
+		die("recreating the VM", -ret);
+}
+
 /* neuf's cases at one size, with each technique switched off in turn. */
 static void bench_ablation(struct bench *b)
 {
-	static const char *const params[] = {
-		NULL, "fault_windows", "huge_pages", "writable_on_read",
+	static const struct {
+		const char *param, *off, *on;
+	} params[] = {
+		{ NULL },
+		{ "fault_windows", "N", "Y" },
+		{ "huge_pages", "N", "Y" },
+		{ "writable_on_read", "N", "Y" },
+		{ "fault_concurrency", "N", "Y" },
+		{ "notifier_size_mib", "2", "64" },
 	};
 	char name[48];
 
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		const char *param = params[i].param;
 		int ret = 0;
 
-		if (params[i])
-			ret = param_write(params[i], "N");
+		if (param)
+			ret = param_write(param, params[i].off);
 		if (ret) {
-			fprintf(stderr, "neuf-bench: %s: %s\n", params[i],
+			fprintf(stderr, "neuf-bench: %s: %s\n", param,
 				strerror(-ret));
 			continue;
 		}
-		snprintf(name, sizeof(name), "%s%s", params[i] ? "no-" : "all",
-			 params[i] ? params[i] : "");
+		new_vm(b);
+		snprintf(name, sizeof(name), "%s%s", param ? "no-" : "all",
+			 param ? param : "");
 		bench_touch(b, MEM_FRESH, b->ablation_mib, name, true);
 		bench_touch(b, MEM_POPULATED, b->ablation_mib, name, true);
 		bench_touch(b, MEM_THP, b->ablation_mib, name, true);
+		bench_munmap(b, false, b->ablation_mib, name, true);
 		bench_munmap(b, true, b->ablation_mib, name, true);
-		if (params[i])
-			param_write(params[i], "Y");
+		/* The run with everything on is P1x4's own (main()). */
+		if ((b->only & CASE_P1X4) && param)
+			bench_concurrent(b, b->ablation_mib, name, true);
+		if (param)
+			param_write(param, params[i].on);
 	}
+	new_vm(b);
 }
 
 static void usage(void)
@@ -509,7 +664,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: neuf-bench [--sizes MIB,...] [--runs N] [--samples N]\n"
 		"                  [--ablation-size MIB] [--no-ablation] [--out FILE]\n"
-		"                  [--only P1,P1',P2,P3,P4] [--neuf-only]\n");
+		"                  [--only P1,P1',P2,P3,P4,P1x4] [--neuf-only]\n");
 	exit(2);
 }
 
@@ -532,7 +687,7 @@ static void parse_list(struct bench *b, const char *arg,
 
 static void add_case(struct bench *b, const char *name)
 {
-	static const char *const names[] = { "P1", "P1'", "P2", "P3", "P4" };
+	static const char *const names[] = { "P1", "P1'", "P2", "P3", "P4", "P1x4" };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -656,6 +811,11 @@ int main(int argc, char **argv)
 	if (b.only & CASE_P3) {
 		fprintf(stderr, "neuf-bench: round trip\n");
 		bench_round_trip(&b);
+	}
+	if (b.only & CASE_P1X4) {
+		fprintf(stderr, "neuf-bench: %d processes at %u MiB\n", P1X4_PROCS,
+			b.ablation_mib);
+		bench_concurrent(&b, b.ablation_mib, "all", b.neuf_only);
 	}
 	if (ablation) {
 		fprintf(stderr, "neuf-bench: ablation at %u MiB\n", b.ablation_mib);
