@@ -250,29 +250,43 @@ static void neuf_exec_illegal(struct neuf_exec *x, u64 addr, u32 access)
 }
 
 /*
+ * The interpreter is not instrumented by KASAN (it would be far too slow
+ * under emulation): check the byte accessed at the first access to each
+ * 4 KiB page through a translation, so that a page reached through a stale
+ * translation, freed behind the GPU's back, is still reported. KASAN
+ * poisons a freed page whole, so one byte of it tells.
+ */
+static u8 *neuf_exec_check(u8 *p, u8 need)
+{
+	if (need & NEUF_PTE_WRITABLE)
+		kasan_check_write(p, 1);
+	else
+		kasan_check_read(p, 1);
+	return p;
+}
+
+/*
  * The kernel address of @va for an access needing @need, through the
  * translation cached in @c for the turn, or the TLB. NULL: no translation.
+ * A 2 MiB page is one translation: 32 lanes walking it with a 4 KiB stride
+ * take one TLB lookup, as on hardware.
  */
 static u8 *neuf_exec_map(struct neuf_exec *x, struct neuf_xlate *c, u64 va,
 			 u8 need)
 {
-	if (likely((va & NEUF_PAGE_MASK) == c->page &&
-		   (c->perm & need) == need))
-		return c->kaddr + (va & ~NEUF_PAGE_MASK);
+	u8 *p;
+
+	if (likely((va & ~c->mask) == c->base &&
+		   (c->perm & need) == need)) {
+		p = c->kaddr + (va & c->mask);
+		if (likely((va & NEUF_PAGE_MASK) == c->page))
+			return p;
+		c->page = va & NEUF_PAGE_MASK;
+		return neuf_exec_check(p, need);
+	}
 	if (!neuf_mmu_translate(x->eng, x->instance, va, need, c))
 		return NULL;
-	/*
-	 * The interpreter is not instrumented by KASAN (it would be far too
-	 * slow under emulation): check the byte accessed once per
-	 * translation, so that a page reached through a stale translation,
-	 * freed behind the GPU's back, is still reported. KASAN poisons a
-	 * freed page whole, so one byte of it tells.
-	 */
-	if (need & NEUF_PTE_WRITABLE)
-		kasan_check_write(c->kaddr + (va & ~NEUF_PAGE_MASK), 1);
-	else
-		kasan_check_read(c->kaddr + (va & ~NEUF_PAGE_MASK), 1);
-	return c->kaddr + (va & ~NEUF_PAGE_MASK);
+	return neuf_exec_check(c->kaddr + (va & c->mask), need);
 }
 
 /*
@@ -809,8 +823,10 @@ static enum neuf_turn neuf_engine_turn(struct neuf_model_engine *eng,
 	lockdep_assert_held(&eng->lock);
 
 	/* Translations are only cached while the lock keeps them valid. */
-	x->code.page = NEUF_NO_PAGE;
-	x->data.page = NEUF_NO_PAGE;
+	x->code.base = NEUF_NO_PAGE;
+	x->code.mask = 0;
+	x->data.base = NEUF_NO_PAGE;
+	x->data.mask = 0;
 
 	for (i = 0; i < NEUF_MODEL_WAVES; i++) {
 		struct neuf_wave *w = &eng->waves[i];

@@ -99,9 +99,13 @@ struct neuf_tlb_entry {
 };
 
 /**
- * struct neuf_xlate - a translated 4 KiB page, ready to access
- * @page: virtual address of the page
- * @kaddr: kernel address of its first byte
+ * struct neuf_xlate - a translation, ready to access
+ * @base: virtual address of the translated page: 4 KiB, or a whole 2 MiB
+ *	page when it is contiguous in the kernel's linear map
+ * @mask: the page's size less one
+ * @kaddr: kernel address of the page's first byte
+ * @page: the 4 KiB page of it accessed last, whose first access was
+ *	checked with KASAN
  * @perm: permissions the translation may be used with without going back
  *	to the MMU: &neuf_tlb_entry.perm, less write and atomic while the
  *	entry is not known to be dirty
@@ -110,8 +114,10 @@ struct neuf_tlb_entry {
  * lock is what keeps the translation, and so the page, valid.
  */
 struct neuf_xlate {
-	u64 page;
+	u64 base;
+	u64 mask;
 	u8 *kaddr;
+	u64 page;
 	u8 perm;
 };
 

@@ -225,7 +225,8 @@ static bool neuf_mmu_set_dirty(struct neuf_model *model,
  * @va: the virtual address
  * @need: the permission bits the access needs: %NEUF_PTE_VALID for a read,
  *	plus %NEUF_PTE_WRITABLE for a write, plus %NEUF_PTE_ATOMIC for an atomic
- * @x: where to return the translated 4 KiB page containing @va
+ * @x: where to return the translation of the 4 KiB page containing @va,
+ *	or of its whole 2 MiB page
  *
  * Looks @va up in @eng's TLB and walks the page table on a miss, caching the
  * leaf translation found, permissions and all. Invalid entries are never
@@ -279,8 +280,26 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 		neuf_model_dma_check(eng->model, pa, NEUF_PAGE_SIZE,
 				     e->perm & NEUF_PTE_WRITABLE);
 
-	x->page = va & NEUF_PAGE_MASK;
+	x->base = va & NEUF_PAGE_MASK;
+	x->mask = NEUF_PAGE_SIZE - 1;
 	x->kaddr = kaddr;
+	if (e->shift == NEUF_PT_SHIFT(1)) {
+		/*
+		 * A 2 MiB page, one entry, one DIRTY bit: the whole page at
+		 * once, if the kernel maps it in one piece.
+		 */
+		u64 size = BIT_ULL(e->shift);
+		u8 *first = neuf_model_dma(eng->model, e->pa);
+		u8 *last = neuf_model_dma(eng->model,
+					  e->pa + size - NEUF_PAGE_SIZE);
+
+		if (first && last == first + size - NEUF_PAGE_SIZE) {
+			x->base = e->va;
+			x->mask = size - 1;
+			x->kaddr = first;
+		}
+	}
+	x->page = va & NEUF_PAGE_MASK;
 	/* Until the entry is dirty, a write must come back here. */
 	x->perm = e->dirty ? e->perm :
 		  e->perm & ~(NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC);
