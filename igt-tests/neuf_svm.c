@@ -2886,7 +2886,8 @@ igt_main
 		     "completes, while a shader that loops forever still ends "
 		     "with ETIMEDOUT.");
 	igt_subtest("watchdog-counts-gpu-time") {
-		const size_t len = 64 << 20;
+		/* 4096 faults: tens of seconds of fault service on debug. */
+		const size_t len = 16 << 20;
 		uint64_t *hang = neuf_igt_assemble("forever: jmp forever\n");
 		uint64_t *walk = neuf_igt_assemble(walk_pages_src);
 		uint8_t *warm = map_anon(len, MAP_PRIVATE);
