@@ -30,14 +30,15 @@
  * replayable fault buffer and stalls the wave; other waves go on, so
  * faults come in bursts. The fault interrupt queues the fault worker,
  * which drains everything the buffer holds, sorts it by instance, page
- * and access (strongest first), and folds duplicates. It hands each VM's
- * part to that VM's SVM worker (&neuf_vm.svm_work), so that different VMs
- * are served concurrently, by at most %NEUF_SVM_MAX_WORKERS workers, and
- * each VM's faults in order; module parameter fault_concurrency=0 serves
- * them one VM after the other instead. The SVM worker resolves its faults
- * window by window: the faults of one window through one
- * hmm_range_fault() in the mmu_interval_read_begin() /
- * mmu_interval_read_retry() loop, their PTEs written under the VM lock. A
+ * and access (strongest first), and folds duplicates. A drain with the
+ * faults of several VMs hands each VM's part to that VM's SVM worker
+ * (&neuf_vm.svm_work), so that different VMs are served concurrently, by
+ * at most %NEUF_SVM_MAX_WORKERS workers; one VM's faults, or every VM's
+ * with module parameter fault_concurrency=0, it resolves itself. Either
+ * way a VM's faults are resolved under its fault lock, window by window:
+ * the faults of one window through one hmm_range_fault() in the
+ * mmu_interval_read_begin() / mmu_interval_read_retry() loop, their PTEs
+ * written under the VM lock. A
  * fault that cannot be resolved (no mapping, no permission, the process is
  * gone) is cancelled on each engine that reported it, which ends that
  * dispatch with -EFAULT. Once every VM of the drain is done, one REPLAY
@@ -591,33 +592,19 @@ static unsigned int neuf_svm_handle_vm(struct neuf_vm *vm,
 	return cancelled;
 }
 
-/**
- * neuf_svm_vm_work() - a VM's SVM worker
- * @work: &neuf_vm.svm_work
- *
- * Removes the notifiers of the VM's chunks that lost their last mapping,
- * then resolves the faults the fault worker handed over, if any. Both in
- * one work item, so never concurrently with each other; the workqueue
- * runs the workers of different VMs concurrently.
+/*
+ * Resolve @n faults of @vm, under its fault lock, counting the VMs being
+ * served at once. Returns how many faults were cancelled.
  */
-void neuf_svm_vm_work(struct work_struct *work)
+static unsigned int neuf_svm_serve_vm(struct neuf_vm *vm,
+				      const struct neuf_fault *faults,
+				      unsigned int n)
 {
-	struct neuf_vm *vm = container_of(work, struct neuf_vm, svm_work);
 	struct neuf_fault_buffer *fb = &vm->ndev->fault;
-	const struct neuf_fault *faults;
-	unsigned int n;
+	unsigned int cancelled;
 	int busy, peak;
 
-	neuf_svm_chunks_gc(vm);
-
-	spin_lock(&vm->gc_lock);
-	faults = vm->faults;
-	n = vm->nfaults;
-	vm->nfaults = 0;
-	spin_unlock(&vm->gc_lock);
-	if (!n)
-		return;
-
+	mutex_lock(&vm->fault_lock);
 	busy = atomic_inc_return(&fb->vm_workers);
 	if (busy > 1)
 		atomic64_inc(&fb->vm_overlaps);
@@ -625,8 +612,41 @@ void neuf_svm_vm_work(struct work_struct *work)
 	while (busy > peak &&
 	       !atomic_try_cmpxchg(&fb->vm_workers_peak, &peak, busy))
 		;
-	vm->cancelled = neuf_svm_handle_vm(vm, faults, n);
+	cancelled = neuf_svm_handle_vm(vm, faults, n);
 	atomic_dec(&fb->vm_workers);
+	mutex_unlock(&vm->fault_lock);
+
+	neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
+	neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
+	return cancelled;
+}
+
+/**
+ * neuf_svm_vm_work() - a VM's SVM worker
+ * @work: &neuf_vm.svm_work
+ *
+ * Removes the notifiers of the VM's chunks that lost their last mapping,
+ * then resolves the faults the fault worker handed over, if any, each
+ * under the VM's fault lock. The workqueue runs the workers of different
+ * VMs concurrently.
+ */
+void neuf_svm_vm_work(struct work_struct *work)
+{
+	struct neuf_vm *vm = container_of(work, struct neuf_vm, svm_work);
+	const struct neuf_fault *faults;
+	unsigned int n;
+
+	mutex_lock(&vm->fault_lock);
+	neuf_svm_chunks_gc(vm);
+	mutex_unlock(&vm->fault_lock);
+
+	spin_lock(&vm->gc_lock);
+	faults = vm->faults;
+	n = vm->nfaults;
+	vm->nfaults = 0;
+	spin_unlock(&vm->gc_lock);
+	if (n)
+		vm->cancelled = neuf_svm_serve_vm(vm, faults, n);
 }
 
 /* Hand @n faults of a drain to @vm's SVM worker. */
@@ -651,22 +671,24 @@ static unsigned int neuf_svm_vm_wait(struct neuf_vm *vm)
 
 	flush_work(&vm->svm_work);
 	cancelled = vm->cancelled;
-	neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
-	neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
 	neuf_vm_put(vm);
 	return cancelled;
 }
 
 /*
- * Resolve or cancel every fault of a sorted, de-duplicated batch: each
- * VM's part by its SVM worker, concurrently unless fault_concurrency is
- * off, then one REPLAY for the whole drain.
+ * Resolve or cancel every fault of a sorted, de-duplicated batch, then
+ * REPLAY once for the whole drain. A drain with one VM's faults, the
+ * common case, is resolved right here: handing it over would only add a
+ * switch to another worker to each fault's round trip. Several VMs' are
+ * handed to their SVM workers and resolved concurrently, unless
+ * fault_concurrency is off.
  */
 static void neuf_svm_handle_batch(struct neuf_device *ndev,
 				  struct neuf_fault *batch, unsigned int n,
 				  unsigned int raw)
 {
-	bool concurrent = READ_ONCE(neuf_svm_concurrent);
+	bool concurrent = READ_ONCE(neuf_svm_concurrent) &&
+			  batch[0].instance != batch[n - 1].instance;
 	unsigned int i, j, k, cancelled = 0;
 	struct neuf_vm *vm, *tmp;
 	LIST_HEAD(serving);
@@ -686,11 +708,13 @@ static void neuf_svm_handle_batch(struct neuf_device *ndev,
 		}
 		for (k = i; k < j; k++)
 			neuf_vm_stat_add(vm, NEUF_STAT_FAULTS, batch[k].count);
-		neuf_svm_vm_queue(vm, batch + i, j - i);
-		if (concurrent)
+		if (concurrent) {
+			neuf_svm_vm_queue(vm, batch + i, j - i);
 			list_add_tail(&vm->fault_link, &serving);
-		else
-			cancelled += neuf_svm_vm_wait(vm);
+		} else {
+			cancelled += neuf_svm_serve_vm(vm, batch + i, j - i);
+			neuf_vm_put(vm);
+		}
 	}
 	list_for_each_entry_safe(vm, tmp, &serving, fault_link) {
 		list_del_init(&vm->fault_link);

@@ -30,6 +30,7 @@
  * one callback per chunk an unmap covers, however many pages). The locks,
  * outermost first:
  *
+ * - &neuf_vm.fault_lock (mutex): fault resolution against collection.
  * - &neuf_vm.chunks_lock (mutex): inserting and removing the VM's interval
  *   notifiers. Held across mmu_interval_notifier_insert(), which may take
  *   the mmap_lock for writing the first time an mm gets a notifier, so it
@@ -77,10 +78,12 @@
  * happens at once for every VM, with the page tables freed, so the driver
  * holds no DMA memory or mapping of a device it is unbound from.
  *
- * A VM's fault resolution and its garbage collection run in one work item,
- * the VM's SVM worker (&neuf_vm.svm_work): a chunk's notifier or a
- * block's leaf table is never removed while a fault is being resolved
- * against it, and different VMs are served concurrently. An unmap marks
+ * A VM's fault resolution and its garbage collection are serialised by
+ * &neuf_vm.fault_lock (outermost of the VM's locks): a chunk's notifier
+ * or a block's leaf table is never removed while a fault is being resolved
+ * against it. Collection runs in the VM's SVM worker; faults are resolved
+ * by the fault worker itself when a drain holds one VM's, by the SVM
+ * workers of the VMs, concurrently, when it holds several. An unmap marks
  * the blocks it covered; the collection frees the leaf tables of those no
  * VMA intersects any more, and removes the notifier of a chunk no VMA is
  * left in. A VM is released only once no job, no file and no fault worker
@@ -617,13 +620,16 @@ static void neuf_svm_chunk_collect(struct neuf_vm *vm,
  *
  * Removes the notifiers of chunks with no mapping left and frees the leaf
  * tables of the blocks an unmap left without one. Called by the VM's SVM
- * worker, so never concurrently with the VM's fault resolution.
+ * worker, under &neuf_vm.fault_lock, so never concurrently with the VM's
+ * fault resolution.
  */
 void neuf_svm_chunks_gc(struct neuf_vm *vm)
 {
 	DECLARE_BITMAP(blocks, NEUF_SVM_MAX_CHUNK_BLOCKS);
 	struct neuf_svm_chunk *chunk;
 	bool idle;
+
+	lockdep_assert_held(&vm->fault_lock);
 
 	spin_lock(&vm->gc_lock);
 	idle = list_empty(&vm->gc_list);
@@ -694,6 +700,7 @@ int neuf_svm_vm_init(struct neuf_vm *vm)
 		return -ENOMEM;
 	vm->chunk_shift = ilog2(READ_ONCE(neuf_svm_notifier_mib)) + 20;
 	mutex_init(&vm->lock);
+	mutex_init(&vm->fault_lock);
 	mutex_init(&vm->chunks_lock);
 	xa_init(&vm->chunks);
 	spin_lock_init(&vm->gc_lock);
@@ -717,6 +724,7 @@ int neuf_svm_vm_init(struct neuf_vm *vm)
 void neuf_svm_vm_fini(struct neuf_vm *vm)
 {
 	mutex_destroy(&vm->chunks_lock);
+	mutex_destroy(&vm->fault_lock);
 	mutex_destroy(&vm->lock);
 	kvfree(vm->window);
 }

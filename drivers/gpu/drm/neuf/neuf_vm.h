@@ -74,6 +74,9 @@ struct neuf_job_record {
  *	the notifier sequence updates; taken by the invalidation callback,
  *	possibly under reclaim, so nothing may allocate memory or sleep on
  *	anything but this lock while holding it.
+ * @fault_lock: serialises the VM's fault resolution and the collection of
+ *	its notifiers and page tables, so that nothing is removed under a
+ *	fault being resolved; outside @chunks_lock and the mmap_lock
  * @chunks_lock: serialises insertion and removal of interval notifiers;
  *	may be held across mmap_lock, never taken under it
  * @chunks: the VM's interval notifiers by chunk index, under
@@ -88,11 +91,10 @@ struct neuf_job_record {
  * @cancelled: how many of @faults the SVM worker cancelled; read by the
  *	fault worker once the SVM worker is flushed
  * @fault_link: entry in the fault worker's list of VMs it waits for
- * @window: the window the SVM worker resolves faults in
+ * @window: the window the VM's faults are resolved in, under @fault_lock
  * @svm_work: the VM's SVM worker, on &neuf_device.svm_wq: removes the
- *	notifiers of chunks with no mapping left, then resolves @faults. One
- *	work item per VM, so both are ordered within the VM (a notifier is
- *	never removed under a fault being resolved) and VMs run concurrently
+ *	notifiers of chunks with no mapping left, then resolves @faults, each
+ *	under @fault_lock. One work item per VM: VMs run concurrently
  * @entity: scheduler entity of the VM's jobs: they start in order
  * @submit_lock: makes job arming and pushing atomic, orders job ids, and
  *	protects @closed
@@ -114,6 +116,8 @@ struct neuf_vm {
 	struct neuf_pt pt;
 	/* the VM's device lock: leaf PTEs, notifier sequence */
 	struct mutex lock;
+	/* fault resolution vs. collection of notifiers and tables */
+	struct mutex fault_lock;
 	/* insertion and removal of interval notifiers */
 	struct mutex chunks_lock;
 	struct xarray chunks;
