@@ -29,10 +29,14 @@
 /* Read/write scratch register, for bus sanity checks */
 #define NEUF_REG_SCRATCH		0x0020
 
+/* Revision 1.2: device memory (VRAM), in MiB, a multiple of 2; 0: none */
+#define NEUF_REG_VRAM_SIZE		0x0024
+
 /* Interrupts: STATUS is write-one-to-clear, ENABLE masks delivery */
 #define NEUF_REG_INTR_STATUS		0x0040
 #define NEUF_REG_INTR_ENABLE		0x0044
 #define   NEUF_INTR_FAULT		BIT(0)	/* fault buffer not empty */
+#define   NEUF_INTR_COPY		BIT(1)	/* copy command ended (1.2) */
 #define   NEUF_INTR_ENGINE(n)		BIT(8 + (n))	/* dispatch ended */
 #define   NEUF_INTR_ENGINE_MASK		GENMASK(15, 8)
 
@@ -73,6 +77,34 @@
 #define NEUF_REG_FAULT_CMD		0x022c	/* write: execute */
 #define   NEUF_FAULT_CMD_REPLAY		1
 #define   NEUF_FAULT_CMD_CANCEL		2
+
+/*
+ * Revision 1.2: the copy engine. A ring of commands in system memory
+ * (DMA address, 4 KiB aligned); the driver advances PUT, the engine GET.
+ */
+#define NEUF_REG_CE_RING_BASE_LO	0x0300
+#define NEUF_REG_CE_RING_BASE_HI	0x0304
+#define NEUF_REG_CE_RING_SIZE		0x0308	/* entries, power of 2; 0: off */
+#define NEUF_REG_CE_PUT			0x030c	/* written by the driver */
+#define NEUF_REG_CE_GET			0x0310	/* written by the engine */
+#define NEUF_REG_CE_DONE_SEQ		0x0314	/* SEQ of the last ended command */
+#define NEUF_REG_CE_STATUS		0x0318
+#define   NEUF_CE_STATUS_ERROR		BIT(0)	/* write-one-to-clear */
+#define NEUF_REG_CE_ERROR_SEQ		0x031c	/* SEQ of the last failed command */
+#define NEUF_REG_CE_RING_MAX		0x0320	/* largest RING_SIZE, read-only */
+
+/* Copy command: 32 bytes, little-endian */
+#define NEUF_COPY_CMD_SIZE		32
+#define NEUF_COPY_CMD_SRC		0	/* u64: DMA address, VRAM offset, or fill value */
+#define NEUF_COPY_CMD_DST		8	/* u64: DMA address or VRAM offset */
+#define NEUF_COPY_CMD_LENGTH		16	/* u32: bytes, a multiple of 4 KiB */
+#define NEUF_COPY_CMD_FLAGS		20	/* u32 */
+#define   NEUF_COPY_SRC_VRAM		BIT(0)
+#define   NEUF_COPY_DST_VRAM		BIT(1)
+#define   NEUF_COPY_FILL		BIT(2)	/* SRC is a 64-bit pattern */
+#define   NEUF_COPY_INTR		BIT(3)	/* raise INTR COPY when ended */
+#define NEUF_COPY_CMD_SEQ		24	/* u32, reported in DONE_SEQ */
+#define NEUF_COPY_MAX_LENGTH		0x200000	/* 2 MiB */
 
 /* Compute engines: one block of registers per engine */
 #define NEUF_REG_ENGINE_BASE		0x1000
@@ -122,6 +154,7 @@
 #define NEUF_PTE_LEAF			BIT_ULL(3)	/* level 1: 2 MiB page */
 #define NEUF_PTE_PS64K			BIT_ULL(4)	/* level 0: 64 KiB page */
 #define NEUF_PTE_DIRTY			BIT_ULL(5)	/* leaf: written through */
+#define NEUF_PTE_VRAM			BIT_ULL(6)	/* leaf: ADDR is a VRAM offset (1.2) */
 #define NEUF_PTE_ADDR			GENMASK_ULL(51, 12)
 
 /* Fault buffer entry: 32 bytes, little-endian */

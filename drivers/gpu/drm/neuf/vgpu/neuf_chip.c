@@ -59,6 +59,11 @@ MODULE_PARM_DESC(num_devices,
 		 "Number of virtual GPUs (default 1, at most "
 		 __stringify(NEUF_VGPU_MAX_DEVICES) ")");
 
+static unsigned int vram_mib = 256;
+module_param(vram_mib, uint, 0444);
+MODULE_PARM_DESC(vram_mib,
+		 "Device memory of each virtual GPU in MiB, a multiple of 2, at most 16384; 0 for none (default 256)");
+
 /**
  * struct neuf_vgpu - one virtual GPU chip, ``neuf-vgpu.N``
  * @model: the hardware model behind the register window
@@ -198,6 +203,9 @@ neuf_vgpu_alloc_function(struct platform_device *chip, unsigned int virq)
  */
 static int neuf_vgpu_probe(struct platform_device *pdev)
 {
+	struct neuf_model_config config = {
+		.vram_size = (u64)vram_mib << 20,
+	};
 	struct device *dev = &pdev->dev;
 	struct platform_device *function;
 	struct neuf_vgpu *vgpu;
@@ -225,7 +233,8 @@ static int neuf_vgpu_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	vgpu->model = neuf_model_create(&function->dev, neuf_vgpu_raise, vgpu);
+	vgpu->model = neuf_model_create(&function->dev, &config,
+					neuf_vgpu_raise, vgpu);
 	if (IS_ERR(vgpu->model))
 		return PTR_ERR(vgpu->model);
 	ret = devm_add_action_or_reset(dev, neuf_vgpu_model_release,
@@ -303,6 +312,10 @@ static int __init neuf_vgpu_init(void)
 	if (!num_devices || num_devices > NEUF_VGPU_MAX_DEVICES) {
 		pr_err("neuf_vgpu: num_devices must be 1 to %u\n",
 		       NEUF_VGPU_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (vram_mib % 2 || vram_mib > 16384) {
+		pr_err("neuf_vgpu: vram_mib must be a multiple of 2, at most 16384\n");
 		return -EINVAL;
 	}
 

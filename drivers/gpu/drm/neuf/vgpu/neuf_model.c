@@ -10,8 +10,10 @@
 #include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
 
 #include "neuf_model.h"
 #include "neuf_model_internal.h"
@@ -45,6 +47,10 @@
  *   runs one dispatch at a time as waves of lanes, interpreting the ISA. A
  *   wave whose lanes fault stalls until the driver writes REPLAY or CANCEL;
  *   the other waves of the engine go on.
+ * - The copy engine, in neuf_model_copy.c: a kthread that executes a ring
+ *   of commands copying pages between system memory and VRAM. VRAM is an
+ *   allocation of the model's own (vmalloc), reached only through VRAM
+ *   page-table entries and copy commands, by offset.
  *
  * The guarantee the driver's memory management rests on is that of TLB
  * invalidation: once a write of TLB_INV_CTRL returns, no engine in its mask
@@ -62,7 +68,7 @@
 
 /* Interrupt sources of this revision. */
 #define NEUF_MODEL_INTR_MASK \
-	(NEUF_INTR_FAULT | GENMASK(8 + NEUF_MODEL_ENGINES - 1, 8))
+	(NEUF_INTR_FAULT | NEUF_INTR_COPY | GENMASK(8 + NEUF_MODEL_ENGINES - 1, 8))
 
 /* Deliver the interrupt if STATUS & ENABLE just became non-zero. */
 static void neuf_model_irq_update(struct neuf_model *model, u32 old)
@@ -174,24 +180,27 @@ out:
  * neuf_model_create() - power on a virtual neuf GPU
  * @dma_dev: the device whose DMA addresses the driver will program (the
  *	GPU function); the model holds a reference on it
+ * @config: the board's choices (VRAM size)
  * @irq: the interrupt output, called in hard interrupt context
  * @data: its argument
  *
- * Starts one kthread per compute engine. Every register has its reset
- * value: interrupts masked, no instance bound, fault buffer off, engines
- * idle.
+ * Allocates VRAM (zeroed) and starts one kthread per compute engine and
+ * one for the copy engine. Every register has its reset value: interrupts
+ * masked, no instance bound, fault buffer and copy ring off, engines idle.
  *
  * Context: process context; may sleep.
  * Return: the new model, or an ERR_PTR() on failure.
  */
 struct neuf_model *neuf_model_create(struct device *dma_dev,
+				     const struct neuf_model_config *config,
 				     neuf_model_irq_handler_t irq, void *data)
 {
 	struct neuf_model *model;
 	unsigned int i;
 	int ret;
 
-	if (!irq || !dma_dev)
+	if (!irq || !dma_dev || !IS_ALIGNED(config->vram_size, SZ_2M) ||
+	    config->vram_size > NEUF_MODEL_VRAM_MAX)
 		return ERR_PTR(-EINVAL);
 
 	model = kzalloc(sizeof(*model), GFP_KERNEL);
@@ -201,20 +210,37 @@ struct neuf_model *neuf_model_create(struct device *dma_dev,
 	spin_lock_init(&model->lock);
 	model->irq = irq;
 	model->irq_data = data;
-	model->dma_dev = get_device(dma_dev);
 	model->irq_work = IRQ_WORK_INIT_HARD(neuf_model_irq_work);
+	model->vram_size = config->vram_size;
+	if (model->vram_size) {
+		model->vram = vzalloc(model->vram_size);
+		if (!model->vram) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+	}
+	model->dma_dev = get_device(dma_dev);
 
+	ret = neuf_copy_init(model);
+	if (ret)
+		goto err_put;
 	for (i = 0; i < NEUF_MODEL_ENGINES; i++) {
 		ret = neuf_engine_init(&model->engines[i], model, i);
 		if (ret) {
 			while (i--)
 				neuf_engine_fini(&model->engines[i]);
-			put_device(model->dma_dev);
-			kfree(model);
-			return ERR_PTR(ret);
+			neuf_copy_fini(model);
+			goto err_put;
 		}
 	}
 	return model;
+
+err_put:
+	put_device(model->dma_dev);
+	vfree(model->vram);
+err_free:
+	kfree(model);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -234,6 +260,7 @@ void neuf_model_destroy(struct neuf_model *model)
 
 	for (i = 0; i < NEUF_MODEL_ENGINES; i++)
 		neuf_engine_fini(&model->engines[i]);
+	neuf_copy_fini(model);
 
 	spin_lock_irqsave(&model->lock, flags);
 	model->dead = true;
@@ -241,6 +268,7 @@ void neuf_model_destroy(struct neuf_model *model)
 	irq_work_sync(&model->irq_work);
 
 	put_device(model->dma_dev);
+	vfree(model->vram);
 	kfree(model);
 }
 
@@ -261,6 +289,7 @@ static struct neuf_model_engine *neuf_model_engine(struct neuf_model *model,
 static u32 neuf_model_read_locked(struct neuf_model *model, u32 offset)
 {
 	struct neuf_model_engine *eng;
+	bool found;
 	u32 reg;
 
 	switch (offset) {
@@ -283,6 +312,8 @@ static u32 neuf_model_read_locked(struct neuf_model *model, u32 offset)
 		       FIELD_PREP(NEUF_WAVE_CONFIG_WAVES, NEUF_MODEL_WAVES);
 	case NEUF_REG_SCRATCH:
 		return model->scratch;
+	case NEUF_REG_VRAM_SIZE:
+		return model->vram_size >> 20;
 	case NEUF_REG_INTR_STATUS:
 		return model->intr_status;
 	case NEUF_REG_INTR_ENABLE:
@@ -325,6 +356,9 @@ static u32 neuf_model_read_locked(struct neuf_model *model, u32 offset)
 		return 0;
 	}
 
+	reg = neuf_copy_read_locked(model, offset, &found);
+	if (found)
+		return reg;
 	eng = neuf_model_engine(model, offset, &reg);
 	if (eng)
 		return neuf_engine_read_locked(eng, reg);
@@ -501,7 +535,7 @@ static bool neuf_model_write_locked(struct neuf_model *model, u32 offset,
 		model->fault_cmd_arg = value;
 		break;
 	default:
-		return false;
+		return neuf_copy_write_locked(model, offset, value);
 	}
 	return true;
 }

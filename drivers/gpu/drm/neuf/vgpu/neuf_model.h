@@ -24,7 +24,16 @@ struct neuf_model;
  */
 typedef void (*neuf_model_irq_handler_t)(void *data);
 
+/**
+ * struct neuf_model_config - what the board makes of the chip
+ * @vram_size: bytes of device memory, a multiple of 2 MiB; 0 for none
+ */
+struct neuf_model_config {
+	u64 vram_size;
+};
+
 struct neuf_model *neuf_model_create(struct device *dma_dev,
+				     const struct neuf_model_config *config,
 				     neuf_model_irq_handler_t irq, void *data);
 void neuf_model_destroy(struct neuf_model *model);
 u32 neuf_model_read32(struct neuf_model *model, u32 offset);

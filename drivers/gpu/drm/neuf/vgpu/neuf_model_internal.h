@@ -12,6 +12,7 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/dma-direction.h>
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
@@ -23,7 +24,7 @@
 #include "neuf_regs.h"
 
 /* Properties of this hardware revision, as the capability registers say. */
-#define NEUF_MODEL_REVISION		0x00010001	/* 1.1 */
+#define NEUF_MODEL_REVISION		0x00010002	/* 1.2 */
 #define NEUF_MODEL_ENGINES		2
 #define NEUF_MODEL_VA_BITS		48
 #define NEUF_MODEL_PAGE_SIZES		(BIT(12) | BIT(16) | BIT(21))
@@ -31,6 +32,8 @@
 #define NEUF_MODEL_INSTANCES		64
 #define NEUF_MODEL_LANES		32	/* lanes per wave */
 #define NEUF_MODEL_WAVES		4	/* resident waves per engine */
+#define NEUF_MODEL_COPY_RING_MAX	4096	/* copy commands */
+#define NEUF_MODEL_VRAM_MAX		(16ULL << 30)	/* VRAM_SIZE's limit */
 
 /* Each engine's TLB: sets (a power of two) of ways. */
 #define NEUF_MODEL_TLB_SETS		128
@@ -85,6 +88,7 @@ static_assert(offsetof(struct neuf_fault_entry, access) == NEUF_FAULT_ENTRY_ACCE
  * @perm: %NEUF_PTE_VALID, %NEUF_PTE_WRITABLE and %NEUF_PTE_ATOMIC of the
  *	leaf entry
  * @instance: instance the translation belongs to
+ * @vram: @pa is an offset in VRAM, not a DMA address
  * @dirty: the leaf entry's %NEUF_PTE_DIRTY is known to be set
  * @pte: DMA address of the leaf entry, where the MMU sets %NEUF_PTE_DIRTY
  */
@@ -94,6 +98,7 @@ struct neuf_tlb_entry {
 	u8 shift;
 	u8 perm;
 	u8 instance;
+	bool vram;
 	bool dirty;
 	u64 pte;
 };
@@ -266,6 +271,34 @@ struct neuf_model_engine {
 	u64 stalled_ns;
 };
 
+/**
+ * struct neuf_model_copy - the copy engine
+ * @thread: the kthread that executes the ring's commands
+ * @wq: where @thread waits for PUT to move
+ * @ring_base: CE_RING_BASE_LO/HI
+ * @ring_size: CE_RING_SIZE
+ * @put: CE_PUT
+ * @get: CE_GET
+ * @done_seq: CE_DONE_SEQ
+ * @status: CE_STATUS
+ * @error_seq: CE_ERROR_SEQ
+ *
+ * The registers are under &neuf_model.lock; @thread reads @ring_base,
+ * @ring_size and @put there, executes a command without the lock, then
+ * publishes its end (@done_seq, @get) under it.
+ */
+struct neuf_model_copy {
+	struct task_struct *thread;
+	wait_queue_head_t wq;
+	u64 ring_base;
+	u32 ring_size;
+	u32 put;
+	u32 get;
+	u32 done_seq;
+	u32 status;
+	u32 error_seq;
+};
+
 /* &neuf_model.inst_root: the instance is bound; the rest is the root PA */
 #define NEUF_INST_BOUND		BIT_ULL(0)
 
@@ -299,6 +332,11 @@ struct neuf_model_engine {
  * @fault_cmd_addr: FAULT_CMD_ADDR_LO/HI
  * @fault_cmd_arg: FAULT_CMD_ARG
  * @engines: the compute engines
+ * @copy: the copy engine
+ * @vram: the device memory, an allocation of the model's own: no address
+ *	the driver programs can make the GPU reach it from system memory's
+ *	side, nor system memory from its side
+ * @vram_size: its size in bytes, a multiple of 2 MiB; 0 for none
  */
 struct neuf_model {
 	spinlock_t lock;	/* the register file lock, see above */
@@ -325,6 +363,9 @@ struct neuf_model {
 	u32 fault_cmd_arg;
 
 	struct neuf_model_engine engines[NEUF_MODEL_ENGINES];
+	struct neuf_model_copy copy;
+	u8 *vram;
+	u64 vram_size;
 };
 
 /* Write one half of a 64-bit register pair. */
@@ -347,12 +388,21 @@ void neuf_model_post_fault(struct neuf_model *model, u64 addr, u32 instance,
 void *neuf_model_dma(struct neuf_model *model, u64 dma);
 void neuf_model_dma_check(struct neuf_model *model, u64 dma, size_t size,
 			  bool write);
+void neuf_model_dma_check_dir(struct neuf_model *model, u64 dma, size_t size,
+			      enum dma_data_direction dir);
+void *neuf_model_vram(struct neuf_model *model, u64 offset, u64 size);
 bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			u8 need, struct neuf_xlate *x);
 void neuf_mmu_invalidate(struct neuf_model_engine *eng, u32 instance,
 			 u64 start, u64 end);
 void neuf_mmu_flush_instance(struct neuf_model_engine *eng, u32 instance);
 void neuf_mmu_flush_locked(struct neuf_model_engine *eng);
+
+/* neuf_model_copy.c */
+int neuf_copy_init(struct neuf_model *model);
+void neuf_copy_fini(struct neuf_model *model);
+u32 neuf_copy_read_locked(struct neuf_model *model, u32 offset, bool *found);
+bool neuf_copy_write_locked(struct neuf_model *model, u32 offset, u32 value);
 
 /* neuf_model_engine.c */
 int neuf_engine_init(struct neuf_model_engine *eng, struct neuf_model *model,

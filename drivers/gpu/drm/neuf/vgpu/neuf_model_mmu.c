@@ -49,28 +49,60 @@ void *neuf_model_dma(struct neuf_model *model, u64 dma)
 }
 
 /**
- * neuf_model_dma_check() - in debug builds, have dma-debug vet an access
+ * neuf_model_dma_check_dir() - in debug builds, have dma-debug vet an access
+ * @model: the GPU
+ * @dma: the first byte the GPU is about to reach
+ * @size: how many bytes
+ * @dir: how the GPU accesses them: %DMA_TO_DEVICE (it reads),
+ *	%DMA_FROM_DEVICE (it only writes, as the copy engine's destination)
+ *	or %DMA_BIDIRECTIONAL
+ *
+ * With CONFIG_DMA_API_DEBUG, every translation the GPU newly makes (each
+ * page-table entry it reads, each page a walk leads to, each fault-buffer
+ * entry it writes, each page a copy command reaches) is checked against
+ * what the driver has mapped or allocated for the GPU's device: dma-debug
+ * reports an address that is stale or was never mapped ("...tries to sync
+ * DMA memory it has not allocated"), or mapped for the other direction, a
+ * splat that fails the test run. The GPU is coherent, so the sync does
+ * nothing else. Without dma-debug this is nothing.
+ */
+void neuf_model_dma_check_dir(struct neuf_model *model, u64 dma, size_t size,
+			      enum dma_data_direction dir)
+{
+	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		dma_sync_single_for_device(model->dma_dev, dma, size, dir);
+}
+
+/**
+ * neuf_model_dma_check() - neuf_model_dma_check_dir() for the MMU
  * @model: the GPU
  * @dma: the first byte the GPU is about to reach
  * @size: how many bytes
  * @write: the GPU may write there (a writable translation, the fault
- *	buffer), so the mapping must allow it
- *
- * With CONFIG_DMA_API_DEBUG, every translation the GPU newly makes (each
- * page-table entry it reads, each page a walk leads to, each fault-buffer
- * entry it writes) is checked against what the driver has mapped or
- * allocated for the GPU's device: dma-debug reports an address that is
- * stale or was never mapped ("...tries to sync DMA memory it has not
- * allocated"), a splat that fails the test run. The GPU is coherent, so
- * the sync does nothing else. Without dma-debug this is nothing.
+ *	buffer), so the mapping must allow both directions
  */
 void neuf_model_dma_check(struct neuf_model *model, u64 dma, size_t size,
 			  bool write)
 {
-	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
-		dma_sync_single_for_device(model->dma_dev, dma, size,
-					   write ? DMA_BIDIRECTIONAL :
-						   DMA_TO_DEVICE);
+	neuf_model_dma_check_dir(model, dma, size,
+				 write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+}
+
+/**
+ * neuf_model_vram() - the model's address of a range of device memory
+ * @model: the GPU
+ * @offset: offset in VRAM, as a VRAM page-table entry or a copy command
+ *	gives it
+ * @size: bytes from @offset
+ *
+ * Return: the address of @offset in the model's VRAM allocation, valid for
+ * @size bytes, or NULL if the range does not lie in VRAM.
+ */
+void *neuf_model_vram(struct neuf_model *model, u64 offset, u64 size)
+{
+	if (offset > model->vram_size || size > model->vram_size - offset)
+		return NULL;
+	return model->vram + offset;
 }
 
 /*
@@ -173,6 +205,7 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 	e->pa = pte & NEUF_PTE_ADDR & ~(BIT_ULL(shift) - 1);
 	e->perm = pte & NEUF_PERM_MASK;
 	e->instance = instance;
+	e->vram = pte & NEUF_PTE_VRAM;
 	e->dirty = pte & NEUF_PTE_DIRTY;
 	e->pte = table + NEUF_PT_INDEX(va, level) * sizeof(pte);
 	return true;
@@ -201,6 +234,7 @@ static bool neuf_mmu_set_dirty(struct neuf_model *model,
 
 		if (!(old & NEUF_PTE_VALID) || !(old & NEUF_PTE_WRITABLE) ||
 		    huge != !!(old & NEUF_PTE_LEAF) ||
+		    e->vram != !!(old & NEUF_PTE_VRAM) ||
 		    (old & NEUF_PTE_ADDR & ~(size - 1)) != e->pa)
 			return false;
 		if (old & NEUF_PTE_DIRTY)
@@ -237,7 +271,11 @@ static bool neuf_mmu_set_dirty(struct neuf_model *model,
  *
  * @x is valid until @eng's lock is released.
  *
- * Return: true if @va translates with @need to RAM, false for a fault.
+ * A VRAM entry leads into the model's VRAM, at the offset it holds, and
+ * nowhere else: an offset past VRAM's end faults like an invalid entry.
+ *
+ * Return: true if @va translates with @need to RAM or VRAM, false for a
+ * fault.
  */
 bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			u8 need, struct neuf_xlate *x)
@@ -273,6 +311,18 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 	}
 
 	pa = e->pa + ((va - e->va) & NEUF_PAGE_MASK);
+	if (e->vram) {
+		u64 size = BIT_ULL(e->shift);
+
+		/* VRAM is contiguous: the whole page at once, if it fits. */
+		kaddr = neuf_model_vram(eng->model, e->pa, size);
+		if (!kaddr)
+			return false;
+		x->base = e->va;
+		x->mask = size - 1;
+		x->kaddr = kaddr;
+		goto out;
+	}
 	kaddr = neuf_model_dma(eng->model, pa);
 	if (!kaddr)
 		return false;
@@ -299,6 +349,7 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			x->kaddr = first;
 		}
 	}
+out:
 	x->page = va & NEUF_PAGE_MASK;
 	/* Until the entry is dirty, a write must come back here. */
 	x->perm = e->dirty ? e->perm :
