@@ -604,57 +604,6 @@ static int write_file(const char *path, const char *text)
 	return (int)n;
 }
 
-/* The whole of a (small, procfs-like) text file, NUL-terminated. */
-static char *read_text(const char *path)
-{
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap + 1);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	igt_assert(buf);
-	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
-	while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
-/*
- * The path of @file in the neuf device's DRM debugfs directory, into @path;
- * false if there is no such directory or no such file.
- */
-static bool neuf_debugfs_path(const char *file, char *path, size_t size)
-{
-	char *name;
-
-	for (int minor = 0; minor < 256; minor++) {
-		snprintf(path, size, "/sys/kernel/debug/dri/%d/name", minor);
-		if (access(path, R_OK))
-			continue;
-		name = read_text(path);
-		if (!strncmp(name, "neuf", 4)) {
-			free(name);
-			snprintf(path, size, "/sys/kernel/debug/dri/%d/%s",
-				 minor, file);
-			return !access(path, F_OK);
-		}
-		free(name);
-	}
-	return false;
-}
-
-/* A file of the neuf device's DRM debugfs directory, or NULL. */
-static char *read_neuf_debugfs(const char *file)
-{
-	char path[160];
-
-	if (!neuf_debugfs_path(file, path, sizeof(path)) || access(path, R_OK))
-		return NULL;
-	return read_text(path);
-}
-
 /*
  * A count debugfs gives for the one VM of this process (@key: "dma_pages",
  * "pt_pages"), found by its pages_mapped counter in neuf_vms.
@@ -666,7 +615,7 @@ static int64_t vm_debugfs_count(struct neuf_device *d, uint32_t v,
 	char match[64], *text, *line, *count;
 	long long n;
 
-	text = read_neuf_debugfs("neuf_vms");
+	text = neuf_igt_read_debugfs("neuf_vms");
 	igt_require_f(text, "no neuf_vms in debugfs\n");
 	snprintf(match, sizeof(match), " pages_mapped=%" PRIu64 " ",
 		 (uint64_t)st.pages_mapped);
@@ -1070,7 +1019,7 @@ static void set_param(const char *name, const char *value)
 
 	snprintf(path, sizeof(path), NEUF_PARAM_DIR "%s", name);
 	igt_assert_lt(num_saved_params, (int)(sizeof(saved_params) / sizeof(saved_params[0])));
-	old = read_text(path);
+	old = neuf_igt_read_text(path);
 	igt_require_f(old, "%s: %s\n", path, strerror(errno));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->value, sizeof(p->value), "%.*s",
@@ -1172,7 +1121,7 @@ static void first_touch_processes(int nproc, size_t len)
  */
 static long long fault_vm_overlaps(void)
 {
-	char *text = read_neuf_debugfs("neuf_fault_buffer"), *at;
+	char *text = neuf_igt_read_debugfs("neuf_fault_buffer"), *at;
 	long long n;
 
 	igt_require_f(text, "no neuf_fault_buffer in neuf's debugfs\n");
@@ -2389,7 +2338,7 @@ igt_main
 
 		igt_require_f(!access(NEUF_PARAM_DIR "notifier_size_mib", R_OK),
 			      "no notifier_size_mib parameter\n");
-		param = read_text(NEUF_PARAM_DIR "notifier_size_mib");
+		param = neuf_igt_read_text(NEUF_PARAM_DIR "notifier_size_mib");
 		chunk = strtoul(param, NULL, 10) * mib;
 		free(param);
 		igt_require_f(chunk >= len, "chunks smaller than 8 MiB\n");
@@ -2993,7 +2942,7 @@ igt_main
 		reap_victim_release(pid, pidfd);
 
 		snprintf(path, sizeof(path), "%s/trace", inst);
-		text = read_text(path);
+		text = neuf_igt_read_text(path);
 		seen = strstr(text, "blockable=0");
 		free(text);
 		snprintf(path, sizeof(path),
@@ -3024,7 +2973,7 @@ igt_main
 		char dir[160];
 		pid_t pid;
 
-		igt_require_f(neuf_debugfs_path("fail_nonblock_invalidate", dir,
+		igt_require_f(neuf_igt_debugfs_path("fail_nonblock_invalidate", dir,
 						sizeof(dir)),
 			      "no fail_nonblock_invalidate in neuf's debugfs "
 			      "(needs CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
@@ -3084,7 +3033,7 @@ igt_main
 
 		igt_assert_eq(write_file(path, "0"), 0);
 		snprintf(path, sizeof(path), "%s/trace", inst);
-		text = read_text(path);
+		text = neuf_igt_read_text(path);
 		for (size_t i = 0; i < sizeof(events) / sizeof(*events); i++)
 			igt_assert_f(strstr(text, events[i]),
 				     "no %s event in the trace\n", events[i]);
@@ -3092,14 +3041,14 @@ igt_main
 		igt_assert_eq(rmdir(inst), 0);
 
 		st = vm_stats(dev, vm);
-		text = read_neuf_debugfs("neuf_vms");
+		text = neuf_igt_read_debugfs("neuf_vms");
 		igt_assert_f(text, "no neuf_vms in debugfs\n");
 		snprintf(path, sizeof(path), "pages_mapped=%" PRIu64,
 			 (uint64_t)st.pages_mapped);
 		igt_assert_f(strstr(text, path), "%s not in neuf_vms:\n%s",
 			     path, text);
 		free(text);
-		text = read_neuf_debugfs("neuf_fault_buffer");
+		text = neuf_igt_read_debugfs("neuf_fault_buffer");
 		igt_assert_f(text && strstr(text, "entries "),
 			     "neuf_fault_buffer: %s\n", text ? text : "(none)");
 		free(text);
@@ -3111,8 +3060,17 @@ igt_main
 	igt_subtest("dma-mappings-follow-ptes") {
 		const size_t pages = 64, len = pages * PAGE_SZ;
 		uint32_t *warm = xmalloc(PAGE_SZ);
-		uint32_t *buf = map_anon(len, MAP_PRIVATE);
+		/*
+		 * Guard pages of their own VMAs around the buffer: a window
+		 * never spans VMAs, so no neighbour's pages join the count.
+		 */
+		uint8_t *area = mmap(NULL, len + 2 * PAGE_SZ, PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint32_t *buf = (uint32_t *)(area + PAGE_SZ);
 		int64_t before, mapped;
+
+		igt_assert(area != MAP_FAILED);
+		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
 
 		/* The shader's own pages are mapped by the first run. */
 		run_ok(sh_fill_strided, 1, PTR(warm), 1, PAGE_SZ);
@@ -3123,6 +3081,7 @@ igt_main
 		igt_assert_eq(mapped - before, pages);
 		igt_assert_eq(munmap(buf, len), 0);
 		igt_assert_eq(vm_dma_pages(dev, vm), before);
+		munmap(area, len + 2 * PAGE_SZ);
 		free(warm);
 	}
 

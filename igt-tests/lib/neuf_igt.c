@@ -5,10 +5,12 @@
  * Helpers shared by neuf's IGT tests; see neuf_igt.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -105,4 +107,55 @@ void neuf_igt_require_kconfig(const char *opt)
 	}
 	fclose(f);
 	igt_require_f(set, "the kernel lacks %s (%s)\n", opt, path);
+}
+
+/* The whole of a (small, procfs-like) text file, NUL-terminated. */
+char *neuf_igt_read_text(const char *path)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	igt_assert(buf);
+	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
+	while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * The path of @file in the neuf device's DRM debugfs directory, into @path;
+ * false if there is no such directory or no such file.
+ */
+bool neuf_igt_debugfs_path(const char *file, char *path, size_t size)
+{
+	char *name;
+
+	for (int minor = 0; minor < 256; minor++) {
+		snprintf(path, size, "/sys/kernel/debug/dri/%d/name", minor);
+		if (access(path, R_OK))
+			continue;
+		name = neuf_igt_read_text(path);
+		if (!strncmp(name, "neuf", 4)) {
+			free(name);
+			snprintf(path, size, "/sys/kernel/debug/dri/%d/%s",
+				 minor, file);
+			return !access(path, F_OK);
+		}
+		free(name);
+	}
+	return false;
+}
+
+/* A file of the neuf device's DRM debugfs directory, or NULL. */
+char *neuf_igt_read_debugfs(const char *file)
+{
+	char path[160];
+
+	if (!neuf_igt_debugfs_path(file, path, sizeof(path)) || access(path, R_OK))
+		return NULL;
+	return neuf_igt_read_text(path);
 }

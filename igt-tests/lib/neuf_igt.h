@@ -9,6 +9,8 @@
 #ifndef NEUF_IGT_HELPERS_H
 #define NEUF_IGT_HELPERS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -72,5 +74,33 @@ void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm);
  * it does not skip, and the subtest's own checks decide.
  */
 void neuf_igt_require_kconfig(const char *opt);
+
+/**
+ * neuf_igt_read_text() - the whole of a small text file
+ * @path: the file (procfs, sysfs or debugfs)
+ *
+ * Fails the subtest if the file cannot be opened.
+ *
+ * Return: its first 64 KiB, NUL-terminated, to be freed.
+ */
+char *neuf_igt_read_text(const char *path);
+
+/**
+ * neuf_igt_debugfs_path() - a file of the neuf device's DRM debugfs directory
+ * @file: its name, e.g. "neuf_vms"
+ * @path: where to write its path
+ * @size: the size of @path
+ *
+ * Return: false if there is no such directory or file.
+ */
+bool neuf_igt_debugfs_path(const char *file, char *path, size_t size);
+
+/**
+ * neuf_igt_read_debugfs() - read a file of the neuf device's DRM debugfs
+ * @file: its name, e.g. "neuf_vms"
+ *
+ * Return: its contents, to be freed, or NULL if it cannot be read.
+ */
+char *neuf_igt_read_debugfs(const char *file);
 
 #endif /* NEUF_IGT_HELPERS_H */
