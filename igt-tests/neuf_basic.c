@@ -78,6 +78,10 @@ static void check_param(uint32_t param, uint64_t value)
 		igt_assert_lte_u64(1, value);
 		igt_assert_gte_u64(4096, value);
 		break;
+	case NEUF_PARAM_VRAM_SIZE:
+		/* 0 without device memory; else whole 2 MiB blocks. */
+		igt_assert_eq_u64(value % (2ull << 20), 0);
+		break;
 	default:
 		igt_assert_f(false, "untested param %u\n", param);
 	}
@@ -120,12 +124,16 @@ static int module_load(void)
 	return module_load_file(path, getenv("NEUF_MODULE_PARAMS"));
 }
 
-/* The virtual GPU's module, vgpu/neuf_vgpu.ko beside neuf.ko. */
+/*
+ * The virtual GPU's module, vgpu/neuf_vgpu.ko beside neuf.ko, with the
+ * parameters the harness loaded it with (NEUF_VGPU_PARAMS) and @params.
+ */
 static int vgpu_load(const char *params)
 {
 	const char *neuf = getenv("NEUF_MODULE");
 	const char *slash = neuf ? strrchr(neuf, '/') : NULL;
-	char path[PATH_MAX];
+	const char *base = getenv("NEUF_VGPU_PARAMS");
+	char path[PATH_MAX], all[256];
 
 	if (!neuf)
 		return -ENOENT;
@@ -133,7 +141,10 @@ static int vgpu_load(const char *params)
 		     slash ? (int)(slash - neuf + 1) : 0, neuf) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
-	return module_load_file(path, params);
+	if (snprintf(all, sizeof(all), "%s %s", base ? base : "",
+		     params ? params : "") >= (int)sizeof(all))
+		return -ENAMETOOLONG;
+	return module_load_file(path, all);
 }
 
 static int sysfs_write(const char *path, const char *value)
@@ -706,7 +717,8 @@ igt_main
 
 	igt_describe("With two virtual GPUs (neuf_vgpu num_devices=2), neuf "
 		     "binds both: each has its render node and runs a shader; "
-		     "an out-of-range count is refused.");
+		     "an out-of-range count, or VRAM not in 2 MiB blocks, is "
+		     "refused.");
 	igt_subtest("vgpu-two-devices") {
 		struct neuf_device *second;
 
@@ -718,6 +730,7 @@ igt_main
 
 		igt_assert_eq(vgpu_load("num_devices=0"), -EINVAL);
 		igt_assert_eq(vgpu_load("num_devices=9"), -EINVAL);
+		igt_assert_eq(vgpu_load("vram_mib=3"), -EINVAL);
 		igt_assert(!module_loaded(NEUF_VGPU_MODULE_NAME));
 
 		igt_assert_eq(vgpu_load("num_devices=2"), 0);
@@ -770,6 +783,45 @@ igt_main
 			dev = open_neuf();
 			check_device_runs(dev);
 		}
+	}
+
+	igt_describe("Unbinding a GPU while a process has pages in its VRAM "
+		     "brings every page back to system memory first: the "
+		     "process reads its data intact afterwards, with no leak "
+		     "and nothing left in the pagemap.");
+	igt_subtest("unbind-with-pages-in-vram") {
+		const size_t len = 4ul << 20, n = len / 4;
+		struct drm_neuf_svm_attr a = {};
+		uint64_t vram = 0;
+		uint32_t *buf, vm;
+		char gpu[32];
+
+		require_module_control();
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram), 0);
+		igt_require_f(vram, "the device has no device memory\n");
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		igt_assert(buf != MAP_FAILED);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (uint32_t)i * 2654435761u;
+		igt_assert_eq(neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &vm), 0);
+		a = (struct drm_neuf_svm_attr){ .vm_id = vm,
+			.op = NEUF_SVM_OP_PREFETCH, .start = (uintptr_t)buf,
+			.size = len, .location = NEUF_SVM_LOC_VRAM };
+		igt_assert_eq(neuf_svm_attr(dev, &a), 0);
+		igt_assert_eq_u64(a.migrated, len / 4096);
+
+		/* The VM and the fd stay: the unbind alone must do it. */
+		gpu_name(dev, gpu, sizeof(gpu));
+		igt_assert_eq(driver_unbind(gpu), 0);
+		for (size_t i = 0; i < n; i++)
+			igt_assert_f(buf[i] == (uint32_t)i * 2654435761u,
+				     "buf[%zu] = %#x after the unbind\n", i,
+				     buf[i]);
+		neuf_device_close(dev);
+		dev = NULL;
+		munmap(buf, len);
+		rebind_and_check(gpu);
 	}
 
 	igt_describe("Unbinding a GPU while a process holds its fd with a job "

@@ -228,6 +228,8 @@ const char *neuf_param_name(uint32_t param)
 		return "fault-buffer-entries";
 	case NEUF_PARAM_MAX_VMS:
 		return "max-vms";
+	case NEUF_PARAM_VRAM_SIZE:
+		return "vram-size";
 	default:
 		return NULL;
 	}
@@ -290,6 +292,13 @@ int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
 	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_VM_STATS, &args))
 		return -errno;
 	*stats = args;
+	return 0;
+}
+
+int neuf_svm_attr(struct neuf_device *dev, struct drm_neuf_svm_attr *args)
+{
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_SVM_ATTR, args))
+		return -errno;
 	return 0;
 }
 

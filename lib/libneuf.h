@@ -81,7 +81,7 @@ const char *neuf_param_name(uint32_t param);
 
 /** Lowest and highest parameter ids this library knows. */
 #define NEUF_PARAM_FIRST NEUF_PARAM_CHIP_ID
-#define NEUF_PARAM_LAST NEUF_PARAM_MAX_VMS
+#define NEUF_PARAM_LAST NEUF_PARAM_VRAM_SIZE
 
 /**
  * neuf_vm_create() - create a GPU address space for the calling process
@@ -174,6 +174,16 @@ int neuf_job_status(struct neuf_device *dev, uint32_t vm_id, uint64_t job_id,
  */
 int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
 		  struct drm_neuf_vm_stats *stats);
+
+/**
+ * neuf_svm_attr() - get or set a range's SVM attributes, or migrate it
+ * @dev: the device
+ * @args: the request (see &struct drm_neuf_svm_attr), updated with the
+ *	results even when the call fails part way (PREFETCH's @migrated)
+ *
+ * Return: 0 or the negative errno of &DRM_IOCTL_NEUF_SVM_ATTR.
+ */
+int neuf_svm_attr(struct neuf_device *dev, struct drm_neuf_svm_attr *args);
 
 /**
  * neuf_run() - run a dispatch and wait for it to end

@@ -65,8 +65,12 @@ live=$!
 
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 neuf_blockfs_mount "$modroot"
-if neuf_load "$module" "$modroot" "$params"; then
+# 64 MiB of VRAM per GPU: enough for every subtest, and overcommitting it
+# (vram-overcommit) stays cheap under emulation; the default is 256 MiB.
+vgpu_params="vram_mib=64"
+if neuf_load "$module" "$modroot" "$params" "$vgpu_params"; then
 	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params NEUF_KERNEL_CONFIG=$config \
+		NEUF_VGPU_PARAMS=$vgpu_params \
 		NEUF_BLOCK_DIR=$neuf_blockfs_dir \
 		/usr/bin/python3 "$tools/neuf-runner" \
 		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \

@@ -35,6 +35,7 @@ extern "C" {
 #define DRM_NEUF_EXEC			0x03
 #define DRM_NEUF_JOB_STATUS		0x04
 #define DRM_NEUF_VM_STATS		0x05
+#define DRM_NEUF_SVM_ATTR		0x06
 
 #define DRM_IOCTL_NEUF_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_GETPARAM, struct drm_neuf_getparam)
@@ -48,6 +49,8 @@ extern "C" {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_JOB_STATUS, struct drm_neuf_job_status)
 #define DRM_IOCTL_NEUF_VM_STATS \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_VM_STATS, struct drm_neuf_vm_stats)
+#define DRM_IOCTL_NEUF_SVM_ATTR \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_SVM_ATTR, struct drm_neuf_svm_attr)
 
 /**
  * enum drm_neuf_param - parameters readable with &DRM_IOCTL_NEUF_GETPARAM
@@ -66,6 +69,9 @@ extern "C" {
  *	fault buffer.
  * @NEUF_PARAM_MAX_VMS: number of VMs the device can hold at once, over all
  *	processes (one hardware address-space instance each).
+ * @NEUF_PARAM_VRAM_SIZE: bytes of device memory (VRAM) the driver manages
+ *	as DEVICE_PRIVATE pages for migration; 0 without device memory (no
+ *	VRAM, or a kernel without CONFIG_DEVICE_PRIVATE).
  */
 enum drm_neuf_param {
 	NEUF_PARAM_CHIP_ID = 1,
@@ -75,6 +81,7 @@ enum drm_neuf_param {
 	NEUF_PARAM_PAGE_SIZES = 5,
 	NEUF_PARAM_FAULT_BUFFER_ENTRIES = 6,
 	NEUF_PARAM_MAX_VMS = 7,
+	NEUF_PARAM_VRAM_SIZE = 8,
 };
 
 /**
@@ -301,6 +308,118 @@ struct drm_neuf_vm_stats {
 	__u64 windows;
 	/** @huge_mapped: 2 MiB GPU pages written. */
 	__u64 huge_mapped;
+};
+
+/**
+ * enum drm_neuf_svm_op - operations of &DRM_IOCTL_NEUF_SVM_ATTR
+ * @NEUF_SVM_OP_SET: set attributes of the range: those named in
+ *	&drm_neuf_svm_attr.attrs, to the values given.
+ * @NEUF_SVM_OP_GET: return the attributes in force over the range and
+ *	where its pages are.
+ * @NEUF_SVM_OP_PREFETCH: migrate the range's pages to
+ *	&drm_neuf_svm_attr.location, synchronously.
+ */
+enum drm_neuf_svm_op {
+	NEUF_SVM_OP_SET = 1,
+	NEUF_SVM_OP_GET = 2,
+	NEUF_SVM_OP_PREFETCH = 3,
+};
+
+/**
+ * enum drm_neuf_svm_location - where pages are, or should be
+ * @NEUF_SVM_LOC_NONE: no preference.
+ * @NEUF_SVM_LOC_SYSTEM: system memory.
+ * @NEUF_SVM_LOC_VRAM: the device's VRAM.
+ */
+enum drm_neuf_svm_location {
+	NEUF_SVM_LOC_NONE = 0,
+	NEUF_SVM_LOC_SYSTEM = 1,
+	NEUF_SVM_LOC_VRAM = 2,
+};
+
+/* &drm_neuf_svm_attr.attrs: the attributes a SET sets */
+#define NEUF_SVM_ATTR_LOCATION		0x1u
+#define NEUF_SVM_ATTR_FLAGS		0x2u
+#define NEUF_SVM_ATTR_GRANULARITY	0x4u
+
+/* &drm_neuf_svm_attr.flags */
+#define NEUF_SVM_FLAG_GPU_READ_ONLY	0x1u	/* the GPU only reads */
+#define NEUF_SVM_FLAG_READ_MOSTLY	0x2u	/* a hint: rarely written */
+
+/**
+ * struct drm_neuf_svm_attr - argument of &DRM_IOCTL_NEUF_SVM_ATTR
+ *
+ * Works on [@start, @start + @size) of the VM's process, which must be the
+ * caller's (-EACCES otherwise). Errors, with nothing changed: -ENOENT for
+ * an unknown @vm_id; -EINVAL for an unknown @op, a range that is empty,
+ * not page aligned, wraps or lies beyond user space, non-zero @reserved;
+ * for SET, @attrs empty or with unknown bits, a value out of range
+ * (@location above VRAM, unknown @flags, @granularity outside 12..21) or
+ * a value given for an attribute @attrs does not name; for PREFETCH, a
+ * @location that is not SYSTEM or VRAM, or non-zero @attrs, @flags or
+ * @granularity. -EOPNOTSUPP for PREFETCH to VRAM, or SET of a VRAM
+ * preference, without device memory (&NEUF_PARAM_VRAM_SIZE is 0); -ENOMEM.
+ *
+ * The defaults, in force wherever nothing was set: no preferred location,
+ * no flags, granularity 21 (2 MiB). Attributes belong to the address
+ * range, not to the pages: they stay through migrations and partial
+ * munmap() of other parts, and are reset where the range is unmapped
+ * (munmap(), the old range of mremap()). GET reports the values at @start
+ * and, in @attrs, those that hold over the whole range.
+ *
+ * The policy they set: a GPU fault in a range preferring VRAM migrates the
+ * granule (2^@granularity bytes, within a 2 MiB block and the VMA) around
+ * it to VRAM before mapping it, unless %NEUF_SVM_FLAG_READ_MOSTLY (then the
+ * pages stay where they are) or the GPU migrated it less than the module
+ * parameter migration_timeslice_ms ago (ping-pong bound). With
+ * %NEUF_SVM_FLAG_GPU_READ_ONLY the GPU maps the pages read-only, and a GPU
+ * write there fails the job with -EFAULT.
+ *
+ * PREFETCH migrates what it can: pages the kernel cannot move (file-backed,
+ * pinned) stay where they are, VRAM that runs out is made room in by
+ * evicting the least recently used blocks, and what still does not fit
+ * stays in system memory. A hole in the range ends it with -EFAULT, the
+ * pages before the hole migrated; a fatal signal with -EINTR.
+ */
+struct drm_neuf_svm_attr {
+	/** @vm_id: in, the VM. */
+	__u32 vm_id;
+	/** @op: in, &enum drm_neuf_svm_op. */
+	__u32 op;
+	/** @start: in, first address of the range, page aligned. */
+	__u64 start;
+	/** @size: in, bytes, page aligned, not zero. */
+	__u64 size;
+	/**
+	 * @attrs: in for SET, the attributes it sets (%NEUF_SVM_ATTR_*);
+	 * out for GET, those uniform over the range; zero for PREFETCH.
+	 */
+	__u32 attrs;
+	/**
+	 * @location: &enum drm_neuf_svm_location: the preferred location
+	 * (SET, GET), or the destination (PREFETCH, SYSTEM or VRAM).
+	 */
+	__u32 location;
+	/** @flags: %NEUF_SVM_FLAG_* (SET, GET). */
+	__u32 flags;
+	/**
+	 * @granularity: log2 of the bytes migrated at once, 12 to 21
+	 * (SET, GET).
+	 */
+	__u32 granularity;
+	/** @pages_system: out for GET: pages in system memory. */
+	__u64 pages_system;
+	/** @pages_vram: out for GET: pages in this device's VRAM. */
+	__u64 pages_vram;
+	/**
+	 * @pages_none: out for GET: pages in neither: not populated,
+	 * swapped out, or in another device's memory.
+	 */
+	__u64 pages_none;
+	/** @migrated: out for PREFETCH: pages it migrated. */
+	__u64 migrated;
+	/** @reserved: must be zero. */
+	__u64 reserved[3];
 };
 
 #if defined(__cplusplus)

@@ -9,6 +9,7 @@
 #include <drm/drm_file.h>
 
 #include "neuf_debugfs.h"
+#include "neuf_dmem.h"
 #include "neuf_drv.h"
 #include "neuf_vm.h"
 
@@ -71,9 +72,42 @@ static int neuf_debugfs_fault_buffer(struct seq_file *m, void *data)
 	return 0;
 }
 
+static const char *const neuf_dmem_stat_names[NEUF_DMEM_STAT_COUNT] = {
+	[NEUF_DMEM_TO_VRAM_PAGES] = "to_vram_pages",
+	[NEUF_DMEM_TO_RAM_PAGES] = "to_ram_pages",
+	[NEUF_DMEM_CPU_FAULTS] = "cpu_faults",
+	[NEUF_DMEM_EVICTED_PAGES] = "evicted_pages",
+	[NEUF_DMEM_EVICTIONS] = "evictions",
+	[NEUF_DMEM_COPY_NS] = "copy_wait_ns",
+};
+
+/* neuf_device_memory: VRAM in use, migrations and the copy engine. */
+static int neuf_debugfs_device_memory(struct seq_file *m, void *data)
+{
+	struct drm_info_node *node = m->private;
+	struct neuf_device *ndev = to_neuf_device(node->minor->dev);
+	u64 stats[NEUF_DMEM_STAT_COUNT], used, total;
+	unsigned int i;
+
+	neuf_dmem_usage(ndev, &used, &total);
+	neuf_dmem_stats(ndev, stats);
+	seq_printf(m, "vram_total %llu\n", total);
+	seq_printf(m, "vram_used %llu\n", used);
+	for (i = 0; i < NEUF_DMEM_STAT_COUNT; i++)
+		seq_printf(m, "%s %llu\n", neuf_dmem_stat_names[i], stats[i]);
+	seq_printf(m, "copy_commands %lld\n",
+		   (long long)atomic64_read(&ndev->copy.commands));
+	seq_printf(m, "copy_bytes %lld\n",
+		   (long long)atomic64_read(&ndev->copy.bytes));
+	seq_printf(m, "copy_busy_ns %lld\n",
+		   (long long)atomic64_read(&ndev->copy.busy_ns));
+	return 0;
+}
+
 static const struct drm_info_list neuf_debugfs_list[] = {
 	{ "neuf_vms", neuf_debugfs_vms, 0 },
 	{ "neuf_fault_buffer", neuf_debugfs_fault_buffer, 0 },
+	{ "neuf_device_memory", neuf_debugfs_device_memory, 0 },
 };
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS

@@ -18,6 +18,7 @@
 
 #include "neuf_compat.h"
 #include "neuf_debugfs.h"
+#include "neuf_dmem.h"
 #include "neuf_drv.h"
 #include "neuf_hw.h"
 #include "neuf_job.h"
@@ -74,6 +75,12 @@ static int neuf_ioctl_getparam(struct drm_device *drm, void *data,
 	case NEUF_PARAM_MAX_VMS:
 		args->value = ndev->caps.instances;
 		break;
+	case NEUF_PARAM_VRAM_SIZE: {
+		u64 used;
+
+		neuf_dmem_usage(ndev, &used, &args->value);
+		break;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -111,6 +118,12 @@ static int neuf_ioctl_exec(struct drm_device *drm, void *data,
 	return neuf_ioctl_entered(drm, data, file, neuf_exec_ioctl);
 }
 
+static int neuf_ioctl_svm_attr(struct drm_device *drm, void *data,
+			       struct drm_file *file)
+{
+	return neuf_ioctl_entered(drm, data, file, neuf_svm_attr_ioctl);
+}
+
 static const struct drm_ioctl_desc neuf_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(NEUF_GETPARAM, neuf_ioctl_getparam, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NEUF_VM_CREATE, neuf_ioctl_vm_create, DRM_RENDER_ALLOW),
@@ -118,6 +131,7 @@ static const struct drm_ioctl_desc neuf_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(NEUF_EXEC, neuf_ioctl_exec, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NEUF_JOB_STATUS, neuf_job_status_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NEUF_VM_STATS, neuf_vm_stats_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NEUF_SVM_ATTR, neuf_ioctl_svm_attr, DRM_RENDER_ALLOW),
 };
 
 static int neuf_open(struct drm_device *drm, struct drm_file *file)
@@ -187,6 +201,8 @@ static irqreturn_t neuf_irq(int irq, void *data)
 
 	if (status & NEUF_INTR_FAULT)
 		queue_work(ndev->fault_wq, &ndev->fault.work);
+	if (status & NEUF_INTR_COPY)
+		neuf_copy_irq(ndev);
 	for (i = 0; i < ndev->caps.engines; i++)
 		if (status & NEUF_INTR_ENGINE(i))
 			neuf_engine_irq(&ndev->engines[i]);
@@ -202,7 +218,7 @@ static void neuf_irq_enable(struct neuf_device *ndev, bool on)
 	spin_lock_irqsave(&ndev->irq_lock, flags);
 	ndev->irq_on = on;
 	neuf_wr32(ndev, NEUF_REG_INTR_ENABLE,
-		  on ? NEUF_INTR_FAULT |
+		  on ? NEUF_INTR_FAULT | NEUF_INTR_COPY |
 		       FIELD_PREP(NEUF_INTR_ENGINE_MASK,
 				  GENMASK(ndev->caps.engines - 1, 0)) : 0);
 	spin_unlock_irqrestore(&ndev->irq_lock, flags);
@@ -258,7 +274,22 @@ static int neuf_device_init(struct neuf_device *ndev)
 	if (ret)
 		return ret;
 	neuf_irq_enable(ndev, true);
+
+	/* The copy engine's self-test needs its interrupt. */
+	ret = neuf_copy_init(ndev);
+	if (ret)
+		goto err_irq;
+	ret = neuf_dmem_init(ndev);
+	if (ret)
+		goto err_copy;
 	return 0;
+
+err_copy:
+	neuf_copy_fini(ndev);
+err_irq:
+	neuf_irq_enable(ndev, false);
+	neuf_svm_fault_fini(ndev);
+	return ret;
 
 err_wq:
 	destroy_workqueue(ndev->wq);
@@ -282,6 +313,8 @@ err_fault_wq:
  */
 static void neuf_device_unplug(struct neuf_device *ndev)
 {
+	/* Pages in VRAM go back to system memory while the copy engine runs. */
+	neuf_dmem_fini(ndev);
 	neuf_irq_enable(ndev, false);
 	neuf_engines_abort(ndev);
 	/* The fault worker may hold the last reference of a VM: stop it first. */
@@ -289,6 +322,7 @@ static void neuf_device_unplug(struct neuf_device *ndev)
 	neuf_vm_unplug_all(ndev);
 	/* VMs released meanwhile free their DMA memory before the unbind. */
 	flush_workqueue(ndev->wq);
+	neuf_copy_fini(ndev);
 
 	neuf_hw_gone(ndev);
 }

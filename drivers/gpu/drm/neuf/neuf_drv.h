@@ -18,16 +18,19 @@
 #include <drm/drm_device.h>
 #include <drm/gpu_scheduler.h>
 
+#include "neuf_copy.h"
+
 #define NEUF_DRIVER_NAME	"neuf"
 #define NEUF_DRIVER_DESC	"neuf open virtual GPU with shared virtual memory"
 #define NEUF_DRIVER_MAJOR	0
-#define NEUF_DRIVER_MINOR	2
+#define NEUF_DRIVER_MINOR	3
 #define NEUF_DRIVER_PATCHLEVEL	0
 
 /* Most engines and VM instances the driver handles (register field widths). */
 #define NEUF_MAX_ENGINES	8
 #define NEUF_MAX_INSTANCES	256
 
+struct neuf_dmem;
 struct neuf_job;
 struct neuf_vm;
 struct regmap;
@@ -99,6 +102,7 @@ struct neuf_fault_buffer {
  * @caps.page_sizes: %NEUF_REG_PAGE_SIZES
  * @caps.fault_buf_entries: %NEUF_REG_FAULT_BUF_ENTRIES
  * @caps.instances: %NEUF_REG_INSTANCES, VM slots
+ * @caps.vram_size: %NEUF_REG_VRAM_SIZE, in bytes; 0 before revision 1.2
  * @engines: the compute engines
  * @sched_list: the engines' schedulers, for entities to pick from
  * @irq_lock: serialises the interrupt handler against turning interrupts
@@ -114,6 +118,9 @@ struct neuf_fault_buffer {
  *	it under @reg_lock
  * @vms: live VMs by hardware instance; the xarray's lock protects lookups
  * @fault: the replayable fault buffer
+ * @copy: the copy engine (revision 1.2)
+ * @dmem: the device memory, as DEVICE_PRIVATE pages; NULL without VRAM
+ *	or without CONFIG_DEVICE_PRIVATE
  * @fault_wq: ordered workqueue of the fault worker (&neuf_fault_buffer.work)
  * @svm_wq: the VMs' SVM workers (&neuf_vm.svm_work): fault resolution and
  *	notifier garbage collection, ordered within a VM, at most
@@ -137,6 +144,7 @@ struct neuf_device {
 		u32 page_sizes;
 		u32 fault_buf_entries;
 		u32 instances;
+		u64 vram_size;
 	} caps;
 	struct neuf_engine engines[NEUF_MAX_ENGINES];
 	struct drm_gpu_scheduler *sched_list[NEUF_MAX_ENGINES];
@@ -148,6 +156,8 @@ struct neuf_device {
 	bool hw_gone;
 	struct xarray vms;
 	struct neuf_fault_buffer fault;
+	struct neuf_copy copy;
+	struct neuf_dmem *dmem;
 	struct workqueue_struct *fault_wq;
 	struct workqueue_struct *svm_wq;
 	struct workqueue_struct *wq;

@@ -56,6 +56,15 @@ int neuf_hw_init(struct neuf_device *ndev)
 	ndev->caps.page_sizes = neuf_rd32(ndev, NEUF_REG_PAGE_SIZES);
 	ndev->caps.fault_buf_entries = neuf_rd32(ndev, NEUF_REG_FAULT_BUF_ENTRIES);
 	ndev->caps.instances = neuf_rd32(ndev, NEUF_REG_INSTANCES);
+	/* 1.2 added VRAM and the copy engine. */
+	if (FIELD_GET(NEUF_REVISION_MINOR, ndev->caps.revision) >= 2)
+		ndev->caps.vram_size =
+			(u64)neuf_rd32(ndev, NEUF_REG_VRAM_SIZE) << 20;
+	if (!IS_ALIGNED(ndev->caps.vram_size, SZ_2M)) {
+		drm_warn(drm, "VRAM of %llu MiB is not in 2 MiB blocks: not used\n",
+			 ndev->caps.vram_size >> 20);
+		ndev->caps.vram_size = 0;
+	}
 
 	/* 1.0 lacks the engine watchdog that hang detection relies on. */
 	if (FIELD_GET(NEUF_REVISION_MAJOR, ndev->caps.revision) != 1 ||
@@ -83,13 +92,18 @@ int neuf_hw_init(struct neuf_device *ndev)
 	neuf_wr32(ndev, NEUF_REG_INTR_STATUS, ~0u);
 	neuf_wr32(ndev, NEUF_REG_FB_SIZE, 0);
 	neuf_wr32(ndev, NEUF_REG_FB_STATUS, ~0u);
+	if (ndev->caps.vram_size) {
+		neuf_wr32(ndev, NEUF_REG_CE_RING_SIZE, 0);
+		neuf_wr32(ndev, NEUF_REG_CE_STATUS, ~0u);
+	}
 	for (i = 0; i < ndev->caps.instances; i++)
 		neuf_hw_instance_unbind(ndev, i);
 
-	drm_info(drm, "neuf %lu.%lu, %u engines, %u-bit VA\n",
+	drm_info(drm, "neuf %lu.%lu, %u engines, %u-bit VA, %llu MiB VRAM\n",
 		 FIELD_GET(NEUF_REVISION_MAJOR, ndev->caps.revision),
 		 FIELD_GET(NEUF_REVISION_MINOR, ndev->caps.revision),
-		 ndev->caps.engines, ndev->caps.va_bits);
+		 ndev->caps.engines, ndev->caps.va_bits,
+		 ndev->caps.vram_size >> 20);
 	return 0;
 }
 

@@ -15,8 +15,11 @@
 #include "neuf_regs.h"
 
 struct device;
+struct drm_device;
+struct drm_file;
 struct neuf_device;
 struct neuf_vm;
+struct vm_area_struct;
 
 /*
  * One interval notifier covers an aligned chunk of the VM's chunk size
@@ -86,6 +89,7 @@ struct neuf_fault {
  * @write: pages a write or atomic asked for
  * @old: entries a commit replaced, whose DMA mappings it undoes once the
  *	TLBs dropped them
+ * @ro: pages the GPU may only read (%NEUF_SVM_FLAG_GPU_READ_ONLY)
  *
  * One per VM: its SVM worker resolves one window at a time.
  */
@@ -97,6 +101,19 @@ struct neuf_svm_window {
 	DECLARE_BITMAP(want, NEUF_SVM_WINDOW_PAGES);
 	DECLARE_BITMAP(write, NEUF_SVM_WINDOW_PAGES);
 	u64 old[NEUF_SVM_WINDOW_PAGES];
+	DECLARE_BITMAP(ro, NEUF_SVM_WINDOW_PAGES);
+};
+
+/**
+ * struct neuf_svm_attrs - the SVM attributes of an address range
+ * @location: preferred location, &enum drm_neuf_svm_location
+ * @flags: %NEUF_SVM_FLAG_GPU_READ_ONLY, %NEUF_SVM_FLAG_READ_MOSTLY
+ * @granularity: log2 of the bytes a GPU fault migrates at once
+ */
+struct neuf_svm_attrs {
+	u32 location;
+	u32 flags;
+	u32 granularity;
 };
 
 /**
@@ -116,10 +133,14 @@ static inline enum dma_data_direction neuf_svm_dma_dir(u64 pte)
  * @dev: the GPU
  * @pte: the entry, valid or not, its address and writable bit intact
  * @size: the page size it maps
+ *
+ * A VRAM entry holds no DMA mapping: nothing to undo.
  */
 static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte,
 				      size_t size)
 {
+	if (pte & NEUF_PTE_VRAM)
+		return;
 	dma_unmap_page_attrs(dev, pte & NEUF_PTE_ADDR, size,
 			     neuf_svm_dma_dir(pte), DMA_ATTR_SKIP_CPU_SYNC);
 }
@@ -145,6 +166,17 @@ static inline void neuf_svm_planted_leak_repair(struct device *dev)
 {
 }
 #endif
+
+int neuf_svm_attr_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file);
+void neuf_svm_attr_get(struct neuf_vm *vm, u64 addr,
+		       struct neuf_svm_attrs *attr, u64 *begin, u64 *end);
+void neuf_svm_attr_gpu_read_only(struct neuf_vm *vm, u64 start,
+				 unsigned int npages, unsigned long *ro);
+void neuf_svm_attr_place(struct neuf_vm *vm, struct vm_area_struct *vma,
+			 u64 addr);
+void neuf_svm_attrs_gc(struct neuf_vm *vm);
+void neuf_svm_attrs_fini(struct neuf_vm *vm);
 
 int neuf_svm_fault_init(struct neuf_device *ndev);
 void neuf_svm_fault_fini(struct neuf_device *ndev);

@@ -16,6 +16,7 @@
 #include <linux/sort.h>
 
 #include "neuf_compat.h"
+#include "neuf_dmem.h"
 #include "neuf_drv.h"
 #include "neuf_hw.h"
 #include "neuf_regs.h"
@@ -171,7 +172,7 @@ static u64 neuf_svm_perm(const struct neuf_svm_window *w, unsigned int i)
 
 	if (!(pfn & HMM_PFN_VALID) || (pfn & HMM_PFN_ERROR))
 		return 0;
-	if (!(pfn & HMM_PFN_WRITE) ||
+	if (!(pfn & HMM_PFN_WRITE) || test_bit(i, w->ro) ||
 	    (!test_bit(i, w->write) && !READ_ONCE(neuf_svm_writable_on_read)))
 		return NEUF_PTE_VALID;
 	return NEUF_PTE_VALID | NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
@@ -253,13 +254,15 @@ static int neuf_svm_commit_huge(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
  * first, and a read never downgrades them. A read-only entry's page is
  * mapped DMA_TO_DEVICE, a writable one's DMA_BIDIRECTIONAL, so an upgrade
  * maps the page anew and replaces the entry; the old mappings are undone
- * once one TLB invalidation of the window dropped them.
+ * once one TLB invalidation of the window dropped them. A page in this
+ * device's VRAM (hmm_range_fault() returns it, the device being its
+ * owner) gets a VRAM entry, its offset, and no DMA mapping.
  */
 static int neuf_svm_commit_pages(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 				 struct neuf_svm_window *w)
 {
 	struct device *dev = vm->ndev->drm.dev;
-	unsigned int i, nold = 0, mapped = 0;
+	unsigned int i, nold = 0, mapped = 0, dma_mapped = 0, dma_unmapped = 0;
 	u64 pde = le64_to_cpu(READ_ONCE(*leaf->pde));
 	int ret = 0;
 
@@ -272,7 +275,8 @@ static int neuf_svm_commit_pages(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 	for (i = 0; i < w->npages; i++) {
 		u64 va = w->start + ((u64)i << PAGE_SHIFT);
 		__le64 *pte = &leaf->ptes[NEUF_PT_INDEX(va, 0)];
-		u64 old = le64_to_cpu(READ_ONCE(*pte)), perm, new;
+		u64 old = le64_to_cpu(READ_ONCE(*pte)), perm, new, offset;
+		struct page *page = hmm_pfn_to_page(w->pfns[i]);
 		dma_addr_t dma;
 
 		perm = neuf_svm_perm(w, i);
@@ -280,32 +284,41 @@ static int neuf_svm_commit_pages(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 			      ((old & perm) == perm || !test_bit(i, w->want))))
 			continue;
 
-		/*
-		 * Mapping neither sleeps nor allocates from reclaim, so it may
-		 * happen under the VM lock. Cache-coherent DMA: SVM needs a
-		 * GPU coherent with the CPUs, which both touch the pages at
-		 * once, so there is no cache maintenance to do, and the same
-		 * page may be mapped by several VMs.
-		 */
-		dma = dma_map_page_attrs(dev, hmm_pfn_to_page(w->pfns[i]), 0,
-					 PAGE_SIZE, neuf_svm_dma_dir(perm),
-					 DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(dev, dma)) {
-			ret = -ENOMEM;
-			break;
+		if (neuf_dmem_page_offset(vm->ndev, page, &offset)) {
+			/* In our VRAM: reached by offset, no DMA mapping. */
+			new = offset | perm | NEUF_PTE_VRAM;
+		} else {
+			/*
+			 * Mapping neither sleeps nor allocates from reclaim,
+			 * so it may happen under the VM lock. Cache-coherent
+			 * DMA: SVM needs a GPU coherent with the CPUs, which
+			 * both touch the pages at once, so there is no cache
+			 * maintenance to do, and the same page may be mapped
+			 * by several VMs.
+			 */
+			dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE,
+						 neuf_svm_dma_dir(perm),
+						 DMA_ATTR_SKIP_CPU_SYNC);
+			if (dma_mapping_error(dev, dma)) {
+				ret = -ENOMEM;
+				break;
+			}
+			new = dma | perm;
+			dma_mapped++;
 		}
-		new = dma | perm;
-		leaf->pages[i + NEUF_PT_INDEX(w->start, 0)] =
-			hmm_pfn_to_page(w->pfns[i]);
+		leaf->pages[i + NEUF_PT_INDEX(w->start, 0)] = page;
 		WRITE_ONCE(*pte, cpu_to_le64(new));
 		trace_neuf_svm_map(vm->instance, va, new);
 		mapped++;
-		if (old & NEUF_PTE_VALID)
+		if (old & NEUF_PTE_VALID) {
 			w->old[nold++] = old;
+			if (!(old & NEUF_PTE_VRAM))
+				dma_unmapped++;
+		}
 	}
 
 	if (mapped) {
-		neuf_vm_dma_pages_add(vm, mapped);
+		neuf_vm_dma_pages_add(vm, dma_mapped);
 		neuf_vm_stat_add(vm, NEUF_STAT_PAGES_MAPPED, mapped);
 		/* Entries first, then the directory entry that leads there. */
 		if (!(pde & NEUF_PTE_VALID) || (pde & NEUF_PTE_LEAF)) {
@@ -315,11 +328,11 @@ static int neuf_svm_commit_pages(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 		}
 	}
 	if (nold) {
-		/* The read-only entries may be cached: drop them, then unmap. */
+		/* The replaced entries may be cached: drop them, then unmap. */
 		neuf_hw_tlb_invalidate(vm->ndev, vm->instance, w->start, w->end);
 		for (i = 0; i < nold; i++)
 			neuf_svm_dma_unmap(dev, w->old[i], PAGE_SIZE);
-		neuf_vm_dma_pages_add(vm, -(s64)nold);
+		neuf_vm_dma_pages_add(vm, -(s64)dma_unmapped);
 	}
 	return ret;
 }
@@ -377,14 +390,14 @@ static unsigned long neuf_svm_window_size(struct vm_area_struct *vma,
  * breaks COW, and lets a filesystem that tracks dirty pages know
  * (page_mkwrite()), as a CPU store would.
  */
-static int neuf_svm_window_setup(struct mm_struct *mm,
+static int neuf_svm_window_setup(struct neuf_vm *vm,
 				 const struct neuf_fault *faults,
 				 unsigned int n, bool single,
 				 struct neuf_svm_window *w,
 				 unsigned int *consumed)
 {
 	unsigned long addr = faults[0].addr & PAGE_MASK, size;
-	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct vm_area_struct *vma = vma_lookup(vm->mm, addr);
 	unsigned int i, k;
 
 	*consumed = 1;
@@ -412,6 +425,11 @@ static int neuf_svm_window_setup(struct mm_struct *mm,
 	}
 	*consumed = k;
 
+	/* A GPU write where the GPU may only read fails like a CPU one. */
+	neuf_svm_attr_gpu_read_only(vm, w->start, w->npages, w->ro);
+	if (bitmap_intersects(w->write, w->ro, w->npages))
+		return -EFAULT;
+
 	for (i = 0; i < w->npages; i++) {
 		w->pfns[i] = 0;
 		if (test_bit(i, w->want))
@@ -420,6 +438,30 @@ static int neuf_svm_window_setup(struct mm_struct *mm,
 			w->pfns[i] |= HMM_PFN_REQ_WRITE;
 	}
 	return 0;
+}
+
+/*
+ * Whether a page of the window the batch writes is in this device's VRAM
+ * but mapped read-only by the CPU (shared copy-on-write since a fork):
+ * hmm_range_fault() reports such pages as they are, without the write
+ * fault that would break COW, so they must first go back to system
+ * memory, where it will.
+ */
+static bool neuf_svm_vram_cow(struct neuf_vm *vm,
+			      const struct neuf_svm_window *w)
+{
+	unsigned int i;
+	u64 offset;
+
+	for_each_set_bit(i, w->write, w->npages) {
+		unsigned long pfn = w->pfns[i];
+
+		if ((pfn & HMM_PFN_VALID) && !(pfn & HMM_PFN_WRITE) &&
+		    neuf_dmem_page_offset(vm->ndev, hmm_pfn_to_page(pfn),
+					  &offset))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -457,6 +499,11 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 	if (ret)
 		goto out;
 
+	/* The placement policy first: its migration invalidates the window. */
+	mmap_read_lock(vm->mm);
+	neuf_svm_attr_place(vm, vma_lookup(vm->mm, page), page);
+	mmap_read_unlock(vm->mm);
+
 	range.notifier = &chunk->notifier;
 	range.hmm_pfns = w->pfns;
 	range.pfn_flags_mask = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
@@ -471,7 +518,7 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		mmap_read_lock(vm->mm);
-		ret = neuf_svm_window_setup(vm->mm, faults, n, single, w,
+		ret = neuf_svm_window_setup(vm, faults, n, single, w,
 					    consumed);
 		if (!ret) {
 			/* Writes: no entry to clear for each COW break. */
@@ -484,6 +531,15 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 			range.start = w->start;
 			range.end = w->end;
 			ret = hmm_range_fault(&range);
+			if (!ret && neuf_svm_vram_cow(vm, w)) {
+				struct vm_area_struct *vma =
+					vma_lookup(vm->mm, w->start);
+
+				ret = neuf_dmem_migrate_window(vm->ndev, vma,
+							       w->start,
+							       w->end, false);
+				ret = ret < 0 ? ret : -EBUSY;
+			}
 		}
 		mmap_read_unlock(vm->mm);
 		if (ret == -EBUSY) {
@@ -639,6 +695,7 @@ void neuf_svm_vm_work(struct work_struct *work)
 	mutex_lock(&vm->fault_lock);
 	neuf_svm_chunks_gc(vm);
 	mutex_unlock(&vm->fault_lock);
+	neuf_svm_attrs_gc(vm);
 
 	spin_lock(&vm->gc_lock);
 	faults = vm->faults;

@@ -245,6 +245,11 @@ static void neuf_svm_pte_unmap(struct neuf_vm *vm, __le64 *pte,
 	struct device *dev = vm->ndev->drm.dev;
 	u64 old = le64_to_cpu(READ_ONCE(*pte));
 
+	/* A VRAM page: no DMA mapping, and its data lives on in VRAM. */
+	if (old & NEUF_PTE_VRAM) {
+		WRITE_ONCE(*pte, 0);
+		return;
+	}
 	if (old & NEUF_PTE_DIRTY)
 		folio_mark_dirty(page_folio(page));
 	if (size != PAGE_SIZE || !neuf_svm_plant_leak(dev, old))
@@ -663,12 +668,15 @@ void neuf_svm_chunks_gc(struct neuf_vm *vm)
  * @vm: the VM, being released (no job, file or worker references it any
  *	more) or of a device being removed (no fault worker runs any more)
  *
- * Idempotent: nothing inserts a notifier again in either case.
+ * The chunks' notifiers and the attribute ranges' go. Idempotent: nothing
+ * inserts a notifier again in either case.
  */
 void neuf_svm_chunks_fini(struct neuf_vm *vm)
 {
 	struct neuf_svm_chunk *chunk;
 	unsigned long index;
+
+	neuf_svm_attrs_fini(vm);
 
 	mutex_lock(&vm->chunks_lock);
 	xa_for_each(&vm->chunks, index, chunk)
@@ -703,6 +711,11 @@ int neuf_svm_vm_init(struct neuf_vm *vm)
 	mutex_init(&vm->fault_lock);
 	mutex_init(&vm->chunks_lock);
 	xa_init(&vm->chunks);
+	mutex_init(&vm->attr_lock);
+	spin_lock_init(&vm->attr_tree_lock);
+	vm->attrs = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&vm->attr_gc);
+	xa_init(&vm->placed);
 	spin_lock_init(&vm->gc_lock);
 	INIT_LIST_HEAD(&vm->gc_list);
 	INIT_LIST_HEAD(&vm->fault_link);
@@ -723,6 +736,7 @@ int neuf_svm_vm_init(struct neuf_vm *vm)
  */
 void neuf_svm_vm_fini(struct neuf_vm *vm)
 {
+	mutex_destroy(&vm->attr_lock);
 	mutex_destroy(&vm->chunks_lock);
 	mutex_destroy(&vm->fault_lock);
 	mutex_destroy(&vm->lock);

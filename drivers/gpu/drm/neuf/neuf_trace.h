@@ -108,6 +108,38 @@ TRACE_EVENT(neuf_job_end,
 		      __entry->addr)
 );
 
+TRACE_EVENT(neuf_dmem_migrate,
+	    TP_PROTO(int minor, u64 start, u64 end, bool to_vram,
+		     unsigned int pages),
+	    TP_ARGS(minor, start, end, to_vram, pages),
+	    TP_STRUCT__entry(__field(int, minor)
+			     __field(u64, start)
+			     __field(u64, end)
+			     __field(bool, to_vram)
+			     __field(unsigned int, pages)),
+	    TP_fast_assign(__entry->minor = minor;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->to_vram = to_vram;
+			   __entry->pages = pages;),
+	    TP_printk("minor=%d range=0x%llx-0x%llx to=%s pages=%u",
+		      __entry->minor, __entry->start, __entry->end,
+		      __entry->to_vram ? "vram" : "system", __entry->pages)
+);
+
+TRACE_EVENT(neuf_dmem_evict,
+	    TP_PROTO(int minor, u64 offset, unsigned int pages),
+	    TP_ARGS(minor, offset, pages),
+	    TP_STRUCT__entry(__field(int, minor)
+			     __field(u64, offset)
+			     __field(unsigned int, pages)),
+	    TP_fast_assign(__entry->minor = minor;
+			   __entry->offset = offset;
+			   __entry->pages = pages;),
+	    TP_printk("minor=%d vram=0x%llx pages=%u", __entry->minor,
+		      __entry->offset, __entry->pages)
+);
+
 #endif /* __NEUF_TRACE_H__ */
 
 #undef TRACE_INCLUDE_PATH

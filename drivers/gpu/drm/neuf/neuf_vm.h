@@ -9,6 +9,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -83,8 +84,8 @@ struct neuf_job_record {
  *	@chunks_lock for writers
  * @chunk_shift: log2 of the size of the chunk each notifier covers, fixed
  *	when the VM is created
- * @gc_lock: protects @gc_list, @faults and @nfaults; a leaf lock, taken
- *	in the notifier
+ * @gc_lock: protects @gc_list, @attr_gc, @faults and @nfaults; a leaf
+ *	lock, taken in the notifiers
  * @gc_list: chunks that saw an unmap and may have no mapping left
  * @faults: the VM's part of the drained batch the fault worker handed over
  * @nfaults: its length; 0 once the SVM worker took it
@@ -92,6 +93,15 @@ struct neuf_job_record {
  *	fault worker once the SVM worker is flushed
  * @fault_link: entry in the fault worker's list of VMs it waits for
  * @window: the window the VM's faults are resolved in, under @fault_lock
+ * @attr_lock: serialises changes of @attrs (SVM_ATTR, the collection of
+ *	unmapped ranges); held across notifier insertion and the mmap_lock,
+ *	never taken under the mmap_lock
+ * @attr_tree_lock: protects the shape of @attrs for lockless readers (the
+ *	fault path, under the mmap_lock); writers hold @attr_lock too
+ * @attrs: the SVM attribute ranges (&struct neuf_svm_attr_range)
+ * @attr_gc: attribute ranges an unmap touched, under @gc_lock
+ * @placed: per 2 MiB block, when a GPU fault last migrated it to VRAM
+ *	(jiffies, allocated); under @fault_lock
  * @svm_work: the VM's SVM worker, on &neuf_device.svm_wq: removes the
  *	notifiers of chunks with no mapping left, then resolves @faults, each
  *	under @fault_lock. One work item per VM: VMs run concurrently
@@ -130,6 +140,13 @@ struct neuf_vm {
 	unsigned int cancelled;
 	struct list_head fault_link;
 	struct neuf_svm_window *window;
+	/* changes of @attrs */
+	struct mutex attr_lock;
+	/* the tree of @attrs, for readers under the mmap_lock */
+	spinlock_t attr_tree_lock;
+	struct rb_root_cached attrs;
+	struct list_head attr_gc;
+	struct xarray placed;
 	struct work_struct svm_work;
 	struct drm_sched_entity entity;
 	/* job arming and pushing, @closed */

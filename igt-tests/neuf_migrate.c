@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * Device memory: pages migrated to the GPU's VRAM (DEVICE_PRIVATE pages)
+ * and back, by prefetch, by the CPU touching them (migrate_to_ram) and by
+ * the kernel's own paths (fork, munmap, exit), with every byte checked.
+ * Subtests skip where the device has no device memory: hardware without
+ * VRAM, or a kernel without CONFIG_DEVICE_PRIVATE (Debian's).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "libneuf.h"
+#include "neuf_igt.h"
+
+#define PAGE_SZ 4096ul
+#define SZ_2M (2ul << 20)
+#define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
+/* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
+#define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
+#define PTR(p) ((uint64_t)(uintptr_t)(p))
+#define ARGS(...) ((const uint64_t[NEUF_EXEC_NUM_ARGS]){ __VA_ARGS__ })
+
+/* buf[i] += arg1 */
+static const char rmw_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # buf\n"
+	"sreg r3, arg1        # addend\n"
+	"shli r4, r1, 2\n"
+	"add r4, r2, r4\n"
+	"ld32 r5, [r4]\n"
+	"add r5, r5, r3\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+/* buf[i * 1024] += arg1: the first word of each 4 KiB page */
+static const char rmw_page_src[] =
+	"sreg r1, global_id\n"
+	"sreg r2, arg0        # buf\n"
+	"sreg r3, arg1        # addend\n"
+	"shli r4, r1, 12\n"
+	"add r4, r2, r4\n"
+	"ld32 r5, [r4]\n"
+	"add r5, r5, r3\n"
+	"st32 [r4], r5\n"
+	"halt\n";
+
+static struct neuf_device *dev;
+static uint32_t vm;
+static uint64_t *sh_rmw, *sh_rmw_page;
+static uint64_t vram_size;
+
+/* Words one job updates at most: a grid well within the device's. */
+#define JOB_WORDS (1ul << 20)
+
+/*
+ * Runs buf[i] += add over @n words on the GPU, or with @per_page over the
+ * first word of each page only; the jobs must succeed.
+ */
+static void gpu_add_(uint32_t *buf, size_t n, uint32_t add, bool per_page)
+{
+	struct drm_neuf_job_status st;
+	int ret;
+
+	const size_t step = per_page ? PAGE_SZ / 4 : 1;
+
+	if (per_page)
+		n /= step;
+	igt_assert(n % 64 == 0);
+	for (size_t done = 0; done < n; done += JOB_WORDS) {
+		struct neuf_dispatch d = {
+			.code = PTR(per_page ? sh_rmw_page : sh_rmw),
+			.grid_size = n - done < JOB_WORDS ? n - done : JOB_WORDS,
+			.group_size = 64,
+		};
+
+		memcpy(d.args, ARGS(PTR(buf + done * step), add),
+		       sizeof(d.args));
+		ret = neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st);
+		igt_assert_f(ret == 0, "running a job: %s\n",
+			     neuf_igt_errno_name(ret));
+		igt_assert_f(st.state == NEUF_JOB_STATE_DONE && st.error == 0,
+			     "job %" PRIu64 " ended with %s at %#" PRIx64 "\n",
+			     (uint64_t)st.job_id, neuf_igt_errno_name(st.error),
+			     (uint64_t)st.fault_addr);
+	}
+}
+
+static void gpu_add(uint32_t *buf, size_t n, uint32_t add)
+{
+	gpu_add_(buf, n, add, false);
+}
+
+static uint32_t pattern(uint32_t seed, size_t i)
+{
+	return seed ^ (uint32_t)((i + 1) * 2654435761u);
+}
+
+static void fill_pattern(uint32_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = pattern(seed, i);
+}
+
+#define check_pattern(p, n, seed, add) \
+	check_pattern_((p), (n), (seed), (add), #p, __LINE__)
+static void check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
+			   uint32_t add, const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t want = pattern(seed, i) + add;
+
+		igt_assert_f(p[i] == want, "line %d: %s[%zu] = %#x, expected "
+			     "%#x\n", line, name, i, p[i], want);
+	}
+}
+
+/* An anonymous private mapping of @len bytes, 2 MiB aligned. */
+static void *map_aligned(size_t len)
+{
+	uint8_t *p = mmap(NULL, len + SZ_2M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+
+	igt_assert_f(p != MAP_FAILED, "mmap: %s\n", strerror(errno));
+	a = ((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1);
+	if (a != (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	munmap((void *)(a + len), (uintptr_t)p + SZ_2M - a);
+	return (void *)a;
+}
+
+static int svm_attr(uint32_t op, const void *start, size_t size,
+		    uint32_t location, struct drm_neuf_svm_attr *out)
+{
+	struct drm_neuf_svm_attr a = {
+		.vm_id = vm,
+		.op = op,
+		.start = PTR(start),
+		.size = size,
+		.location = location,
+	};
+	int ret = neuf_svm_attr(dev, &a);
+
+	if (out)
+		*out = a;
+	return ret;
+}
+
+/* Migrates [@p, @p + @len) and returns the pages migrated. */
+static uint64_t prefetch(const void *p, size_t len, uint32_t location)
+{
+	struct drm_neuf_svm_attr a;
+	int ret = svm_attr(NEUF_SVM_OP_PREFETCH, p, len, location, &a);
+
+	igt_assert_f(ret == 0, "PREFETCH of %zu bytes to %s: %s\n", len,
+		     location == NEUF_SVM_LOC_VRAM ? "VRAM" : "system",
+		     neuf_igt_errno_name(ret));
+	return a.migrated;
+}
+
+/* Where the pages of [@p, @p + @len) are. */
+static struct drm_neuf_svm_attr locate(const void *p, size_t len)
+{
+	struct drm_neuf_svm_attr a;
+	int ret = svm_attr(NEUF_SVM_OP_GET, p, len, 0, &a);
+
+	igt_assert_f(ret == 0, "GET: %s\n", neuf_igt_errno_name(ret));
+	igt_assert_eq_u64(a.pages_system + a.pages_vram + a.pages_none,
+			  len / PAGE_SZ);
+	return a;
+}
+
+#define assert_where(p, len, sys, vram) do { \
+	struct drm_neuf_svm_attr _a = locate((p), (len)); \
+	igt_assert_f(_a.pages_system == (sys) && _a.pages_vram == (vram), \
+		     "line %d: %" PRIu64 " pages in system memory, %" PRIu64 \
+		     " in VRAM, expected %" PRIu64 " and %" PRIu64 "\n", \
+		     __LINE__, (uint64_t)_a.pages_system, \
+		     (uint64_t)_a.pages_vram, (uint64_t)(sys), \
+		     (uint64_t)(vram)); \
+} while (0)
+
+/* A counter of the device's neuf_device_memory debugfs file. */
+static uint64_t dmem_counter(const char *key)
+{
+	char *text = neuf_igt_read_debugfs("neuf_device_memory"), *at;
+	unsigned long long v;
+	char match[64];
+
+	igt_require_f(text, "no neuf_device_memory in debugfs\n");
+	snprintf(match, sizeof(match), "\n%s ", key);
+	at = strstr(text, match);
+	if (!at && !strncmp(text, match + 1, strlen(match + 1)))
+		at = text - 1;
+	igt_assert_f(at && sscanf(at + strlen(match), "%llu", &v) == 1,
+		     "%s not in neuf_device_memory:\n%s", key, text);
+	free(text);
+	return v;
+}
+
+static int svm_set(const void *start, size_t size, uint32_t attrs,
+		   uint32_t location, uint32_t flags, uint32_t granularity)
+{
+	struct drm_neuf_svm_attr a = {
+		.vm_id = vm,
+		.op = NEUF_SVM_OP_SET,
+		.start = PTR(start),
+		.size = size,
+		.attrs = attrs,
+		.location = location,
+		.flags = flags,
+		.granularity = granularity,
+	};
+
+	return neuf_svm_attr(dev, &a);
+}
+
+#define PARAM_DIR "/sys/module/neuf/parameters/"
+
+static char saved_timeslice[32];
+
+static void restore_timeslice(int sig)
+{
+	FILE *f;
+
+	(void)sig;
+	if (!saved_timeslice[0])
+		return;
+	f = fopen(PARAM_DIR "migration_timeslice_ms", "w");
+	if (f) {
+		fputs(saved_timeslice, f);
+		fclose(f);
+	}
+}
+
+/* Set the ping-pong timeslice for the rest of the binary's run. */
+static void set_timeslice(unsigned int ms)
+{
+	FILE *f;
+
+	if (!saved_timeslice[0]) {
+		char *old = neuf_igt_read_text(PARAM_DIR "migration_timeslice_ms");
+
+		snprintf(saved_timeslice, sizeof(saved_timeslice), "%s", old);
+		free(old);
+		igt_install_exit_handler(restore_timeslice);
+	}
+	f = fopen(PARAM_DIR "migration_timeslice_ms", "w");
+	igt_assert(f);
+	fprintf(f, "%u", ms);
+	igt_assert_eq(fclose(f), 0);
+}
+
+static void require_vram(void)
+{
+	igt_require_f(vram_size, "the device has no device memory "
+		      "(no VRAM, or a kernel without CONFIG_DEVICE_PRIVATE)\n");
+}
+
+igt_main
+{
+	igt_fixture {
+		int ret;
+
+		neuf_igt_open_svm_vm(&dev, &vm);
+		ret = neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram_size);
+		igt_assert_f(ret == 0, "GETPARAM VRAM_SIZE: %s\n",
+			     neuf_igt_errno_name(ret));
+		sh_rmw = neuf_igt_assemble(rmw_src);
+		sh_rmw_page = neuf_igt_assemble(rmw_page_src);
+	}
+
+	igt_describe("Pages prefetched to VRAM hold what the CPU wrote: the "
+		     "GPU updates them in place without faulting them back, "
+		     "and the CPU's next read brings them back, updated.");
+	igt_subtest("migrate-read-back") {
+		const size_t len = 2 * SZ_2M, n = len / 4;
+		uint32_t *buf;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x3a11);
+		assert_where(buf, len, len / PAGE_SZ, 0);
+
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
+		assert_where(buf, len, 0, len / PAGE_SZ);
+
+		gpu_add(buf, n, 5);
+		/* The GPU mapped them where they are: still all in VRAM. */
+		assert_where(buf, len, 0, len / PAGE_SZ);
+
+		check_pattern(buf, n, 0x3a11, 5);
+		assert_where(buf, len, len / PAGE_SZ, 0);
+		munmap(buf, len);
+	}
+
+	igt_describe("Prefetching back to system memory brings VRAM pages "
+		     "back without a CPU fault, contents intact.");
+	igt_subtest("prefetch-to-system") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x5e5);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		gpu_add(buf, n, 1);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_SYSTEM),
+				  len / PAGE_SZ);
+		assert_where(buf, len, len / PAGE_SZ, 0);
+		check_pattern(buf, n, 0x5e5, 1);
+		munmap(buf, len);
+	}
+
+	igt_describe("Never-touched memory prefetched to VRAM reads as zero "
+		     "on the GPU and on the CPU.");
+	igt_subtest("migrate-fresh-memory") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf;
+
+		require_vram();
+		buf = map_aligned(len);
+		assert_where(buf, len, 0, 0);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
+		assert_where(buf, len, 0, len / PAGE_SZ);
+		gpu_add(buf, n, 7);
+		for (size_t i = 0; i < n; i++)
+			igt_assert_f(buf[i] == 7, "buf[%zu] = %#x\n", i, buf[i]);
+		munmap(buf, len);
+	}
+
+	igt_describe("A partly migrated range: only the pages asked for move; "
+		     "the GPU and the CPU see one buffer across both kinds.");
+	igt_subtest("migrate-partial") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x9a47);
+		/* Pages 100..299 only, not block aligned. */
+		igt_assert_eq_u64(prefetch((uint8_t *)buf + 100 * PAGE_SZ,
+					   200 * PAGE_SZ, NEUF_SVM_LOC_VRAM),
+				  200);
+		assert_where(buf, len, len / PAGE_SZ - 200, 200);
+		gpu_add(buf, n, 3);
+		check_pattern(buf, n, 0x9a47, 3);
+		munmap(buf, len);
+	}
+
+	igt_describe("After fork, VRAM pages are shared copy-on-write: parent "
+		     "and child each write and see only their own data.");
+	igt_subtest("migrate-fork-cow") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf;
+		int status;
+		pid_t pid;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0xf0c);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			for (size_t i = 0; i < n; i++)
+				buf[i] += 100;
+			for (size_t i = 0; i < n; i++)
+				if (buf[i] != pattern(0xf0c, i) + 100)
+					_exit(1);
+			_exit(0);
+		}
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			     "the child saw wrong data (status %#x)\n", status);
+		gpu_add(buf, n, 2);
+		check_pattern(buf, n, 0xf0c, 2);
+		munmap(buf, len);
+	}
+
+	igt_describe("After fork, the GPU writes VRAM pages the child still "
+		     "shares: the write breaks copy-on-write like a CPU "
+		     "write (the pages come back to system memory first), "
+		     "and the child keeps the data of the fork.");
+	igt_subtest("migrate-fork-gpu-write-first") {
+		const size_t len = SZ_2M, n = len / 4;
+		int go[2], status;
+		uint32_t *buf;
+		pid_t pid;
+		char c;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x6f1);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq(pipe(go), 0);
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(2);
+			for (size_t i = 0; i < n; i++)
+				if (buf[i] != pattern(0x6f1, i))
+					_exit(1);
+			_exit(0);
+		}
+		close(go[0]);
+		gpu_add(buf, n, 9);
+		igt_assert_eq(write(go[1], "g", 1), 1);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			     "the child saw the parent's GPU write (status "
+			     "%#x)\n", status);
+		check_pattern(buf, n, 0x6f1, 9);
+		close(go[1]);
+		munmap(buf, len);
+	}
+
+	igt_describe("process_vm_readv() of VRAM pages: the kernel brings "
+		     "them back to read them for another process's sake.");
+	igt_subtest("migrate-process-vm-readv") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf, *copy;
+		struct iovec local, remote;
+
+		require_vram();
+		buf = map_aligned(len);
+		copy = malloc(len);
+		igt_assert(copy);
+		fill_pattern(buf, n, 0x7e4d);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		local = (struct iovec){ copy, len };
+		remote = (struct iovec){ buf, len };
+		igt_assert_eq(process_vm_readv(getpid(), &local, 1, &remote, 1,
+					       0), (ssize_t)len);
+		check_pattern(copy, n, 0x7e4d, 0);
+		free(copy);
+		munmap(buf, len);
+	}
+
+	igt_describe("O_DIRECT I/O from and into VRAM pages: the block layer "
+		     "pins user pages, which brings them back to system "
+		     "memory first; the file gets the right bytes, and the "
+		     "buffer the right bytes back.");
+	igt_subtest("migrate-odirect-io") {
+		const size_t len = SZ_2M, n = len / 4;
+		const char *dir = getenv("NEUF_BLOCK_DIR");
+		char path[4096];
+		uint32_t *buf;
+		int fd;
+
+		require_vram();
+		igt_require_f(dir && *dir, "NEUF_BLOCK_DIR is unset: no "
+			      "block-backed scratch filesystem for O_DIRECT\n");
+		snprintf(path, sizeof(path), "%s/neuf-migrate-%d", dir,
+			 getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC,
+			  0600);
+		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
+		unlink(path);
+
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x0d10);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
+
+		/* Read it back into VRAM pages holding something else. */
+		fill_pattern(buf, n, 0xbad);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq(pread(fd, buf, len, 0), (ssize_t)len);
+		check_pattern(buf, n, 0x0d10, 0);
+		gpu_add(buf, n, 4);
+		check_pattern(buf, n, 0x0d10, 4);
+		close(fd);
+		munmap(buf, len);
+	}
+
+	igt_describe("munmap of VRAM pages frees them: the same VRAM is "
+		     "used again by the next migration.");
+	igt_subtest("migrate-munmap-reuse") {
+		const size_t len = SZ_2M, n = len / 4;
+
+		require_vram();
+		for (int round = 0; round < 3; round++) {
+			uint32_t *buf = map_aligned(len);
+
+			fill_pattern(buf, n, 0x6a00 + round);
+			igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+					  len / PAGE_SZ);
+			gpu_add(buf, n, 1);
+			munmap(buf, len);
+		}
+	}
+
+	igt_describe("mremap() moves VRAM pages with their mapping: the GPU "
+		     "finds them at the new address, in VRAM, and nothing at "
+		     "the old one.");
+	igt_subtest("migrate-mremap") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf, *moved;
+		uint8_t *dest;
+
+		require_vram();
+		buf = map_aligned(len);
+		dest = map_aligned(len);
+		fill_pattern(buf, n, 0x3e3a);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		gpu_add(buf, n, 1);
+		moved = mremap(buf, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+		igt_assert(moved == (uint32_t *)dest);
+		assert_where(moved, len, 0, len / PAGE_SZ);
+		gpu_add(moved, n, 1);
+		check_pattern(moved, n, 0x3e3a, 2);
+		munmap(moved, len);
+	}
+
+	igt_describe("mprotect(PROT_READ) of VRAM pages: the GPU still reads "
+		     "them where they are, a GPU write fails, and the CPU "
+		     "reads the data back intact.");
+	igt_subtest("migrate-mprotect") {
+		const size_t len = SZ_2M, n = len / 4;
+		struct drm_neuf_job_status st;
+		struct neuf_dispatch d = {
+			.grid_size = 64, .group_size = 64,
+		};
+		uint32_t *buf;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x9207);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		gpu_add(buf, n, 1);
+		igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+		assert_where(buf, len, 0, len / PAGE_SZ);
+
+		d.code = PTR(sh_rmw);
+		memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
+		igt_assert_eq(neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_f(st.error == -EFAULT &&
+			     st.fault_access == NEUF_ACCESS_KIND_WRITE,
+			     "a GPU write to read-only VRAM pages ended with "
+			     "%s (%s)\n", neuf_igt_errno_name(st.error),
+			     neuf_access_name(st.fault_access));
+		check_pattern(buf, n, 0x9207, 1);
+		munmap(buf, len);
+	}
+
+	igt_describe("A process that exits with pages in VRAM gives them all "
+		     "back.");
+	igt_subtest("migrate-exit-frees-vram") {
+		uint64_t before;
+		int status;
+		pid_t pid;
+
+		require_vram();
+		before = dmem_counter("vram_used");
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			const size_t len = 4 * SZ_2M;
+			struct neuf_device *d2;
+			uint32_t *buf, v2;
+
+			if (neuf_device_open(0, &d2) ||
+			    neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &v2))
+				_exit(2);
+			buf = map_aligned(len);
+			fill_pattern(buf, len / 4, 0xe817);
+			dev = d2;
+			vm = v2;
+			if (prefetch(buf, len, NEUF_SVM_LOC_VRAM) != len / PAGE_SZ)
+				_exit(3);
+			if (dmem_counter("vram_used") < before + len)
+				_exit(4);
+			_exit(0);	/* with the fd, the VM and the pages */
+		}
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			     "the child failed (status %#x)\n", status);
+		igt_assert_eq_u64(dmem_counter("vram_used"), before);
+	}
+
+	igt_describe("Twice as much memory as VRAM, prefetched in turn: the "
+		     "least recently used blocks are evicted to make room, "
+		     "and every byte is right wherever it ends up.");
+	igt_subtest("vram-overcommit") {
+		size_t len, n;
+		uint64_t evicted;
+		uint32_t *buf;
+
+		require_vram();
+		igt_require_f(vram_size <= (256ul << 20),
+			      "VRAM of %" PRIu64 " MiB: too large to overcommit "
+			      "in this guest\n", vram_size >> 20);
+		len = 2 * vram_size;
+		n = len / 4;
+		evicted = dmem_counter("evicted_pages");
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x0c0c);
+		for (size_t off = 0; off < len; off += 16 * SZ_2M)
+			prefetch((uint8_t *)buf + off, 16 * SZ_2M,
+				 NEUF_SVM_LOC_VRAM);
+		igt_assert_lte(vram_size / PAGE_SZ,
+			       dmem_counter("evicted_pages") - evicted);
+		/* The GPU finds each page, in VRAM or evicted. */
+		gpu_add_(buf, n, 1, true);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t want = pattern(0x0c0c, i) +
+					(i % (PAGE_SZ / 4) == 0);
+
+			igt_assert_f(buf[i] == want, "buf[%zu] = %#x, expected "
+				     "%#x\n", i, buf[i], want);
+		}
+		munmap(buf, len);
+	}
+
+	igt_describe("Attributes set over part of a range read back over that "
+		     "part; over more, only those that hold throughout are "
+		     "reported; a partial munmap keeps the rest; a munmap "
+		     "resets what it unmapped.");
+	igt_subtest("svm-attr-set-get-reset") {
+		const size_t len = 8 * PAGE_SZ;
+		struct drm_neuf_svm_attr a;
+		uint8_t *buf;
+
+		buf = map_aligned(len);
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf, len, 0, &a), 0);
+		igt_assert_eq_u32(a.attrs, NEUF_SVM_ATTR_LOCATION |
+				  NEUF_SVM_ATTR_FLAGS | NEUF_SVM_ATTR_GRANULARITY);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_NONE);
+		igt_assert_eq_u32(a.flags, 0);
+		igt_assert_eq_u32(a.granularity, 21);
+
+		igt_assert_eq(svm_set(buf + PAGE_SZ, 4 * PAGE_SZ,
+				      NEUF_SVM_ATTR_LOCATION |
+				      NEUF_SVM_ATTR_GRANULARITY,
+				      NEUF_SVM_LOC_SYSTEM, 0, 16), 0);
+		igt_assert_eq(svm_set(buf + 3 * PAGE_SZ, 4 * PAGE_SZ,
+				      NEUF_SVM_ATTR_FLAGS, 0,
+				      NEUF_SVM_FLAG_READ_MOSTLY, 0), 0);
+
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf + PAGE_SZ,
+				       2 * PAGE_SZ, 0, &a), 0);
+		igt_assert_eq_u32(a.attrs, NEUF_SVM_ATTR_LOCATION |
+				  NEUF_SVM_ATTR_FLAGS | NEUF_SVM_ATTR_GRANULARITY);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_SYSTEM);
+		igt_assert_eq_u32(a.flags, 0);
+		igt_assert_eq_u32(a.granularity, 16);
+
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf + 3 * PAGE_SZ,
+				       2 * PAGE_SZ, 0, &a), 0);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_SYSTEM);
+		igt_assert_eq_u32(a.flags, NEUF_SVM_FLAG_READ_MOSTLY);
+		igt_assert_eq_u32(a.granularity, 16);
+
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf, len, 0, &a), 0);
+		igt_assert_eq_u32(a.attrs, 0);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_NONE);
+
+		/* Unmapping page 3 leaves pages 1, 2 and 4 as they were. */
+		igt_assert_eq(munmap(buf + 3 * PAGE_SZ, PAGE_SZ), 0);
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf + 4 * PAGE_SZ,
+				       PAGE_SZ, 0, &a), 0);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_SYSTEM);
+		igt_assert_eq_u32(a.flags, NEUF_SVM_FLAG_READ_MOSTLY);
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf + PAGE_SZ,
+				       2 * PAGE_SZ, 0, &a), 0);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_SYSTEM);
+
+		/* New memory where page 3 was has the defaults. */
+		igt_assert(mmap(buf + 3 * PAGE_SZ, PAGE_SZ,
+				PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				0) == buf + 3 * PAGE_SZ);
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf + 3 * PAGE_SZ,
+				       PAGE_SZ, 0, &a), 0);
+		igt_assert_eq_u32(a.attrs, NEUF_SVM_ATTR_LOCATION |
+				  NEUF_SVM_ATTR_FLAGS | NEUF_SVM_ATTR_GRANULARITY);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_NONE);
+		igt_assert_eq_u32(a.flags, 0);
+
+		/* Setting the defaults back leaves nothing set. */
+		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_LOCATION |
+				      NEUF_SVM_ATTR_FLAGS |
+				      NEUF_SVM_ATTR_GRANULARITY,
+				      NEUF_SVM_LOC_NONE, 0, 21), 0);
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf, len, 0, &a), 0);
+		igt_assert_eq_u32(a.attrs, NEUF_SVM_ATTR_LOCATION |
+				  NEUF_SVM_ATTR_FLAGS | NEUF_SVM_ATTR_GRANULARITY);
+		munmap(buf, len);
+	}
+
+	igt_describe("A range preferring VRAM migrates there on the GPU's "
+		     "first fault, with no prefetch, by its granularity.");
+	igt_subtest("fault-migrates-preferred-vram") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf;
+
+		require_vram();
+		/* No timeslice: the second part faults right after the first. */
+		set_timeslice(0);
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0xfa17);
+		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_LOCATION,
+				      NEUF_SVM_LOC_VRAM, 0, 0), 0);
+		gpu_add(buf, n, 1);
+		assert_where(buf, len, 0, len / PAGE_SZ);
+		check_pattern(buf, n, 0xfa17, 1);
+
+		/* 64 KiB granules: the first fault moves 16 pages only. */
+		fill_pattern(buf, n, 0xfa18);
+		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_GRANULARITY, 0,
+				      0, 16), 0);
+		gpu_add(buf, 64, 1);
+		assert_where(buf, len, len / PAGE_SZ - 16, 16);
+		check_pattern(buf, 64, 0xfa18, 1);
+		set_timeslice(100);
+		munmap(buf, len);
+	}
+
+	igt_describe("GPU read-only attribute: the GPU reads the range, its "
+		     "writes there fail with EFAULT, the CPU still writes.");
+	igt_subtest("gpu-read-only") {
+		const size_t len = 16 * PAGE_SZ, n = len / 4;
+		struct drm_neuf_job_status st;
+		struct neuf_dispatch d = {
+			.grid_size = 64, .group_size = 64,
+		};
+		uint32_t *buf;
+
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x60);
+		gpu_add(buf, n, 1);
+		igt_assert_eq(svm_set(buf + 4 * PAGE_SZ / 4, 4 * PAGE_SZ,
+				      NEUF_SVM_ATTR_FLAGS, 0,
+				      NEUF_SVM_FLAG_GPU_READ_ONLY, 0), 0);
+		/* The rest stays writable. */
+		gpu_add(buf, 4 * PAGE_SZ / 4, 1);
+		d.code = PTR(sh_rmw);
+		memcpy(d.args, ARGS(PTR(buf + 4 * PAGE_SZ / 4), 1),
+		       sizeof(d.args));
+		igt_assert_eq(neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_f(st.error == -EFAULT &&
+			     st.fault_access == NEUF_ACCESS_KIND_WRITE &&
+			     st.fault_addr >= PTR(buf) + 4 * PAGE_SZ &&
+			     st.fault_addr < PTR(buf) + 8 * PAGE_SZ,
+			     "a GPU write to a GPU read-only range ended with "
+			     "%s (%s) at %#" PRIx64 "\n",
+			     neuf_igt_errno_name(st.error),
+			     neuf_access_name(st.fault_access),
+			     (uint64_t)st.fault_addr);
+		buf[4 * PAGE_SZ / 4] += 1;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t want = pattern(0x60, i) + 1 +
+				(i < 4 * PAGE_SZ / 4 || i == 4 * PAGE_SZ / 4);
+
+			igt_assert_f(buf[i] == want, "buf[%zu] = %#x, expected "
+				     "%#x\n", i, buf[i], want);
+		}
+		munmap(buf, len);
+	}
+
+	igt_describe("A CPU and the GPU taking turns on one page of a range "
+		     "preferring VRAM: within the ping-pong timeslice the page "
+		     "goes to VRAM once, then stays in system memory; the "
+		     "data is right after every turn.");
+	igt_subtest("ping-pong-bounded") {
+		const size_t len = SZ_2M;
+		uint64_t to_vram;
+		uint32_t *buf;
+
+		require_vram();
+		set_timeslice(600000);
+		buf = map_aligned(len);
+		memset(buf, 0, len);
+		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_LOCATION,
+				      NEUF_SVM_LOC_VRAM, 0, 0), 0);
+		to_vram = dmem_counter("to_vram_pages");
+		for (int turn = 0; turn < 10; turn++) {
+			gpu_add(buf, 64, 1);
+			igt_assert_eq_u32(buf[0], 2 * turn + 1);
+			buf[0] += 1;
+		}
+		igt_assert_eq_u64(dmem_counter("to_vram_pages") - to_vram,
+				  len / PAGE_SZ);
+		set_timeslice(100);
+		munmap(buf, len);
+	}
+
+	igt_describe("Bad SVM_ATTR requests fail with a clear errno and "
+		     "migrate nothing.");
+	igt_subtest("svm-attr-bad-input") {
+		const size_t len = SZ_2M;
+		struct drm_neuf_svm_attr a;
+		uint32_t *buf = map_aligned(len);
+
+		buf[0] = 1;
+#define BAD(field_init, err) do { \
+	a = (struct drm_neuf_svm_attr){ .vm_id = vm, \
+		.op = NEUF_SVM_OP_PREFETCH, .start = PTR(buf), .size = len, \
+		.location = NEUF_SVM_LOC_SYSTEM }; \
+	field_init; \
+	igt_assert_eq(neuf_svm_attr(dev, &a), (err)); \
+} while (0)
+		BAD(a.op = 0, -EINVAL);
+		BAD(a.op = 99, -EINVAL);
+		BAD(a.size = 0, -EINVAL);
+		BAD(a.start += 1, -EINVAL);
+		BAD(a.size = 100, -EINVAL);
+		BAD(a.start = ~0ull & ~(PAGE_SZ - 1), -EINVAL);
+		BAD(a.size = ~0ull & ~(PAGE_SZ - 1), -EINVAL);
+		BAD(a.location = NEUF_SVM_LOC_NONE, -EINVAL);
+		BAD(a.location = 3, -EINVAL);
+		BAD(a.attrs = NEUF_SVM_ATTR_LOCATION, -EINVAL);
+		BAD(a.flags = 1, -EINVAL);
+		BAD(a.granularity = 21, -EINVAL);
+		BAD(a.reserved[0] = 1, -EINVAL);
+		BAD(a.reserved[2] = 1, -EINVAL);
+		BAD(a.vm_id = vm + 1000, -ENOENT);
+		/* SET */
+		BAD(a.op = NEUF_SVM_OP_SET; a.location = 0, -EINVAL);
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = 8, -EINVAL);
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = NEUF_SVM_ATTR_FLAGS;
+		    a.location = 0; a.flags = 4, -EINVAL);
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = NEUF_SVM_ATTR_LOCATION;
+		    a.location = 3, -EINVAL);
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = NEUF_SVM_ATTR_GRANULARITY;
+		    a.location = 0; a.granularity = 11, -EINVAL);
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = NEUF_SVM_ATTR_GRANULARITY;
+		    a.location = 0; a.granularity = 22, -EINVAL);
+		/* A value for an attribute not named. */
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = NEUF_SVM_ATTR_FLAGS;
+		    a.location = NEUF_SVM_LOC_SYSTEM, -EINVAL);
+		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = NEUF_SVM_ATTR_LOCATION;
+		    a.granularity = 16, -EINVAL);
+		if (!vram_size)
+			BAD(a.op = NEUF_SVM_OP_SET;
+			    a.attrs = NEUF_SVM_ATTR_LOCATION;
+			    a.location = NEUF_SVM_LOC_VRAM, -EOPNOTSUPP);
+		if (!vram_size)
+			BAD(a.location = NEUF_SVM_LOC_VRAM, -EOPNOTSUPP);
+#undef BAD
+		igt_assert_eq_u64(locate(buf, len).pages_vram, 0);
+		igt_assert_eq(svm_attr(NEUF_SVM_OP_GET, buf, len, 0, &a), 0);
+		igt_assert_eq_u32(a.location, NEUF_SVM_LOC_NONE);
+		igt_assert_eq_u32(a.flags, 0);
+		igt_assert_eq_u32(a.granularity, 21);
+		munmap(buf, len);
+	}
+
+	igt_fixture {
+		neuf_vm_destroy(dev, vm);
+		neuf_device_close(dev);
+		free(sh_rmw);
+		free(sh_rmw_page);
+	}
+}
