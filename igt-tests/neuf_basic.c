@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -377,6 +378,110 @@ static long dma_debug_errors(void)
 	igt_assert_eq(fscanf(f, "%ld", &n), 1);
 	fclose(f);
 	return n;
+}
+
+/*
+ * Every lane adds 1 arg1 times to the u32 at arg0 + 4 * (global_id % 8):
+ * eight counters, eight lanes on each.
+ */
+static const char atomic_loop_src[] =
+	"	sreg r1, global_id\n"
+	"	sreg r2, arg0\n"
+	"	sreg r3, arg1\n"
+	"	andi r4, r1, 7\n"
+	"	shli r4, r4, 2\n"
+	"	add r4, r2, r4\n"
+	"	li r5, 1\n"
+	"	li r6, 0\n"
+	"loop:	atom.add32 r0, [r4], r5\n"
+	"	addi r6, r6, 1\n"
+	"	b.lt r6, r3, loop\n"
+	"	halt\n";
+
+#define ATOMIC_COUNTERS 8
+#define ATOMIC_LANES 64
+#define ATOMIC_GPU_ITERS 40
+#define ATOMIC_CPU_ADDS 4000
+
+struct cpu_adder {
+	uint32_t *counters;
+	volatile int *stop;
+	unsigned long adds;
+};
+
+/* CPU side of atomics-*: atomic adds, interleaved with the GPU's. */
+static void *cpu_adder_thread(void *arg)
+{
+	struct cpu_adder *a = arg;
+
+	for (a->adds = 0; a->adds < ATOMIC_CPU_ADDS; a->adds++)
+		__atomic_fetch_add(&a->counters[a->adds % ATOMIC_COUNTERS], 1,
+				   __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * GPU and CPU atomics on the same counters of a private anonymous buffer,
+ * backed by a transparent huge page or not: the totals must be exact.
+ */
+static void check_atomics_interleaved(struct neuf_device *d, bool thp)
+{
+	const size_t len = 2ul << 20;
+	uint64_t *code = neuf_igt_assemble(atomic_loop_src);
+	struct drm_neuf_job_status st = {};
+	struct cpu_adder adder = {};
+	uint8_t *area, *buf;
+	uint64_t total = 0;
+	pthread_t thread;
+	uint32_t vm;
+
+	area = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(area != MAP_FAILED);
+	buf = (uint8_t *)(((uintptr_t)area + len - 1) & ~(len - 1));
+	igt_assert_eq(madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE),
+		      0);
+	memset(buf, 0, len);
+
+	struct neuf_dispatch disp = {
+		.code = (uintptr_t)code,
+		.grid_size = ATOMIC_LANES,
+		.group_size = ATOMIC_LANES,
+		.args = { (uintptr_t)buf, ATOMIC_GPU_ITERS },
+	};
+
+	igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &vm), 0);
+	adder.counters = (uint32_t *)buf;
+	igt_assert_eq(pthread_create(&thread, NULL, cpu_adder_thread, &adder),
+		      0);
+	igt_assert_eq(neuf_run(d, vm, &disp, 120 * 1000000000ll, &st), 0);
+	igt_assert_eq(pthread_join(thread, NULL), 0);
+	igt_assert_f(st.error == 0, "the atomic job ended with %s at %#llx\n",
+		     neuf_igt_errno_name(st.error),
+		     (unsigned long long)st.fault_addr);
+	for (int i = 0; i < ATOMIC_COUNTERS; i++)
+		total += ((uint32_t *)buf)[i];
+	igt_assert_eq_u64(total, (uint64_t)ATOMIC_LANES * ATOMIC_GPU_ITERS +
+			  ATOMIC_CPU_ADDS);
+	igt_assert_eq(neuf_vm_destroy(d, vm), 0);
+	munmap(area, 2 * len);
+	free(code);
+}
+
+/* A counter of the device's neuf_device_memory debugfs file. */
+static long long dmem_counter(const char *key)
+{
+	char *text = neuf_igt_read_debugfs("neuf_device_memory"), *at;
+	char match[64];
+	long long v = -1;
+
+	igt_require_f(text, "no neuf_device_memory in debugfs\n");
+	snprintf(match, sizeof(match), "\n%s ", key);
+	at = strstr(text, match);
+	igt_assert_f(at && sscanf(at + strlen(match), "%lld", &v) == 1,
+		     "%s not in neuf_device_memory:\n%s", key, text);
+	free(text);
+	return v;
 }
 
 /* Static: it must keep its value when a subtest is left by siglongjmp. */
@@ -783,6 +888,62 @@ igt_main
 			dev = open_neuf();
 			check_device_runs(dev);
 		}
+	}
+
+	igt_describe("On a GPU whose atomics on system memory are not coherent "
+		     "(neuf_vgpu sysmem_atomics=0), GPU atomics interleaved "
+		     "with CPU atomics on the same counters give exact totals: "
+		     "the driver makes pages device-exclusive for the GPU and "
+		     "the CPU takes them back; a transparent huge page, which "
+		     "6.12 cannot make exclusive, goes to VRAM instead.");
+	igt_subtest("atomics-not-coherent") {
+		long long grants, to_vram;
+		uint64_t vram = 0;
+
+		require_module_control();
+		neuf_device_close(dev);
+		dev = NULL;
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+		igt_assert_eq(vgpu_load("sysmem_atomics=0"), 0);
+		igt_assert_eq(module_load(), 0);
+		dev = open_neuf();
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram), 0);
+		igt_require_f(vram, "no device memory: the kernel cannot make "
+			      "pages device-exclusive (CONFIG_DEVICE_PRIVATE), "
+			      "so GPU atomics on system memory fail there\n");
+
+		grants = dmem_counter("exclusive_grants");
+		check_atomics_interleaved(dev, false);
+		igt_assert_lt(grants, dmem_counter("exclusive_grants"));
+		igt_info("small pages: %lld exclusive grants, %lld revoked\n",
+			 dmem_counter("exclusive_grants") - grants,
+			 dmem_counter("exclusive_revokes"));
+		grants = dmem_counter("exclusive_grants");
+		to_vram = dmem_counter("to_vram_pages");
+		check_atomics_interleaved(dev, true);
+		igt_info("THP: %lld exclusive grants, %lld pages to VRAM\n",
+			 dmem_counter("exclusive_grants") - grants,
+			 dmem_counter("to_vram_pages") - to_vram);
+
+		neuf_device_close(dev);
+		dev = NULL;
+		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+		igt_assert_eq(vgpu_load(NULL), 0);
+		igt_assert_eq(module_load(), 0);
+		dev = open_neuf();
+	}
+
+	igt_describe("GPU atomics interleaved with CPU atomics on coherent "
+		     "hardware (the default), with and without a transparent "
+		     "huge page: exact totals, no exclusive access needed.");
+	igt_subtest("atomics-coherent") {
+		long long grants = dmem_counter("exclusive_grants");
+
+		check_atomics_interleaved(dev, false);
+		check_atomics_interleaved(dev, true);
+		igt_assert_eq(dmem_counter("exclusive_grants"), grants);
 	}
 
 	igt_describe("Unbinding a GPU while a process has pages in its VRAM "

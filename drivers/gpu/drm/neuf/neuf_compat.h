@@ -162,4 +162,31 @@ neuf_sched_job_add_syncobj_dependency(struct drm_sched_job *job,
 #endif
 }
 
+/*
+ * Device-exclusive access for GPU atomics: make_device_exclusive_range()
+ * (mm/rmap.c, exported only with CONFIG_DEVICE_PRIVATE) has the same
+ * signature in 6.1 and 6.12: GUP with FOLL_SPLIT_PMD, then each page that
+ * is not a THP tail and can be locked is made exclusive; the others come
+ * back NULL. Without DEVICE_PRIVATE (Debian's kernels) there is none.
+ */
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
+#include <linux/rmap.h>
+
+static inline int neuf_make_device_exclusive(struct mm_struct *mm,
+					     unsigned long start,
+					     unsigned long end,
+					     struct page **pages, void *owner)
+{
+	return make_device_exclusive_range(mm, start, end, pages, owner);
+}
+#else
+static inline int neuf_make_device_exclusive(struct mm_struct *mm,
+					     unsigned long start,
+					     unsigned long end,
+					     struct page **pages, void *owner)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
 #endif /* __NEUF_COMPAT_H__ */

@@ -79,6 +79,8 @@ static const char *const neuf_dmem_stat_names[NEUF_DMEM_STAT_COUNT] = {
 	[NEUF_DMEM_EVICTED_PAGES] = "evicted_pages",
 	[NEUF_DMEM_EVICTIONS] = "evictions",
 	[NEUF_DMEM_COPY_NS] = "copy_wait_ns",
+	[NEUF_DMEM_EXCLUSIVE_GRANTS] = "exclusive_grants",
+	[NEUF_DMEM_EXCLUSIVE_REVOKES] = "exclusive_revokes",
 };
 
 /* neuf_device_memory: VRAM in use, migrations and the copy engine. */
@@ -86,15 +88,15 @@ static int neuf_debugfs_device_memory(struct seq_file *m, void *data)
 {
 	struct drm_info_node *node = m->private;
 	struct neuf_device *ndev = to_neuf_device(node->minor->dev);
-	u64 stats[NEUF_DMEM_STAT_COUNT], used, total;
+	u64 used, total;
 	unsigned int i;
 
 	neuf_dmem_usage(ndev, &used, &total);
-	neuf_dmem_stats(ndev, stats);
 	seq_printf(m, "vram_total %llu\n", total);
 	seq_printf(m, "vram_used %llu\n", used);
 	for (i = 0; i < NEUF_DMEM_STAT_COUNT; i++)
-		seq_printf(m, "%s %llu\n", neuf_dmem_stat_names[i], stats[i]);
+		seq_printf(m, "%s %lld\n", neuf_dmem_stat_names[i],
+			   (long long)atomic64_read(&ndev->mem_stats[i]));
 	seq_printf(m, "copy_commands %lld\n",
 		   (long long)atomic64_read(&ndev->copy.commands));
 	seq_printf(m, "copy_bytes %lld\n",

@@ -107,7 +107,6 @@ struct neuf_dmem_block {
  * @lru: blocks holding pages, least recently allocated from first
  * @used_pages: pages handed out
  * @dying: the device is going away: no more migrations to VRAM
- * @stats: &enum neuf_dmem_stat
  */
 struct neuf_dmem {
 	struct neuf_device *ndev;
@@ -124,7 +123,6 @@ struct neuf_dmem {
 	struct list_head lru;
 	u64 used_pages;
 	bool dying;
-	atomic64_t stats[NEUF_DMEM_STAT_COUNT];
 };
 
 /* The arrays of one migration of at most a block's pages. */
@@ -137,12 +135,6 @@ struct neuf_dmem_scratch {
 };
 
 static_assert(NEUF_DMEM_BLOCK_PAGES <= NEUF_COPY_MAX_CMDS);
-
-static void neuf_dmem_stat_add(struct neuf_dmem *dmem, enum neuf_dmem_stat s,
-			       u64 n)
-{
-	atomic64_add(n, &dmem->stats[s]);
-}
 
 static u64 neuf_dmem_offset(struct neuf_dmem *dmem, struct page *page)
 {
@@ -304,7 +296,7 @@ static int neuf_dmem_copy(struct neuf_dmem *dmem, struct neuf_copy_cmd *cmds,
 	if (!n)
 		return 0;
 	ret = neuf_copy_run(dmem->ndev, cmds, n);
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_COPY_NS, ktime_get_ns() - t0);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_COPY_NS, ktime_get_ns() - t0);
 	return ret;
 }
 
@@ -397,9 +389,9 @@ static void neuf_dmem_evict_block(struct neuf_dmem *dmem,
 	migrate_device_pages(s->src, s->dst, NEUF_DMEM_BLOCK_PAGES);
 	moved = neuf_dmem_count_migrated(s->src, NEUF_DMEM_BLOCK_PAGES);
 	migrate_device_finalize(s->src, s->dst, NEUF_DMEM_BLOCK_PAGES);
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_EVICTED_PAGES, moved);
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_TO_RAM_PAGES, moved);
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_EVICTIONS, 1);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_EVICTED_PAGES, moved);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_TO_RAM_PAGES, moved);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_EVICTIONS, 1);
 	trace_neuf_dmem_evict(dmem->ndev->drm.render->index,
 			      neuf_dmem_offset(dmem, pfn_to_page(block->pfn)),
 			      moved);
@@ -511,7 +503,7 @@ static long neuf_dmem_window_to_vram(struct neuf_dmem *dmem,
 	migrate_vma_pages(&mig);
 	got = neuf_dmem_count_migrated(s->src, npages);
 	migrate_vma_finalize(&mig);
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_TO_VRAM_PAGES, got);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_TO_VRAM_PAGES, got);
 	trace_neuf_dmem_migrate(dmem->ndev->drm.render->index, start, end,
 				true, got);
 	return ret ?: got;
@@ -549,7 +541,7 @@ static long neuf_dmem_window_to_ram(struct neuf_dmem *dmem,
 	migrate_vma_pages(&mig);
 	got = neuf_dmem_count_migrated(s->src, npages);
 	migrate_vma_finalize(&mig);
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_TO_RAM_PAGES, got);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_TO_RAM_PAGES, got);
 	trace_neuf_dmem_migrate(dmem->ndev->drm.render->index, start, end,
 				false, got);
 	return ret ?: got;
@@ -574,7 +566,7 @@ static vm_fault_t neuf_dmem_migrate_to_ram(struct vm_fault *vmf)
 	s = kvmalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return VM_FAULT_OOM;
-	neuf_dmem_stat_add(dmem, NEUF_DMEM_CPU_FAULTS, 1);
+	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_CPU_FAULTS, 1);
 	ret = neuf_dmem_window_to_ram(dmem, vma, start, end, vmf->page, s);
 	kvfree(s);
 	if (ret == -ENOMEM)
@@ -672,19 +664,6 @@ int neuf_dmem_migrate(struct neuf_device *ndev, struct mm_struct *mm,
 	mmap_read_unlock(mm);
 	mmput(mm);
 	return ret;
-}
-
-/**
- * neuf_dmem_stats() - read the device memory counters
- * @ndev: the device
- * @stats: %NEUF_DMEM_STAT_COUNT counters, &enum neuf_dmem_stat
- */
-void neuf_dmem_stats(struct neuf_device *ndev, u64 *stats)
-{
-	unsigned int i;
-
-	for (i = 0; i < NEUF_DMEM_STAT_COUNT; i++)
-		stats[i] = ndev->dmem ? atomic64_read(&ndev->dmem->stats[i]) : 0;
 }
 
 /**

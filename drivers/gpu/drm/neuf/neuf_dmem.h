@@ -6,7 +6,6 @@
 #define __NEUF_DMEM_H__
 
 #include <linux/errno.h>
-#include <linux/string.h>
 #include <linux/types.h>
 
 struct mm_struct;
@@ -22,6 +21,10 @@ struct vm_area_struct;
  * @NEUF_DMEM_EVICTED_PAGES: pages evicted to system memory to make room
  * @NEUF_DMEM_EVICTIONS: blocks evicted
  * @NEUF_DMEM_COPY_NS: time spent waiting for the copy engine
+ * @NEUF_DMEM_EXCLUSIVE_GRANTS: system pages made device-exclusive for
+ *	GPU atomics
+ * @NEUF_DMEM_EXCLUSIVE_REVOKES: GPU mappings of device-exclusive pages
+ *	the CPU took back
  * @NEUF_DMEM_STAT_COUNT: how many counters there are
  */
 enum neuf_dmem_stat {
@@ -31,8 +34,18 @@ enum neuf_dmem_stat {
 	NEUF_DMEM_EVICTED_PAGES,
 	NEUF_DMEM_EVICTIONS,
 	NEUF_DMEM_COPY_NS,
+	NEUF_DMEM_EXCLUSIVE_GRANTS,
+	NEUF_DMEM_EXCLUSIVE_REVOKES,
 	NEUF_DMEM_STAT_COUNT
 };
+
+/**
+ * neuf_dmem_stat_add() - count device-memory activity
+ * @ndev: the device
+ * @s: the counter
+ * @n: how much
+ */
+#define neuf_dmem_stat_add(ndev, s, n) atomic64_add((n), &(ndev)->mem_stats[s])
 
 #if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
 int neuf_dmem_init(struct neuf_device *ndev);
@@ -44,7 +57,6 @@ int neuf_dmem_migrate(struct neuf_device *ndev, struct mm_struct *mm,
 long neuf_dmem_migrate_window(struct neuf_device *ndev,
 			      struct vm_area_struct *vma, unsigned long start,
 			      unsigned long end, bool to_vram);
-void neuf_dmem_stats(struct neuf_device *ndev, u64 *stats);
 void neuf_dmem_usage(struct neuf_device *ndev, u64 *used, u64 *total);
 #else
 static inline int neuf_dmem_init(struct neuf_device *ndev)
@@ -75,11 +87,6 @@ static inline long neuf_dmem_migrate_window(struct neuf_device *ndev,
 					    unsigned long end, bool to_vram)
 {
 	return to_vram ? -EOPNOTSUPP : 0;
-}
-
-static inline void neuf_dmem_stats(struct neuf_device *ndev, u64 *stats)
-{
-	memset(stats, 0, NEUF_DMEM_STAT_COUNT * sizeof(*stats));
 }
 
 static inline void neuf_dmem_usage(struct neuf_device *ndev, u64 *used,

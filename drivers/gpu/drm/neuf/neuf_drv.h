@@ -19,6 +19,7 @@
 #include <drm/gpu_scheduler.h>
 
 #include "neuf_copy.h"
+#include "neuf_dmem.h"
 
 #define NEUF_DRIVER_NAME	"neuf"
 #define NEUF_DRIVER_DESC	"neuf open virtual GPU with shared virtual memory"
@@ -103,6 +104,8 @@ struct neuf_fault_buffer {
  * @caps.fault_buf_entries: %NEUF_REG_FAULT_BUF_ENTRIES
  * @caps.instances: %NEUF_REG_INSTANCES, VM slots
  * @caps.vram_size: %NEUF_REG_VRAM_SIZE, in bytes; 0 before revision 1.2
+ * @caps.features: %NEUF_REG_FEATURES; before revision 1.2, what 1.1 did:
+ *	%NEUF_FEATURE_SYSMEM_ATOMICS
  * @engines: the compute engines
  * @sched_list: the engines' schedulers, for entities to pick from
  * @irq_lock: serialises the interrupt handler against turning interrupts
@@ -121,6 +124,8 @@ struct neuf_fault_buffer {
  * @copy: the copy engine (revision 1.2)
  * @dmem: the device memory, as DEVICE_PRIVATE pages; NULL without VRAM
  *	or without CONFIG_DEVICE_PRIVATE
+ * @mem_stats: device-memory and device-exclusive counters,
+ *	&enum neuf_dmem_stat
  * @fault_wq: ordered workqueue of the fault worker (&neuf_fault_buffer.work)
  * @svm_wq: the VMs' SVM workers (&neuf_vm.svm_work): fault resolution and
  *	notifier garbage collection, ordered within a VM, at most
@@ -145,6 +150,7 @@ struct neuf_device {
 		u32 fault_buf_entries;
 		u32 instances;
 		u64 vram_size;
+		u32 features;
 	} caps;
 	struct neuf_engine engines[NEUF_MAX_ENGINES];
 	struct drm_gpu_scheduler *sched_list[NEUF_MAX_ENGINES];
@@ -158,6 +164,7 @@ struct neuf_device {
 	struct neuf_fault_buffer fault;
 	struct neuf_copy copy;
 	struct neuf_dmem *dmem;
+	atomic64_t mem_stats[NEUF_DMEM_STAT_COUNT];
 	struct workqueue_struct *fault_wq;
 	struct workqueue_struct *svm_wq;
 	struct workqueue_struct *wq;

@@ -56,10 +56,16 @@ int neuf_hw_init(struct neuf_device *ndev)
 	ndev->caps.page_sizes = neuf_rd32(ndev, NEUF_REG_PAGE_SIZES);
 	ndev->caps.fault_buf_entries = neuf_rd32(ndev, NEUF_REG_FAULT_BUF_ENTRIES);
 	ndev->caps.instances = neuf_rd32(ndev, NEUF_REG_INSTANCES);
-	/* 1.2 added VRAM and the copy engine. */
-	if (FIELD_GET(NEUF_REVISION_MINOR, ndev->caps.revision) >= 2)
+	/*
+	 * 1.2 added VRAM, the copy engine and FEATURES; 1.1's atomics on
+	 * system memory were coherent.
+	 */
+	ndev->caps.features = NEUF_FEATURE_SYSMEM_ATOMICS;
+	if (FIELD_GET(NEUF_REVISION_MINOR, ndev->caps.revision) >= 2) {
 		ndev->caps.vram_size =
 			(u64)neuf_rd32(ndev, NEUF_REG_VRAM_SIZE) << 20;
+		ndev->caps.features = neuf_rd32(ndev, NEUF_REG_FEATURES);
+	}
 	if (!IS_ALIGNED(ndev->caps.vram_size, SZ_2M)) {
 		drm_warn(drm, "VRAM of %llu MiB is not in 2 MiB blocks: not used\n",
 			 ndev->caps.vram_size >> 20);

@@ -90,6 +90,7 @@ struct neuf_fault {
  * @old: entries a commit replaced, whose DMA mappings it undoes once the
  *	TLBs dropped them
  * @ro: pages the GPU may only read (%NEUF_SVM_FLAG_GPU_READ_ONLY)
+ * @atomic: pages made device-exclusive, to be mapped with %NEUF_PTE_ATOMIC
  *
  * One per VM: its SVM worker resolves one window at a time.
  */
@@ -102,6 +103,7 @@ struct neuf_svm_window {
 	DECLARE_BITMAP(write, NEUF_SVM_WINDOW_PAGES);
 	u64 old[NEUF_SVM_WINDOW_PAGES];
 	DECLARE_BITMAP(ro, NEUF_SVM_WINDOW_PAGES);
+	DECLARE_BITMAP(atomic, NEUF_SVM_WINDOW_PAGES);
 };
 
 /**

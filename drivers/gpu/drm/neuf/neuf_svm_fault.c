@@ -11,6 +11,7 @@
 #include <linux/jiffies.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -166,7 +167,8 @@ static bool neuf_svm_access_writes(u8 access)
  * page_mkclean(), MADV_FREE, reclaim) invalidates the GPU's mapping first,
  * so no GPU write is lost, and pages the GPU only read stay clean.
  */
-static u64 neuf_svm_perm(const struct neuf_svm_window *w, unsigned int i)
+static u64 neuf_svm_perm(const struct neuf_vm *vm,
+			 const struct neuf_svm_window *w, unsigned int i)
 {
 	unsigned long pfn = w->pfns[i];
 
@@ -175,7 +177,15 @@ static u64 neuf_svm_perm(const struct neuf_svm_window *w, unsigned int i)
 	if (!(pfn & HMM_PFN_WRITE) || test_bit(i, w->ro) ||
 	    (!test_bit(i, w->write) && !READ_ONCE(neuf_svm_writable_on_read)))
 		return NEUF_PTE_VALID;
-	return NEUF_PTE_VALID | NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
+	/*
+	 * Atomics on system memory need ATOMIC only where they are not
+	 * coherent; there it is granted with exclusive access alone
+	 * (neuf_svm_resolve_atomic()).
+	 */
+	if (test_bit(i, w->atomic) ||
+	    (vm->ndev->caps.features & NEUF_FEATURE_SYSMEM_ATOMICS))
+		return NEUF_PTE_VALID | NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC;
+	return NEUF_PTE_VALID | NEUF_PTE_WRITABLE;
 }
 
 /*
@@ -204,7 +214,7 @@ static int neuf_svm_commit_huge(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 
 	/* One folio, one set of permissions: the strongest any page gets. */
 	for (i = 0; i < w->npages; i++) {
-		perm |= neuf_svm_perm(w, i);
+		perm |= neuf_svm_perm(vm, w, i);
 		if (perm & NEUF_PTE_WRITABLE)
 			break;
 	}
@@ -279,7 +289,7 @@ static int neuf_svm_commit_pages(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 		struct page *page = hmm_pfn_to_page(w->pfns[i]);
 		dma_addr_t dma;
 
-		perm = neuf_svm_perm(w, i);
+		perm = neuf_svm_perm(vm, w, i);
 		if (!perm || ((old & NEUF_PTE_VALID) &&
 			      ((old & perm) == perm || !test_bit(i, w->want))))
 			continue;
@@ -413,6 +423,7 @@ static int neuf_svm_window_setup(struct neuf_vm *vm,
 	w->npages = size >> PAGE_SHIFT;
 	bitmap_zero(w->want, w->npages);
 	bitmap_zero(w->write, w->npages);
+	bitmap_zero(w->atomic, w->npages);
 	for (k = 0; k < (single ? 1 : n); k++) {
 		u64 page = faults[k].addr & PAGE_MASK;
 
@@ -617,6 +628,130 @@ static unsigned int neuf_svm_settle(struct neuf_device *ndev,
 }
 
 /*
+ * Whether an atomic at @addr must go the device-exclusive way: the
+ * hardware's atomics on system memory are not coherent, and the GPU maps
+ * the page already, writable, from system memory (an atomic on a page the
+ * GPU does not map yet is resolved as a write first: the page may be in
+ * VRAM, where atomics need nothing).
+ */
+static bool neuf_svm_wants_exclusive(struct neuf_vm *vm, u64 addr)
+{
+	struct neuf_pt_leaf *leaf;
+	bool exclusive = false;
+	u64 pde, pte;
+
+	if (vm->ndev->caps.features & NEUF_FEATURE_SYSMEM_ATOMICS)
+		return false;
+	mutex_lock(&vm->lock);
+	leaf = neuf_pt_leaf(&vm->pt, addr);
+	if (leaf) {
+		pde = le64_to_cpu(READ_ONCE(*leaf->pde));
+		pte = pde & NEUF_PTE_LEAF ? pde :
+		      le64_to_cpu(READ_ONCE(leaf->ptes[NEUF_PT_INDEX(addr, 0)]));
+		exclusive = (pde & NEUF_PTE_VALID) &&
+			    (pte & (NEUF_PTE_VALID | NEUF_PTE_WRITABLE |
+				    NEUF_PTE_VRAM)) ==
+			    (NEUF_PTE_VALID | NEUF_PTE_WRITABLE);
+	}
+	mutex_unlock(&vm->lock);
+	return exclusive;
+}
+
+/*
+ * An atomic on a system page whose atomics are not coherent: make the page
+ * device-exclusive (its CPU entry becomes a device-exclusive entry, whose
+ * next CPU access takes it back and so invalidates our mapping), then map
+ * it with ATOMIC while the page lock keeps the exclusive entry in place. A
+ * page that cannot be made exclusive (part of a transparent huge page on
+ * 6.12) goes to VRAM instead, whose atomics need no permission: -EAGAIN
+ * then asks for the ordinary resolution. Without device memory such a page
+ * is retried until the resolution timeout, then the atomic fails. Returns
+ * 0, -EAGAIN, -EBUSY to be retried after the replay, or an error that
+ * cancels the fault.
+ */
+static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr,
+				   struct neuf_svm_window *w)
+{
+	unsigned long page = addr & PAGE_MASK, seq, timeout;
+	struct neuf_svm_chunk *chunk;
+	struct vm_area_struct *vma;
+	bool refused = false;
+	struct page *pg;
+	int ret, n;
+
+	if (!mmget_not_zero(vm->mm))
+		return -ESRCH;
+	chunk = neuf_svm_chunk_get(vm, page);
+	ret = IS_ERR(chunk) ? PTR_ERR(chunk) : neuf_pt_prepare(&vm->pt, page);
+	if (ret)
+		goto out;
+
+	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	do {
+		seq = mmu_interval_read_begin(&chunk->notifier);
+		mmap_read_lock(vm->mm);
+		vma = vma_lookup(vm->mm, page);
+		ret = -EFAULT;
+		if (!vma || !(vma->vm_flags & VM_WRITE))
+			goto unlock;
+		neuf_svm_attr_gpu_read_only(vm, page, 1, w->ro);
+		if (test_bit(0, w->ro))
+			goto unlock;
+
+		pg = NULL;
+		n = neuf_make_device_exclusive(vm->mm, page, page + PAGE_SIZE,
+					       &pg, vm->ndev);
+		if (n < 0) {
+			ret = n;
+			goto unlock;
+		}
+		if ((!n || !pg) && !vm->ndev->dmem) {
+			/* Locked meanwhile, or a THP: the latter never works. */
+			ret = -EBUSY;
+			refused = true;
+			goto unlock;
+		}
+		if (!n || !pg) {
+			unsigned long block = ALIGN_DOWN(page,
+							 NEUF_SVM_BLOCK_SIZE);
+
+			ret = neuf_dmem_migrate_window(vm->ndev, vma,
+						       max(block, vma->vm_start),
+						       min(block + NEUF_SVM_BLOCK_SIZE,
+							   vma->vm_end), true);
+			ret = ret > 0 ? -EAGAIN : -EBUSY;
+			goto unlock;
+		}
+
+		/* One page, ours alone: map it with every permission. */
+		w->start = page;
+		w->end = page + PAGE_SIZE;
+		w->npages = 1;
+		w->pfns[0] = page_to_pfn(pg) | HMM_PFN_VALID | HMM_PFN_WRITE;
+		bitmap_fill(w->want, 1);
+		bitmap_fill(w->write, 1);
+		bitmap_fill(w->atomic, 1);
+		mutex_lock(&vm->lock);
+		ret = -EBUSY;
+		if (!mmu_interval_read_retry(&chunk->notifier, seq))
+			ret = neuf_svm_commit(vm, w);
+		mutex_unlock(&vm->lock);
+		unlock_page(pg);
+		put_page(pg);
+		if (!ret)
+			neuf_dmem_stat_add(vm->ndev, NEUF_DMEM_EXCLUSIVE_GRANTS, 1);
+unlock:
+		mmap_read_unlock(vm->mm);
+	} while (ret == -EBUSY && time_before(jiffies, timeout));
+	/* No exclusive access and no VRAM to go to: the atomic cannot run. */
+	if (ret == -EBUSY && refused)
+		ret = -EFAULT;
+out:
+	mmput_async(vm->mm);
+	return ret;
+}
+
+/*
  * Resolve the faults of one VM, window by window. When a window fails as a
  * whole (one of its faults asks for what the mapping does not allow), each
  * of its faults is resolved on its own, so that only those that cannot be
@@ -632,6 +767,21 @@ static unsigned int neuf_svm_handle_vm(struct neuf_vm *vm,
 	int ret;
 
 	for (i = 0; i < n; i += consumed) {
+		if (faults[i].access == NEUF_ACCESS_ATOMIC &&
+		    neuf_svm_wants_exclusive(vm, faults[i].addr)) {
+			/* Its other faults on the page are satisfied too. */
+			for (consumed = 1; i + consumed < n &&
+			     (faults[i + consumed].addr & PAGE_MASK) ==
+			     (faults[i].addr & PAGE_MASK); consumed++)
+				;
+			ret = neuf_svm_resolve_atomic(vm, faults[i].addr, w);
+			if (ret != -EAGAIN) {
+				cancelled += neuf_svm_settle(ndev, vm,
+							     faults + i,
+							     consumed, ret);
+				continue;
+			}
+		}
 		ret = neuf_svm_resolve(vm, faults + i, n - i, false, w,
 				       &consumed);
 		if (consumed == 1 || !ret || ret == -EBUSY || ret == -ESRCH) {

@@ -435,6 +435,14 @@ static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 	u64 end = min(range->end, chunk->end);
 	unsigned long cleared;
 
+	/*
+	 * Our own making of a page device-exclusive for an atomic: the page
+	 * stays where it is and becomes ours alone; the fault that asked
+	 * for it maps it next, under the page lock. Not an invalidation.
+	 */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == vm->ndev)
+		return true;
+
 	if (blockable)
 		mutex_lock(&vm->lock);
 	else if (neuf_svm_inject_contention(vm->ndev) ||
@@ -445,6 +453,9 @@ static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 	cleared = neuf_svm_clear(vm, start, end);
 	neuf_vm_stat_add(vm, NEUF_STAT_INVALIDATIONS, 1);
 	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_INVALIDATED, cleared);
+	/* The CPU took back a page it had made exclusive to a device. */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && cleared)
+		neuf_dmem_stat_add(vm->ndev, NEUF_DMEM_EXCLUSIVE_REVOKES, 1);
 	trace_neuf_svm_invalidate(vm->instance, start, end, range->event,
 				  blockable, cleared);
 	mutex_unlock(&vm->lock);

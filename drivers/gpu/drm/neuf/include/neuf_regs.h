@@ -31,6 +31,9 @@
 
 /* Revision 1.2: device memory (VRAM), in MiB, a multiple of 2; 0: none */
 #define NEUF_REG_VRAM_SIZE		0x0024
+/* Revision 1.2: optional features */
+#define NEUF_REG_FEATURES		0x0028
+#define   NEUF_FEATURE_SYSMEM_ATOMICS	BIT(0)	/* coherent system atomics */
 
 /* Interrupts: STATUS is write-one-to-clear, ENABLE masks delivery */
 #define NEUF_REG_INTR_STATUS		0x0040

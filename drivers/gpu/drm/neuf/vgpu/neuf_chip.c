@@ -59,6 +59,11 @@ MODULE_PARM_DESC(num_devices,
 		 "Number of virtual GPUs (default 1, at most "
 		 __stringify(NEUF_VGPU_MAX_DEVICES) ")");
 
+static bool sysmem_atomics = true;
+module_param(sysmem_atomics, bool, 0444);
+MODULE_PARM_DESC(sysmem_atomics,
+		 "Atomics on system memory are coherent with the CPUs and need no ATOMIC permission in the page table (default on)");
+
 static unsigned int vram_mib = 256;
 module_param(vram_mib, uint, 0444);
 MODULE_PARM_DESC(vram_mib,
@@ -205,6 +210,7 @@ static int neuf_vgpu_probe(struct platform_device *pdev)
 {
 	struct neuf_model_config config = {
 		.vram_size = (u64)vram_mib << 20,
+		.sysmem_atomics = sysmem_atomics,
 	};
 	struct device *dev = &pdev->dev;
 	struct platform_device *function;

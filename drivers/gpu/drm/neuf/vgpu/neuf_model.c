@@ -212,6 +212,7 @@ struct neuf_model *neuf_model_create(struct device *dma_dev,
 	model->irq_data = data;
 	model->irq_work = IRQ_WORK_INIT_HARD(neuf_model_irq_work);
 	model->vram_size = config->vram_size;
+	model->sysmem_atomics = config->sysmem_atomics;
 	if (model->vram_size) {
 		model->vram = vzalloc(model->vram_size);
 		if (!model->vram) {
@@ -314,6 +315,8 @@ static u32 neuf_model_read_locked(struct neuf_model *model, u32 offset)
 		return model->scratch;
 	case NEUF_REG_VRAM_SIZE:
 		return model->vram_size >> 20;
+	case NEUF_REG_FEATURES:
+		return model->sysmem_atomics ? NEUF_FEATURE_SYSMEM_ATOMICS : 0;
 	case NEUF_REG_INTR_STATUS:
 		return model->intr_status;
 	case NEUF_REG_INTR_ENABLE:

@@ -27,9 +27,12 @@ typedef void (*neuf_model_irq_handler_t)(void *data);
 /**
  * struct neuf_model_config - what the board makes of the chip
  * @vram_size: bytes of device memory, a multiple of 2 MiB; 0 for none
+ * @sysmem_atomics: atomics on system memory are coherent with the CPUs,
+ *	so they need no %NEUF_PTE_ATOMIC (FEATURES.SYSMEM_ATOMICS)
  */
 struct neuf_model_config {
 	u64 vram_size;
+	bool sysmem_atomics;
 };
 
 struct neuf_model *neuf_model_create(struct device *dma_dev,

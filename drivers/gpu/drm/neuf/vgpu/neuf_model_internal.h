@@ -337,6 +337,8 @@ struct neuf_model_copy {
  *	the driver programs can make the GPU reach it from system memory's
  *	side, nor system memory from its side
  * @vram_size: its size in bytes, a multiple of 2 MiB; 0 for none
+ * @sysmem_atomics: FEATURES.SYSMEM_ATOMICS: a writable system page allows
+ *	atomics without %NEUF_PTE_ATOMIC
  */
 struct neuf_model {
 	spinlock_t lock;	/* the register file lock, see above */
@@ -366,6 +368,7 @@ struct neuf_model {
 	struct neuf_model_copy copy;
 	u8 *vram;
 	u64 vram_size;
+	bool sysmem_atomics;
 };
 
 /* Write one half of a 64-bit register pair. */

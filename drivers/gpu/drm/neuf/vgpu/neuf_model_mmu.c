@@ -206,6 +206,12 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 	e->perm = pte & NEUF_PERM_MASK;
 	e->instance = instance;
 	e->vram = pte & NEUF_PTE_VRAM;
+	/*
+	 * Atomics need ATOMIC only on system memory whose atomics are not
+	 * coherent; VRAM's are the device's own.
+	 */
+	if ((e->vram || model->sysmem_atomics) && (pte & NEUF_PTE_WRITABLE))
+		e->perm |= NEUF_PTE_ATOMIC;
 	e->dirty = pte & NEUF_PTE_DIRTY;
 	e->pte = table + NEUF_PT_INDEX(va, level) * sizeof(pte);
 	return true;
