@@ -401,22 +401,26 @@ static const char atomic_loop_src[] =
 #define ATOMIC_COUNTERS 8
 #define ATOMIC_LANES 64
 #define ATOMIC_GPU_ITERS 40
-#define ATOMIC_CPU_ADDS 4000
 
 struct cpu_adder {
 	uint32_t *counters;
-	volatile int *stop;
+	int stop;
 	unsigned long adds;
 };
 
-/* CPU side of atomics-*: atomic adds, interleaved with the GPU's. */
+/*
+ * CPU side of atomics-*: atomic adds, interleaved with the GPU's, for as
+ * long as the GPU's job runs (and at least once).
+ */
 static void *cpu_adder_thread(void *arg)
 {
 	struct cpu_adder *a = arg;
 
-	for (a->adds = 0; a->adds < ATOMIC_CPU_ADDS; a->adds++)
+	do {
 		__atomic_fetch_add(&a->counters[a->adds % ATOMIC_COUNTERS], 1,
 				   __ATOMIC_SEQ_CST);
+		a->adds++;
+	} while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE));
 	return NULL;
 }
 
@@ -443,29 +447,94 @@ static void check_atomics_interleaved(struct neuf_device *d, bool thp)
 		      0);
 	memset(buf, 0, len);
 
+	/*
+	 * Not in the first page: 6.12 makes a THP's head page exclusive, not
+	 * its tail pages (the driver then moves the THP to VRAM).
+	 */
+	uint32_t *counters = (uint32_t *)(buf + 65536);
 	struct neuf_dispatch disp = {
 		.code = (uintptr_t)code,
 		.grid_size = ATOMIC_LANES,
 		.group_size = ATOMIC_LANES,
-		.args = { (uintptr_t)buf, ATOMIC_GPU_ITERS },
+		.args = { (uintptr_t)counters, ATOMIC_GPU_ITERS },
 	};
 
 	igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &vm), 0);
-	adder.counters = (uint32_t *)buf;
+	adder.counters = counters;
 	igt_assert_eq(pthread_create(&thread, NULL, cpu_adder_thread, &adder),
 		      0);
 	igt_assert_eq(neuf_run(d, vm, &disp, 120 * 1000000000ll, &st), 0);
+	__atomic_store_n(&adder.stop, 1, __ATOMIC_RELEASE);
 	igt_assert_eq(pthread_join(thread, NULL), 0);
 	igt_assert_f(st.error == 0, "the atomic job ended with %s at %#llx\n",
 		     neuf_igt_errno_name(st.error),
 		     (unsigned long long)st.fault_addr);
 	for (int i = 0; i < ATOMIC_COUNTERS; i++)
-		total += ((uint32_t *)buf)[i];
+		total += counters[i];
 	igt_assert_eq_u64(total, (uint64_t)ATOMIC_LANES * ATOMIC_GPU_ITERS +
-			  ATOMIC_CPU_ADDS);
+			  adder.adds);
 	igt_assert_eq(neuf_vm_destroy(d, vm), 0);
 	munmap(area, 2 * len);
 	free(code);
+}
+
+/* buf[i] += arg1 */
+static const char add_src[] =
+	"	sreg r1, global_id\n"
+	"	sreg r2, arg0\n"
+	"	sreg r3, arg1\n"
+	"	shli r4, r1, 2\n"
+	"	add r4, r2, r4\n"
+	"	ld32 r5, [r4]\n"
+	"	add r5, r5, r3\n"
+	"	st32 [r4], r5\n"
+	"	halt\n";
+
+/* Runs buf[i] += add over @n words on (@d, @vm); the job must succeed. */
+static void gpu_add_on(struct neuf_device *d, uint32_t vm, uint32_t *buf,
+		       size_t n, uint32_t add)
+{
+	uint64_t *code = neuf_igt_assemble(add_src);
+	struct drm_neuf_job_status st = {};
+	struct neuf_dispatch disp = {
+		.code = (uintptr_t)code,
+		.grid_size = n,
+		.group_size = 64,
+		.args = { (uintptr_t)buf, add },
+	};
+
+	igt_assert_eq(neuf_run(d, vm, &disp, 120 * 1000000000ll, &st), 0);
+	igt_assert_f(st.error == 0, "job ended with %s at %#llx\n",
+		     neuf_igt_errno_name(st.error),
+		     (unsigned long long)st.fault_addr);
+	free(code);
+}
+
+/* Migrate [@p, @p + @len) of @vm's process to @d's VRAM; all must move. */
+static void prefetch_vram(struct neuf_device *d, uint32_t vm, void *p,
+			  size_t len)
+{
+	struct drm_neuf_svm_attr a = {
+		.vm_id = vm, .op = NEUF_SVM_OP_PREFETCH,
+		.start = (uintptr_t)p, .size = len,
+		.location = NEUF_SVM_LOC_VRAM,
+	};
+
+	igt_assert_eq(neuf_svm_attr(d, &a), 0);
+	igt_assert_eq_u64(a.migrated, len / 4096);
+}
+
+/* Pages of [@p, @p + @len) in @d's VRAM. */
+static uint64_t pages_in_vram(struct neuf_device *d, uint32_t vm, void *p,
+			      size_t len)
+{
+	struct drm_neuf_svm_attr a = {
+		.vm_id = vm, .op = NEUF_SVM_OP_GET,
+		.start = (uintptr_t)p, .size = len,
+	};
+
+	igt_assert_eq(neuf_svm_attr(d, &a), 0);
+	return a.pages_vram;
 }
 
 /* A counter of the device's neuf_device_memory debugfs file. */
@@ -486,6 +555,22 @@ static long long dmem_counter(const char *key)
 
 /* Static: it must keep its value when a subtest is left by siglongjmp. */
 static struct neuf_device *dev;
+
+/*
+ * Reload both modules, the virtual GPU with @vgpu_params (NULL: the
+ * harness's), and reopen the shared device.
+ */
+static void reload_modules(const char *vgpu_params)
+{
+	if (dev)
+		neuf_device_close(dev);
+	dev = NULL;
+	igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
+	igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
+	igt_assert_eq(vgpu_load(vgpu_params), 0);
+	igt_assert_eq(module_load(), 0);
+	dev = open_neuf();
+}
 
 /* Close the shared device, noting which GPU it was ("neuf.0"). */
 static void release_dev(char *gpu, size_t len)
@@ -897,42 +982,82 @@ igt_main
 		     "the CPU takes them back; a transparent huge page, which "
 		     "6.12 cannot make exclusive, goes to VRAM instead.");
 	igt_subtest("atomics-not-coherent") {
-		long long grants, to_vram;
+		long long grants, revokes, to_vram;
 		uint64_t vram = 0;
 
 		require_module_control();
-		neuf_device_close(dev);
-		dev = NULL;
-		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
-		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
-		igt_assert_eq(vgpu_load("sysmem_atomics=0"), 0);
-		igt_assert_eq(module_load(), 0);
-		dev = open_neuf();
+		reload_modules("sysmem_atomics=0");
 		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram), 0);
+		if (!vram)
+			reload_modules(NULL);
 		igt_require_f(vram, "no device memory: the kernel cannot make "
 			      "pages device-exclusive (CONFIG_DEVICE_PRIVATE), "
 			      "so GPU atomics on system memory fail there\n");
 
 		grants = dmem_counter("exclusive_grants");
+		revokes = dmem_counter("exclusive_revokes");
 		check_atomics_interleaved(dev, false);
-		igt_assert_lt(grants, dmem_counter("exclusive_grants"));
 		igt_info("small pages: %lld exclusive grants, %lld revoked\n",
 			 dmem_counter("exclusive_grants") - grants,
-			 dmem_counter("exclusive_revokes"));
+			 dmem_counter("exclusive_revokes") - revokes);
+		/* The GPU got the page, and the CPU, adding meanwhile, took
+		 * it back: each CPU access to an exclusive page must. */
+		igt_assert_lt(grants, dmem_counter("exclusive_grants"));
+		igt_assert_lt(revokes, dmem_counter("exclusive_revokes"));
 		grants = dmem_counter("exclusive_grants");
 		to_vram = dmem_counter("to_vram_pages");
 		check_atomics_interleaved(dev, true);
 		igt_info("THP: %lld exclusive grants, %lld pages to VRAM\n",
 			 dmem_counter("exclusive_grants") - grants,
 			 dmem_counter("to_vram_pages") - to_vram);
+		reload_modules(NULL);
+	}
 
-		neuf_device_close(dev);
-		dev = NULL;
-		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
-		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
-		igt_assert_eq(vgpu_load(NULL), 0);
-		igt_assert_eq(module_load(), 0);
-		dev = open_neuf();
+	igt_describe("Two GPUs, each with its own VRAM, share one buffer of "
+		     "one process: pages in one GPU's VRAM go back through "
+		     "system memory when the other GPU faults on them, and "
+		     "both see every update.");
+	igt_subtest("two-devices-share-buffer") {
+		const size_t len = 2ul << 20, n = len / 4;
+		struct neuf_device *d1 = NULL;
+		uint64_t vram0 = 0, vram1 = 0;
+		uint32_t *buf, vm0, vm1;
+		bool have;
+
+		require_module_control();
+		reload_modules("num_devices=2");
+		igt_assert_eq(neuf_device_open(1, &d1), 0);
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram0), 0);
+		igt_assert_eq(neuf_getparam(d1, NEUF_PARAM_VRAM_SIZE, &vram1), 0);
+		have = vram0 && vram1;
+		if (have) {
+			buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			igt_assert(buf != MAP_FAILED);
+			for (size_t i = 0; i < n; i++)
+				buf[i] = (uint32_t)i * 2654435761u;
+			igt_assert_eq(neuf_vm_create(dev, NEUF_VM_CREATE_SVM,
+						     &vm0), 0);
+			igt_assert_eq(neuf_vm_create(d1, NEUF_VM_CREATE_SVM,
+						     &vm1), 0);
+
+			prefetch_vram(dev, vm0, buf, len);
+			igt_assert_eq_u64(pages_in_vram(d1, vm1, buf, len), 0);
+			gpu_add_on(d1, vm1, buf, n, 1);
+			igt_assert_eq_u64(pages_in_vram(dev, vm0, buf, len), 0);
+
+			prefetch_vram(d1, vm1, buf, len);
+			gpu_add_on(dev, vm0, buf, n, 1);
+			igt_assert_eq_u64(pages_in_vram(d1, vm1, buf, len), 0);
+			for (size_t i = 0; i < n; i++)
+				igt_assert_f(buf[i] == (uint32_t)i * 2654435761u + 2,
+					     "buf[%zu] = %#x\n", i, buf[i]);
+			munmap(buf, len);
+		}
+
+		neuf_device_close(d1);
+		reload_modules(NULL);
+		igt_require_f(have, "the GPUs have no device memory\n");
 	}
 
 	igt_describe("GPU atomics interleaved with CPU atomics on coherent "

@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xf86drm.h>
+
 #include "igt.h"
 #include "libneuf.h"
 #include "neuf_igt.h"
@@ -264,6 +266,25 @@ static void set_timeslice(unsigned int ms)
 	igt_assert_eq(fclose(f), 0);
 }
 
+/* GPU faults the VM took so far. */
+static uint64_t vm_faults(void)
+{
+	struct drm_neuf_vm_stats st;
+
+	igt_assert_eq(neuf_vm_stats(dev, vm, &st), 0);
+	return st.faults;
+}
+
+/* The device's device-memory counters (DRM_IOCTL_NEUF_DEVICE_STATS). */
+static struct drm_neuf_device_stats dstats(void)
+{
+	struct drm_neuf_device_stats st;
+	int ret = neuf_device_stats(dev, &st);
+
+	igt_assert_f(ret == 0, "DEVICE_STATS: %s\n", neuf_igt_errno_name(ret));
+	return st;
+}
+
 static void require_vram(void)
 {
 	igt_require_f(vram_size, "the device has no device memory "
@@ -284,11 +305,13 @@ igt_main
 	}
 
 	igt_describe("Pages prefetched to VRAM hold what the CPU wrote: the "
-		     "GPU updates them in place without faulting them back, "
-		     "and the CPU's next read brings them back, updated.");
+		     "GPU updates them in place, without a single fault (the "
+		     "prefetch mapped them), and the CPU's next read brings "
+		     "them back, updated.");
 	igt_subtest("migrate-read-back") {
 		const size_t len = 2 * SZ_2M, n = len / 4;
-		uint32_t *buf;
+		uint32_t *buf, warm[64];
+		uint64_t faults;
 
 		require_vram();
 		buf = map_aligned(len);
@@ -298,13 +321,41 @@ igt_main
 		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
 				  len / PAGE_SZ);
 		assert_where(buf, len, 0, len / PAGE_SZ);
+		/* The ioctl and debugfs tell the same. */
+		igt_assert_eq_u64(dstats().to_vram_pages,
+				  dmem_counter("to_vram_pages"));
+		igt_assert_lte(len, dstats().vram_used);
 
+		/* The prefetch mapped them too: no fault (the code warm). */
+		gpu_add(warm, 64, 1);
+		faults = vm_faults();
 		gpu_add(buf, n, 5);
-		/* The GPU mapped them where they are: still all in VRAM. */
+		igt_assert_eq_u64(vm_faults(), faults);
+		/* The GPU uses them where they are: still all in VRAM. */
 		assert_where(buf, len, 0, len / PAGE_SZ);
 
 		check_pattern(buf, n, 0x3a11, 5);
 		assert_where(buf, len, len / PAGE_SZ, 0);
+		munmap(buf, len);
+	}
+
+	igt_describe("Pages the GPU maps in system memory, prefetched to VRAM "
+		     "and back: the migrations invalidate the GPU's mappings "
+		     "of the old copies, so every GPU update lands in the "
+		     "copy the CPU then reads.");
+	igt_subtest("migrate-while-gpu-mapped") {
+		const size_t len = SZ_2M, n = len / 4;
+		uint32_t *buf;
+
+		require_vram();
+		buf = map_aligned(len);
+		fill_pattern(buf, n, 0x3a9);
+		gpu_add(buf, n, 1);
+		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		gpu_add(buf, n, 1);
+		prefetch(buf, len, NEUF_SVM_LOC_SYSTEM);
+		gpu_add(buf, n, 1);
+		check_pattern(buf, n, 0x3a9, 3);
 		munmap(buf, len);
 	}
 
@@ -569,7 +620,7 @@ igt_main
 		pid_t pid;
 
 		require_vram();
-		before = dmem_counter("vram_used");
+		before = dstats().vram_used;
 		pid = fork();
 		igt_assert(pid >= 0);
 		if (pid == 0) {
@@ -586,14 +637,14 @@ igt_main
 			vm = v2;
 			if (prefetch(buf, len, NEUF_SVM_LOC_VRAM) != len / PAGE_SZ)
 				_exit(3);
-			if (dmem_counter("vram_used") < before + len)
+			if (dstats().vram_used < before + len)
 				_exit(4);
 			_exit(0);	/* with the fd, the VM and the pages */
 		}
 		igt_assert_eq(waitpid(pid, &status, 0), pid);
 		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			     "the child failed (status %#x)\n", status);
-		igt_assert_eq_u64(dmem_counter("vram_used"), before);
+		igt_assert_eq_u64(dstats().vram_used, before);
 	}
 
 	igt_describe("Twice as much memory as VRAM, prefetched in turn: the "
@@ -610,14 +661,14 @@ igt_main
 			      "in this guest\n", vram_size >> 20);
 		len = 2 * vram_size;
 		n = len / 4;
-		evicted = dmem_counter("evicted_pages");
+		evicted = dstats().evicted_pages;
 		buf = map_aligned(len);
 		fill_pattern(buf, n, 0x0c0c);
 		for (size_t off = 0; off < len; off += 16 * SZ_2M)
 			prefetch((uint8_t *)buf + off, 16 * SZ_2M,
 				 NEUF_SVM_LOC_VRAM);
 		igt_assert_lte(vram_size / PAGE_SZ,
-			       dmem_counter("evicted_pages") - evicted);
+			       dstats().evicted_pages - evicted);
 		/* The GPU finds each page, in VRAM or evicted. */
 		gpu_add_(buf, n, 1, true);
 		for (size_t i = 0; i < n; i++) {
@@ -791,13 +842,13 @@ igt_main
 		memset(buf, 0, len);
 		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_LOCATION,
 				      NEUF_SVM_LOC_VRAM, 0, 0), 0);
-		to_vram = dmem_counter("to_vram_pages");
+		to_vram = dstats().to_vram_pages;
 		for (int turn = 0; turn < 10; turn++) {
 			gpu_add(buf, 64, 1);
 			igt_assert_eq_u32(buf[0], 2 * turn + 1);
 			buf[0] += 1;
 		}
-		igt_assert_eq_u64(dmem_counter("to_vram_pages") - to_vram,
+		igt_assert_eq_u64(dstats().to_vram_pages - to_vram,
 				  len / PAGE_SZ);
 		set_timeslice(100);
 		munmap(buf, len);
@@ -833,6 +884,14 @@ igt_main
 		BAD(a.reserved[0] = 1, -EINVAL);
 		BAD(a.reserved[2] = 1, -EINVAL);
 		BAD(a.vm_id = vm + 1000, -ENOENT);
+		{
+			struct drm_neuf_device_stats ds = { .reserved[3] = 1 };
+
+			igt_assert_eq(drmIoctl(neuf_device_fd(dev),
+					       DRM_IOCTL_NEUF_DEVICE_STATS, &ds),
+				      -1);
+			igt_assert_eq(errno, EINVAL);
+		}
 		/* SET */
 		BAD(a.op = NEUF_SVM_OP_SET; a.location = 0, -EINVAL);
 		BAD(a.op = NEUF_SVM_OP_SET; a.attrs = 8, -EINVAL);

@@ -295,6 +295,17 @@ int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
 	return 0;
 }
 
+int neuf_device_stats(struct neuf_device *dev,
+		      struct drm_neuf_device_stats *stats)
+{
+	struct drm_neuf_device_stats args = {};
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_DEVICE_STATS, &args))
+		return -errno;
+	*stats = args;
+	return 0;
+}
+
 int neuf_svm_attr(struct neuf_device *dev, struct drm_neuf_svm_attr *args)
 {
 	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_SVM_ATTR, args))

@@ -176,6 +176,16 @@ int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
 		  struct drm_neuf_vm_stats *stats);
 
 /**
+ * neuf_device_stats() - read the device's device-memory counters
+ * @dev: the device
+ * @stats: the counters (see &struct drm_neuf_device_stats)
+ *
+ * Return: 0 or a negative errno.
+ */
+int neuf_device_stats(struct neuf_device *dev,
+		      struct drm_neuf_device_stats *stats);
+
+/**
  * neuf_svm_attr() - get or set a range's SVM attributes, or migrate it
  * @dev: the device
  * @args: the request (see &struct drm_neuf_svm_attr), updated with the

@@ -36,6 +36,7 @@ extern "C" {
 #define DRM_NEUF_JOB_STATUS		0x04
 #define DRM_NEUF_VM_STATS		0x05
 #define DRM_NEUF_SVM_ATTR		0x06
+#define DRM_NEUF_DEVICE_STATS		0x07
 
 #define DRM_IOCTL_NEUF_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_GETPARAM, struct drm_neuf_getparam)
@@ -51,6 +52,8 @@ extern "C" {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_VM_STATS, struct drm_neuf_vm_stats)
 #define DRM_IOCTL_NEUF_SVM_ATTR \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_SVM_ATTR, struct drm_neuf_svm_attr)
+#define DRM_IOCTL_NEUF_DEVICE_STATS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NEUF_DEVICE_STATS, struct drm_neuf_device_stats)
 
 /**
  * enum drm_neuf_param - parameters readable with &DRM_IOCTL_NEUF_GETPARAM
@@ -378,8 +381,10 @@ enum drm_neuf_svm_location {
  * PREFETCH migrates what it can: pages the kernel cannot move (file-backed,
  * pinned) stay where they are, VRAM that runs out is made room in by
  * evicting the least recently used blocks, and what still does not fit
- * stays in system memory. A hole in the range ends it with -EFAULT, the
- * pages before the hole migrated; a fatal signal with -EINTR.
+ * stays in system memory. A PREFETCH to VRAM also maps the range on the
+ * GPU where its pages now are, so that the next dispatch over it takes no
+ * fault. A hole in the range ends it with -EFAULT, the pages before the
+ * hole migrated; a fatal signal with -EINTR.
  */
 struct drm_neuf_svm_attr {
 	/** @vm_id: in, the VM. */
@@ -420,6 +425,47 @@ struct drm_neuf_svm_attr {
 	__u64 migrated;
 	/** @reserved: must be zero. */
 	__u64 reserved[3];
+};
+
+/**
+ * struct drm_neuf_device_stats - argument of &DRM_IOCTL_NEUF_DEVICE_STATS
+ *
+ * Device-wide counters of device memory and device-exclusive access since
+ * the GPU was bound; they only grow, except @vram_used. The same numbers
+ * are in debugfs (dri/N/neuf_device_memory). Errors: -EINVAL for non-zero
+ * @pad or @reserved.
+ */
+struct drm_neuf_device_stats {
+	/** @vram_total: bytes of VRAM the driver manages (0: none). */
+	__u64 vram_total;
+	/** @vram_used: bytes of VRAM holding pages now. */
+	__u64 vram_used;
+	/** @to_vram_pages: pages migrated from system memory to VRAM. */
+	__u64 to_vram_pages;
+	/**
+	 * @to_ram_pages: pages migrated from VRAM to system memory, for
+	 * any reason (CPU access, prefetch, eviction, unbind).
+	 */
+	__u64 to_ram_pages;
+	/** @cpu_faults: CPU faults on VRAM pages (migrate_to_ram calls). */
+	__u64 cpu_faults;
+	/** @evicted_pages: pages evicted to make room in VRAM. */
+	__u64 evicted_pages;
+	/** @evictions: 2 MiB blocks evicted. */
+	__u64 evictions;
+	/** @copy_ns: time migrations spent waiting for the copy engine. */
+	__u64 copy_ns;
+	/** @copy_bytes: bytes the copy engine copied or filled. */
+	__u64 copy_bytes;
+	/** @exclusive_grants: pages made device-exclusive for GPU atomics. */
+	__u64 exclusive_grants;
+	/**
+	 * @exclusive_revokes: mappings of device-exclusive pages the CPU
+	 * took back.
+	 */
+	__u64 exclusive_revokes;
+	/** @reserved: must be zero. */
+	__u64 reserved[4];
 };
 
 #if defined(__cplusplus)

@@ -118,6 +118,31 @@ static int neuf_ioctl_exec(struct drm_device *drm, void *data,
 	return neuf_ioctl_entered(drm, data, file, neuf_exec_ioctl);
 }
 
+static int neuf_ioctl_device_stats(struct drm_device *drm, void *data,
+				   struct drm_file *file)
+{
+	struct neuf_device *ndev = to_neuf_device(drm);
+	struct drm_neuf_device_stats *args = data;
+	atomic64_t *st = ndev->mem_stats;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
+		if (args->reserved[i])
+			return -EINVAL;
+	neuf_dmem_usage(ndev, &args->vram_used, &args->vram_total);
+	args->to_vram_pages = atomic64_read(&st[NEUF_DMEM_TO_VRAM_PAGES]);
+	args->to_ram_pages = atomic64_read(&st[NEUF_DMEM_TO_RAM_PAGES]);
+	args->cpu_faults = atomic64_read(&st[NEUF_DMEM_CPU_FAULTS]);
+	args->evicted_pages = atomic64_read(&st[NEUF_DMEM_EVICTED_PAGES]);
+	args->evictions = atomic64_read(&st[NEUF_DMEM_EVICTIONS]);
+	args->copy_ns = atomic64_read(&st[NEUF_DMEM_COPY_NS]);
+	args->copy_bytes = atomic64_read(&ndev->copy.bytes);
+	args->exclusive_grants = atomic64_read(&st[NEUF_DMEM_EXCLUSIVE_GRANTS]);
+	args->exclusive_revokes =
+		atomic64_read(&st[NEUF_DMEM_EXCLUSIVE_REVOKES]);
+	return 0;
+}
+
 static int neuf_ioctl_svm_attr(struct drm_device *drm, void *data,
 			       struct drm_file *file)
 {
@@ -132,6 +157,8 @@ static const struct drm_ioctl_desc neuf_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(NEUF_JOB_STATUS, neuf_job_status_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NEUF_VM_STATS, neuf_vm_stats_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NEUF_SVM_ATTR, neuf_ioctl_svm_attr, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NEUF_DEVICE_STATS, neuf_ioctl_device_stats,
+			  DRM_RENDER_ALLOW),
 };
 
 static int neuf_open(struct drm_device *drm, struct drm_file *file)

@@ -178,6 +178,7 @@ void neuf_svm_attr_gpu_read_only(struct neuf_vm *vm, u64 start,
 void neuf_svm_attr_place(struct neuf_vm *vm, struct vm_area_struct *vma,
 			 u64 addr);
 void neuf_svm_attrs_gc(struct neuf_vm *vm);
+void neuf_svm_map_range(struct neuf_vm *vm, u64 start, u64 end);
 void neuf_svm_attrs_fini(struct neuf_vm *vm);
 
 int neuf_svm_fault_init(struct neuf_device *ndev);

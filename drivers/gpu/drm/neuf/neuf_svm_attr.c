@@ -712,6 +712,9 @@ int neuf_svm_attr_ioctl(struct drm_device *drm, void *data,
 		ret = neuf_dmem_migrate(vm->ndev, vm->mm, args->start, end,
 					args->location == NEUF_SVM_LOC_VRAM,
 					&args->migrated);
+		/* Mapped where they now are, a pass over them takes no fault. */
+		if (!ret && args->location == NEUF_SVM_LOC_VRAM)
+			neuf_svm_map_range(vm, args->start, end);
 		break;
 	}
 out:

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -796,6 +797,42 @@ static unsigned int neuf_svm_handle_vm(struct neuf_vm *vm,
 		}
 	}
 	return cancelled;
+}
+
+/**
+ * neuf_svm_map_range() - map a range on the GPU ahead of its accesses
+ * @vm: the VM
+ * @start: first address, page aligned
+ * @end: first address past the range
+ *
+ * Resolves one prefetch fault per window across the range, as the fault
+ * worker would: each window maps every page the CPU maps (VRAM pages
+ * included, where they are), so that a dispatch over the range after a
+ * migration takes no fault. Holes and failures are left to the GPU's own
+ * faults.
+ */
+void neuf_svm_map_range(struct neuf_vm *vm, u64 start, u64 end)
+{
+	struct neuf_fault f = {
+		.instance = vm->instance,
+		.access = NEUF_ACCESS_PREFETCH,
+		.count = 1,
+	};
+	unsigned int consumed;
+	u64 addr;
+
+	mutex_lock(&vm->fault_lock);
+	for (addr = start; addr < end;) {
+		f.addr = addr;
+		if (neuf_svm_resolve(vm, &f, 1, false, vm->window, &consumed) ||
+		    vm->window->end <= addr)
+			addr = (addr & PAGE_MASK) + PAGE_SIZE;
+		else
+			addr = vm->window->end;
+		if (fatal_signal_pending(current))
+			break;
+	}
+	mutex_unlock(&vm->fault_lock);
 }
 
 /*
