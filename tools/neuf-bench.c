@@ -19,6 +19,12 @@
  *   P1x4 P1's read then write by four processes at once, each with its
  *        own VM (test_hmm mirror) over its share of the memory: what
  *        serving VMs' faults concurrently buys (at the ablation's size)
+ *   P5   migration of populated memory to VRAM and back: by prefetch in
+ *        2 MiB windows and page by page (4 KiB), driven by GPU faults on
+ *        a range preferring VRAM and by CPU faults on VRAM pages, a GPU
+ *        pass over VRAM-resident pages (it takes no fault), against
+ *        memcpy() and test_hmm's own migration in the same boot (needs
+ *        device memory: skipped without)
  *
  * Every figure is the median of --runs runs (fresh memory each), with the
  * minimum and maximum, in microseconds per 4 KiB page; neuf's figures come
@@ -69,6 +75,11 @@ struct hmm_cmd {
 
 #define HMM_CMD_READ _IOWR('H', 0x00, struct hmm_cmd)
 #define HMM_CMD_WRITE _IOWR('H', 0x01, struct hmm_cmd)
+#define HMM_CMD_MIGRATE_TO_DEV _IOWR('H', 0x02, struct hmm_cmd)
+#define HMM_CMD_MIGRATE_TO_SYS _IOWR('H', 0x03, struct hmm_cmd)
+
+/* P5 page by page only up to this size: one ioctl per page. */
+#define P5_4K_MAX_MIB 16
 
 /* One u32 per page: arg0 the base, arg1 the stride (a page). */
 static const char read_src[] =
@@ -127,7 +138,7 @@ struct bench {
 
 enum {
 	CASE_P1 = 1, CASE_P1P = 2, CASE_P2 = 4, CASE_P3 = 8, CASE_P4 = 16,
-	CASE_P1X4 = 32,
+	CASE_P1X4 = 32, CASE_P5 = 64,
 };
 
 /* What one run measured: time and, for neuf, the VM's counters. */
@@ -596,6 +607,161 @@ static void bench_concurrent(struct bench *b, unsigned int mib,
 	}
 }
 
+/* SVM_ATTR on [@p, @p + @len) of the bench's VM. */
+static void svm_attr(struct bench *b, uint32_t op, uint8_t *p, size_t len,
+		     uint32_t attrs, uint32_t location)
+{
+	struct drm_neuf_svm_attr a = {
+		.vm_id = b->vm, .op = op, .start = (uint64_t)(uintptr_t)p,
+		.size = len, .attrs = attrs, .location = location,
+	};
+	int ret = neuf_svm_attr(b->dev, &a);
+
+	if (ret)
+		die("SVM_ATTR", -ret);
+}
+
+/* Prefetch to @location in steps of @step bytes; returns the time. */
+static uint64_t prefetch_pass(struct bench *b, uint8_t *p, size_t len,
+			      size_t step, uint32_t location)
+{
+	uint64_t t0 = now_ns();
+
+	for (size_t off = 0; off < len; off += step)
+		svm_attr(b, NEUF_SVM_OP_PREFETCH, p + off, step, 0, location);
+	return now_ns() - t0;
+}
+
+enum p5_mode {
+	P5_TO_VRAM_2M, P5_TO_RAM_2M, P5_TO_VRAM_4K, P5_TO_RAM_4K,
+	P5_GPU_FAULT, P5_CPU_FAULT, P5_GPU_PASS, NUM_P5
+};
+static const char *const p5_names[NUM_P5] = {
+	"prefetch-to-vram-2m", "prefetch-to-ram-2m", "prefetch-to-vram-4k",
+	"prefetch-to-ram-4k", "gpu-fault-to-vram", "cpu-fault-to-ram",
+	"gpu-pass-in-vram",
+};
+
+/*
+ * One P5 run of neuf's: @len bytes populated, then the pair of migrations
+ * (or the pass) @m names measured; returns its sample.
+ */
+static struct sample run_p5(struct bench *b, enum p5_mode m, size_t len)
+{
+	size_t npages = len / PAGE_SZ, maplen;
+	struct drm_neuf_vm_stats s0, s1;
+	struct sample r = { 0 };
+	void *mapping;
+	uint8_t *p = map_mem(len, false, &mapping, &maplen);
+	uint64_t ns = 0;
+
+	populate(p, len);
+	if (m == P5_TO_RAM_2M || m == P5_TO_RAM_4K || m == P5_CPU_FAULT ||
+	    m == P5_GPU_PASS)
+		prefetch_pass(b, p, len, HUGE_SZ, NEUF_SVM_LOC_VRAM);
+	if (m == P5_GPU_FAULT)
+		svm_attr(b, NEUF_SVM_OP_SET, p, len, NEUF_SVM_ATTR_LOCATION,
+			 NEUF_SVM_LOC_VRAM);
+	s0 = vm_stats(b);
+	switch (m) {
+	case P5_TO_VRAM_2M:
+		ns = prefetch_pass(b, p, len, HUGE_SZ, NEUF_SVM_LOC_VRAM);
+		break;
+	case P5_TO_RAM_2M:
+		ns = prefetch_pass(b, p, len, HUGE_SZ, NEUF_SVM_LOC_SYSTEM);
+		break;
+	case P5_TO_VRAM_4K:
+		ns = prefetch_pass(b, p, len, PAGE_SZ, NEUF_SVM_LOC_VRAM);
+		break;
+	case P5_TO_RAM_4K:
+		ns = prefetch_pass(b, p, len, PAGE_SZ, NEUF_SVM_LOC_SYSTEM);
+		break;
+	case P5_GPU_FAULT:
+	case P5_GPU_PASS:
+		ns = gpu_pass(b, MODE_READ, p, npages);
+		break;
+	case P5_CPU_FAULT:
+		ns = cpu_pass(MODE_READ, p, npages);
+		break;
+	default:
+		break;
+	}
+	s1 = vm_stats(b);
+	stats_sub(&r.d, &s1, &s0);
+	r.us_per_page = (double)ns / 1e3 / (double)npages;
+	munmap(mapping, maplen);
+	return r;
+}
+
+/* One P5 run of a peer: memcpy(), or test_hmm's migration one way. */
+static struct sample run_p5_peer(struct bench *b, enum p5_mode m, size_t len)
+{
+	size_t npages = len / PAGE_SZ, maplen, maplen2;
+	struct sample r = { 0 };
+	void *mapping, *mapping2;
+	uint8_t *p = map_mem(len, false, &mapping, &maplen);
+	uint8_t *q = NULL;
+	uint64_t t0, ns;
+
+	populate(p, len);
+	if (m == NUM_P5) {
+		/* memcpy() between two populated buffers */
+		q = map_mem(len, false, &mapping2, &maplen2);
+		populate(q, len);
+		t0 = now_ns();
+		memcpy(q, p, len);
+		ns = now_ns() - t0;
+		munmap(mapping2, maplen2);
+	} else {
+		if (m == P5_TO_RAM_2M)
+			hmm_cmd(b, HMM_CMD_MIGRATE_TO_DEV, p, npages);
+		t0 = now_ns();
+		hmm_cmd(b, m == P5_TO_RAM_2M ? HMM_CMD_MIGRATE_TO_SYS :
+			HMM_CMD_MIGRATE_TO_DEV, p, npages);
+		ns = now_ns() - t0;
+	}
+	r.us_per_page = (double)ns / 1e3 / (double)npages;
+	munmap(mapping, maplen);
+	return r;
+}
+
+/* P5: migration both ways, against memcpy() and test_hmm's migration. */
+static void bench_migrate(struct bench *b, unsigned int mib, bool neuf_only)
+{
+	size_t len = (size_t)mib * MIB;
+	struct sample r[MAX_RUNS];
+	uint64_t vram = 0;
+
+	if (neuf_getparam(b->dev, NEUF_PARAM_VRAM_SIZE, &vram) || !vram ||
+	    len > vram) {
+		fprintf(stderr, "neuf-bench: P5 at %u MiB skipped: %" PRIu64
+			" MiB of device memory\n", mib, vram >> 20);
+		return;
+	}
+	for (unsigned int m = 0; m < NUM_P5; m++) {
+		if ((m == P5_TO_VRAM_4K || m == P5_TO_RAM_4K) &&
+		    mib > P5_4K_MAX_MIB)
+			continue;
+		for (unsigned int i = 0; i < b->runs; i++)
+			r[i] = run_p5(b, (enum p5_mode)m, len);
+		emit(b, "P5", "populated-4k", p5_names[m], "neuf", "all", mib,
+		     r, b->runs);
+	}
+	if (neuf_only)
+		return;
+	for (unsigned int i = 0; i < b->runs; i++)
+		r[i] = run_p5_peer(b, NUM_P5, len);
+	emit(b, "P5", "populated-4k", "memcpy", "cpu", "all", mib, r, b->runs);
+	if (b->hmm < 0)
+		return;
+	for (unsigned int m = P5_TO_VRAM_2M; m <= P5_TO_RAM_2M; m++) {
+		for (unsigned int i = 0; i < b->runs; i++)
+			r[i] = run_p5_peer(b, (enum p5_mode)m, len);
+		emit(b, "P5", "populated-4k", p5_names[m], "test_hmm", "all",
+		     mib, r, b->runs);
+	}
+}
+
 static int param_write(const char *name, const char *value)
 {
 	char path[128];
@@ -675,7 +841,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: neuf-bench [--sizes MIB,...] [--runs N] [--samples N]\n"
 		"                  [--ablation-size MIB] [--no-ablation] [--out FILE]\n"
-		"                  [--only P1,P1',P2,P3,P4,P1x4] [--neuf-only]\n");
+		"                  [--only P1,P1',P2,P3,P4,P1x4,P5] [--neuf-only]\n");
 	exit(2);
 }
 
@@ -698,7 +864,9 @@ static void parse_list(struct bench *b, const char *arg,
 
 static void add_case(struct bench *b, const char *name)
 {
-	static const char *const names[] = { "P1", "P1'", "P2", "P3", "P4", "P1x4" };
+	static const char *const names[] = {
+		"P1", "P1'", "P2", "P3", "P4", "P1x4", "P5",
+	};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -818,6 +986,8 @@ int main(int argc, char **argv)
 			bench_munmap(&b, false, b.sizes[i], "all", b.neuf_only);
 			bench_munmap(&b, true, b.sizes[i], "all", b.neuf_only);
 		}
+		if (b.only & CASE_P5)
+			bench_migrate(&b, b.sizes[i], b.neuf_only);
 	}
 	if (b.only & CASE_P3) {
 		fprintf(stderr, "neuf-bench: round trip\n");
