@@ -1080,7 +1080,7 @@ igt_main
 		struct drm_neuf_svm_attr a = {};
 		uint64_t vram = 0;
 		uint32_t *buf, vm;
-		char gpu[32];
+		char gpu[32], *text;
 
 		require_module_control();
 		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram), 0);
@@ -1100,6 +1100,12 @@ igt_main
 		/* The VM and the fd stay: the unbind alone must do it. */
 		gpu_name(dev, gpu, sizeof(gpu));
 		igt_assert_eq(driver_unbind(gpu), 0);
+		/* Its physical range is given back with the pagemap. */
+		text = neuf_igt_read_text("/proc/iomem");
+		igt_assert_f(!strstr(text, "neuf VRAM"),
+			     "the device memory region outlived the unbind:\n%s",
+			     text);
+		free(text);
 		for (size_t i = 0; i < n; i++)
 			igt_assert_f(buf[i] == (uint32_t)i * 2654435761u,
 				     "buf[%zu] = %#x after the unbind\n", i,

@@ -22,6 +22,9 @@ SPLAT_PATTERNS = [
     r"kmemleak: \d+ new suspected memory leaks",
     r"Kernel panic",
     r"-+\[ cut here \]-+",
+    # A release of a resource never requested (or requested elsewhere): the
+    # real one stays in /proc/iomem, named by whoever is gone.
+    r"Trying to free nonexistent resource",
 ]
 _SPLAT = re.compile("|".join(f"(?:{p})" for p in SPLAT_PATTERNS))
 _TIMESTAMP = re.compile(r"^(<\d+>)?\[\s*\d+\.\d+\]\s?")

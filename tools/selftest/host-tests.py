@@ -166,6 +166,7 @@ def logcheck_catches_splats(_):
         "[    3.1] INFO: task neuf_basic:300 blocked for more than 120 seconds.",
         "[    3.1] ------------[ cut here ]------------",
         "<4>[    3.1] UBSAN: shift-out-of-bounds in x",
+        "[  131.7] resource: Trying to free nonexistent resource <0x000000fcf8000000-0x000000fcfbffffff>",
     ]
     for line in splats:
         check(splat_lines(line) == [line], f"missed: {line}")

@@ -426,6 +426,49 @@ static bool neuf_dmem_evict_lru(struct neuf_dmem *dmem)
 }
 
 /*
+ * Collect the pages of [@start, @end) of @vma that @flags selects for
+ * migration into @s (migrate_vma_setup(), which unmaps them from the CPU
+ * after an %MMU_NOTIFY_MIGRATE invalidation).
+ */
+static int neuf_dmem_collect(struct neuf_dmem *dmem, struct migrate_vma *mig,
+			     struct vm_area_struct *vma, unsigned long start,
+			     unsigned long end, unsigned long flags,
+			     struct page *fault_page,
+			     struct neuf_dmem_scratch *s)
+{
+	*mig = (struct migrate_vma){
+		.vma = vma,
+		.start = start,
+		.end = end,
+		.src = s->src,
+		.dst = s->dst,
+		.pgmap_owner = dmem->ndev,
+		.flags = flags,
+		.fault_page = fault_page,
+	};
+	return migrate_vma_setup(mig);
+}
+
+/*
+ * Install the copies @mig's dst holds (migrate_vma_pages()) and release
+ * the pages on both sides. Returns how many pages migrated.
+ */
+static unsigned int neuf_dmem_install(struct neuf_dmem *dmem,
+				      struct migrate_vma *mig, bool to_vram)
+{
+	unsigned int got;
+
+	migrate_vma_pages(mig);
+	got = neuf_dmem_count_migrated(mig->src, mig->npages);
+	migrate_vma_finalize(mig);
+	neuf_dmem_stat_add(dmem->ndev, to_vram ? NEUF_DMEM_TO_VRAM_PAGES :
+			   NEUF_DMEM_TO_RAM_PAGES, got);
+	trace_neuf_dmem_migrate(dmem->ndev->drm.render->index, mig->start,
+				mig->end, to_vram, got);
+	return got;
+}
+
+/*
  * Migrate the system pages of [@start, @end), within one 2 MiB block of
  * @vma, to VRAM. Returns the pages migrated or a negative errno.
  */
@@ -435,20 +478,13 @@ static long neuf_dmem_window_to_vram(struct neuf_dmem *dmem,
 				     struct neuf_dmem_scratch *s)
 {
 	struct device *dev = dmem->ndev->drm.dev;
-	struct migrate_vma mig = {
-		.vma = vma,
-		.start = start,
-		.end = end,
-		.src = s->src,
-		.dst = s->dst,
-		.pgmap_owner = dmem->ndev,
-		.flags = MIGRATE_VMA_SELECT_SYSTEM,
-	};
 	unsigned int npages = (end - start) >> PAGE_SHIFT;
 	unsigned int i, want, got, k = 0, n = 0;
+	struct migrate_vma mig;
 	long ret;
 
-	ret = migrate_vma_setup(&mig);
+	ret = neuf_dmem_collect(dmem, &mig, vma, start, end,
+				MIGRATE_VMA_SELECT_SYSTEM, NULL, s);
 	if (ret)
 		return ret;
 
@@ -500,12 +536,7 @@ static long neuf_dmem_window_to_vram(struct neuf_dmem *dmem,
 		}
 	}
 
-	migrate_vma_pages(&mig);
-	got = neuf_dmem_count_migrated(s->src, npages);
-	migrate_vma_finalize(&mig);
-	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_TO_VRAM_PAGES, got);
-	trace_neuf_dmem_migrate(dmem->ndev->drm.render->index, start, end,
-				true, got);
+	got = neuf_dmem_install(dmem, &mig, true);
 	return ret ?: got;
 }
 
@@ -520,30 +551,17 @@ static long neuf_dmem_window_to_ram(struct neuf_dmem *dmem,
 				    struct page *fault_page,
 				    struct neuf_dmem_scratch *s)
 {
-	struct migrate_vma mig = {
-		.vma = vma,
-		.start = start,
-		.end = end,
-		.src = s->src,
-		.dst = s->dst,
-		.pgmap_owner = dmem->ndev,
-		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-		.fault_page = fault_page,
-	};
 	unsigned int npages = (end - start) >> PAGE_SHIFT, got;
+	struct migrate_vma mig;
 	long ret;
 
-	ret = migrate_vma_setup(&mig);
+	ret = neuf_dmem_collect(dmem, &mig, vma, start, end,
+				MIGRATE_VMA_SELECT_DEVICE_PRIVATE, fault_page, s);
 	if (ret)
 		return ret;
 	ret = neuf_dmem_copy_out(dmem, s, npages, vma, start, fault_page,
 				 GFP_HIGHUSER_MOVABLE);
-	migrate_vma_pages(&mig);
-	got = neuf_dmem_count_migrated(s->src, npages);
-	migrate_vma_finalize(&mig);
-	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_TO_RAM_PAGES, got);
-	trace_neuf_dmem_migrate(dmem->ndev->drm.render->index, start, end,
-				false, got);
+	got = neuf_dmem_install(dmem, &mig, false);
 	return ret ?: got;
 }
 
@@ -686,6 +704,19 @@ void neuf_dmem_usage(struct neuf_device *ndev, u64 *used, u64 *total)
 	*total = (u64)dmem->nblocks * SZ_2M;
 }
 
+/*
+ * Give back the physical range request_free_mem_region() reserved: the
+ * resource itself, wherever it sits in the iomem tree (its name is ours:
+ * it must not outlive the module).
+ */
+static void neuf_dmem_release_region(struct resource *res)
+{
+	if (release_resource(res))
+		pr_warn("neuf: device memory region %pR not in the resource tree\n",
+			res);
+	kfree(res);
+}
+
 /**
  * neuf_dmem_init() - give the device's VRAM to the kernel as device memory
  * @ndev: the device, its copy engine running
@@ -755,7 +786,7 @@ int neuf_dmem_init(struct neuf_device *ndev)
 	return 0;
 
 err_region:
-	release_mem_region(dmem->res->start, size);
+	neuf_dmem_release_region(dmem->res);
 err_blocks:
 	kvfree(dmem->blocks);
 err_free:
@@ -805,8 +836,7 @@ void neuf_dmem_fini(struct neuf_device *ndev)
 			used);
 
 	memunmap_pages(&dmem->pgmap);
-	release_mem_region(dmem->pgmap.range.start,
-			   range_len(&dmem->pgmap.range));
+	neuf_dmem_release_region(dmem->res);
 	ndev->dmem = NULL;
 	kvfree(dmem->blocks);
 	kfree(dmem);

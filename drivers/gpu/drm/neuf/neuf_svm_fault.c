@@ -635,7 +635,7 @@ static unsigned int neuf_svm_settle(struct neuf_device *ndev,
  * GPU does not map yet is resolved as a write first: the page may be in
  * VRAM, where atomics need nothing).
  */
-static bool neuf_svm_wants_exclusive(struct neuf_vm *vm, u64 addr)
+static bool neuf_svm_wants_exclusive(struct neuf_vm *vm, u64 addr, bool *huge)
 {
 	struct neuf_pt_leaf *leaf;
 	bool exclusive = false;
@@ -647,6 +647,7 @@ static bool neuf_svm_wants_exclusive(struct neuf_vm *vm, u64 addr)
 	leaf = neuf_pt_leaf(&vm->pt, addr);
 	if (leaf) {
 		pde = le64_to_cpu(READ_ONCE(*leaf->pde));
+		*huge = pde & NEUF_PTE_LEAF;
 		pte = pde & NEUF_PTE_LEAF ? pde :
 		      le64_to_cpu(READ_ONCE(leaf->ptes[NEUF_PT_INDEX(addr, 0)]));
 		exclusive = (pde & NEUF_PTE_VALID) &&
@@ -662,15 +663,20 @@ static bool neuf_svm_wants_exclusive(struct neuf_vm *vm, u64 addr)
  * An atomic on a system page whose atomics are not coherent: make the page
  * device-exclusive (its CPU entry becomes a device-exclusive entry, whose
  * next CPU access takes it back and so invalidates our mapping), then map
- * it with ATOMIC while the page lock keeps the exclusive entry in place. A
- * page that cannot be made exclusive (part of a transparent huge page on
- * 6.12) goes to VRAM instead, whose atomics need no permission: -EAGAIN
- * then asks for the ordinary resolution. Without device memory such a page
- * is retried until the resolution timeout, then the atomic fails. Returns
- * 0, -EAGAIN, -EBUSY to be retried after the replay, or an error that
- * cancels the fault.
+ * it with ATOMIC while the page lock keeps the exclusive entry in place.
+ *
+ * 6.12 makes no page of a transparent huge page exclusive but its head,
+ * and splits only the PMD mapping trying (FOLL_SPLIT_PMD), after which
+ * migrate_vma cannot move the still large folio either. So a page the GPU
+ * maps as part of a 2 MiB page (@huge) goes to VRAM first, whose atomics
+ * need no permission, while migrate_vma can still split the THP; so does a
+ * page that cannot be made exclusive. -EAGAIN then asks for the ordinary
+ * resolution. When nothing moves (no device memory, or the THP already
+ * PTE-mapped) the fault is retried until the resolution timeout, then the
+ * atomic fails. Returns 0, -EAGAIN, -EBUSY to be retried after the
+ * replay, or an error that cancels the fault.
  */
-static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr,
+static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr, bool huge,
 				   struct neuf_svm_window *w)
 {
 	unsigned long page = addr & PAGE_MASK, seq, timeout;
@@ -700,16 +706,11 @@ static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr,
 			goto unlock;
 
 		pg = NULL;
-		n = neuf_make_device_exclusive(vm->mm, page, page + PAGE_SIZE,
-					       &pg, vm->ndev);
+		n = huge ? 0 : neuf_make_device_exclusive(vm->mm, page,
+							  page + PAGE_SIZE,
+							  &pg, vm->ndev);
 		if (n < 0) {
 			ret = n;
-			goto unlock;
-		}
-		if ((!n || !pg) && !vm->ndev->dmem) {
-			/* Locked meanwhile, or a THP: the latter never works. */
-			ret = -EBUSY;
-			refused = true;
 			goto unlock;
 		}
 		if (!n || !pg) {
@@ -720,7 +721,14 @@ static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr,
 						       max(block, vma->vm_start),
 						       min(block + NEUF_SVM_BLOCK_SIZE,
 							   vma->vm_end), true);
-			ret = ret > 0 ? -EAGAIN : -EBUSY;
+			if (ret > 0) {
+				ret = -EAGAIN;
+			} else {
+				/* Locked meanwhile, or a THP: the latter for good. */
+				ret = -EBUSY;
+				refused = true;
+				huge = false;
+			}
 			goto unlock;
 		}
 
@@ -744,7 +752,7 @@ static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr,
 unlock:
 		mmap_read_unlock(vm->mm);
 	} while (ret == -EBUSY && time_before(jiffies, timeout));
-	/* No exclusive access and no VRAM to go to: the atomic cannot run. */
+	/* Neither exclusive access nor VRAM to go to: the atomic cannot run. */
 	if (ret == -EBUSY && refused)
 		ret = -EFAULT;
 out:
@@ -765,17 +773,19 @@ static unsigned int neuf_svm_handle_vm(struct neuf_vm *vm,
 	struct neuf_device *ndev = vm->ndev;
 	struct neuf_svm_window *w = vm->window;
 	unsigned int i, j, consumed, one, cancelled = 0;
+	bool huge = false;
 	int ret;
 
 	for (i = 0; i < n; i += consumed) {
 		if (faults[i].access == NEUF_ACCESS_ATOMIC &&
-		    neuf_svm_wants_exclusive(vm, faults[i].addr)) {
+		    neuf_svm_wants_exclusive(vm, faults[i].addr, &huge)) {
 			/* Its other faults on the page are satisfied too. */
 			for (consumed = 1; i + consumed < n &&
 			     (faults[i + consumed].addr & PAGE_MASK) ==
 			     (faults[i].addr & PAGE_MASK); consumed++)
 				;
-			ret = neuf_svm_resolve_atomic(vm, faults[i].addr, w);
+			ret = neuf_svm_resolve_atomic(vm, faults[i].addr, huge,
+						      w);
 			if (ret != -EAGAIN) {
 				cancelled += neuf_svm_settle(ndev, vm,
 							     faults + i,
