@@ -105,30 +105,6 @@ static void gpu_add(uint32_t *buf, size_t n, uint32_t add)
 	gpu_add_(buf, n, add, false);
 }
 
-static uint32_t pattern(uint32_t seed, size_t i)
-{
-	return seed ^ (uint32_t)((i + 1) * 2654435761u);
-}
-
-static void fill_pattern(uint32_t *p, size_t n, uint32_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = pattern(seed, i);
-}
-
-#define check_pattern(p, n, seed, add) \
-	check_pattern_((p), (n), (seed), (add), #p, __LINE__)
-static void check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
-			   uint32_t add, const char *name, int line)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint32_t want = pattern(seed, i) + add;
-
-		igt_assert_f(p[i] == want, "line %d: %s[%zu] = %#x, expected "
-			     "%#x\n", line, name, i, p[i], want);
-	}
-}
-
 /* An anonymous private mapping of @len bytes, 2 MiB aligned. */
 static void *map_aligned(size_t len)
 {
@@ -315,7 +291,7 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x3a11);
+		neuf_igt_fill_pattern(buf, n, 0x3a11);
 		assert_where(buf, len, len / PAGE_SZ, 0);
 
 		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
@@ -334,7 +310,7 @@ igt_main
 		/* The GPU uses them where they are: still all in VRAM. */
 		assert_where(buf, len, 0, len / PAGE_SZ);
 
-		check_pattern(buf, n, 0x3a11, 5);
+		neuf_igt_check_pattern(buf, n, 0x3a11, 5);
 		assert_where(buf, len, len / PAGE_SZ, 0);
 		munmap(buf, len);
 	}
@@ -349,13 +325,13 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x3a9);
+		neuf_igt_fill_pattern(buf, n, 0x3a9);
 		gpu_add(buf, n, 1);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		gpu_add(buf, n, 1);
 		prefetch(buf, len, NEUF_SVM_LOC_SYSTEM);
 		gpu_add(buf, n, 1);
-		check_pattern(buf, n, 0x3a9, 3);
+		neuf_igt_check_pattern(buf, n, 0x3a9, 3);
 		munmap(buf, len);
 	}
 
@@ -367,13 +343,13 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x5e5);
+		neuf_igt_fill_pattern(buf, n, 0x5e5);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		gpu_add(buf, n, 1);
 		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_SYSTEM),
 				  len / PAGE_SZ);
 		assert_where(buf, len, len / PAGE_SZ, 0);
-		check_pattern(buf, n, 0x5e5, 1);
+		neuf_igt_check_pattern(buf, n, 0x5e5, 1);
 		munmap(buf, len);
 	}
 
@@ -403,14 +379,14 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x9a47);
+		neuf_igt_fill_pattern(buf, n, 0x9a47);
 		/* Pages 100..299 only, not block aligned. */
 		igt_assert_eq_u64(prefetch((uint8_t *)buf + 100 * PAGE_SZ,
 					   200 * PAGE_SZ, NEUF_SVM_LOC_VRAM),
 				  200);
 		assert_where(buf, len, len / PAGE_SZ - 200, 200);
 		gpu_add(buf, n, 3);
-		check_pattern(buf, n, 0x9a47, 3);
+		neuf_igt_check_pattern(buf, n, 0x9a47, 3);
 		munmap(buf, len);
 	}
 
@@ -424,7 +400,7 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0xf0c);
+		neuf_igt_fill_pattern(buf, n, 0xf0c);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		pid = fork();
 		igt_assert(pid >= 0);
@@ -432,7 +408,7 @@ igt_main
 			for (size_t i = 0; i < n; i++)
 				buf[i] += 100;
 			for (size_t i = 0; i < n; i++)
-				if (buf[i] != pattern(0xf0c, i) + 100)
+				if (buf[i] != neuf_igt_pattern(0xf0c, i) + 100)
 					_exit(1);
 			_exit(0);
 		}
@@ -440,7 +416,7 @@ igt_main
 		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			     "the child saw wrong data (status %#x)\n", status);
 		gpu_add(buf, n, 2);
-		check_pattern(buf, n, 0xf0c, 2);
+		neuf_igt_check_pattern(buf, n, 0xf0c, 2);
 		munmap(buf, len);
 	}
 
@@ -457,7 +433,7 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x6f1);
+		neuf_igt_fill_pattern(buf, n, 0x6f1);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		igt_assert_eq(pipe(go), 0);
 		pid = fork();
@@ -467,7 +443,7 @@ igt_main
 			if (read(go[0], &c, 1) != 1)
 				_exit(2);
 			for (size_t i = 0; i < n; i++)
-				if (buf[i] != pattern(0x6f1, i))
+				if (buf[i] != neuf_igt_pattern(0x6f1, i))
 					_exit(1);
 			_exit(0);
 		}
@@ -478,7 +454,7 @@ igt_main
 		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			     "the child saw the parent's GPU write (status "
 			     "%#x)\n", status);
-		check_pattern(buf, n, 0x6f1, 9);
+		neuf_igt_check_pattern(buf, n, 0x6f1, 9);
 		close(go[1]);
 		munmap(buf, len);
 	}
@@ -494,13 +470,13 @@ igt_main
 		buf = map_aligned(len);
 		copy = malloc(len);
 		igt_assert(copy);
-		fill_pattern(buf, n, 0x7e4d);
+		neuf_igt_fill_pattern(buf, n, 0x7e4d);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		local = (struct iovec){ copy, len };
 		remote = (struct iovec){ buf, len };
 		igt_assert_eq(process_vm_readv(getpid(), &local, 1, &remote, 1,
 					       0), (ssize_t)len);
-		check_pattern(copy, n, 0x7e4d, 0);
+		neuf_igt_check_pattern(copy, n, 0x7e4d, 0);
 		free(copy);
 		munmap(buf, len);
 	}
@@ -527,17 +503,17 @@ igt_main
 		unlink(path);
 
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x0d10);
+		neuf_igt_fill_pattern(buf, n, 0x0d10);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		igt_assert_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
 
 		/* Read it back into VRAM pages holding something else. */
-		fill_pattern(buf, n, 0xbad);
+		neuf_igt_fill_pattern(buf, n, 0xbad);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		igt_assert_eq(pread(fd, buf, len, 0), (ssize_t)len);
-		check_pattern(buf, n, 0x0d10, 0);
+		neuf_igt_check_pattern(buf, n, 0x0d10, 0);
 		gpu_add(buf, n, 4);
-		check_pattern(buf, n, 0x0d10, 4);
+		neuf_igt_check_pattern(buf, n, 0x0d10, 4);
 		close(fd);
 		munmap(buf, len);
 	}
@@ -551,7 +527,7 @@ igt_main
 		for (int round = 0; round < 3; round++) {
 			uint32_t *buf = map_aligned(len);
 
-			fill_pattern(buf, n, 0x6a00 + round);
+			neuf_igt_fill_pattern(buf, n, 0x6a00 + round);
 			igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
 					  len / PAGE_SZ);
 			gpu_add(buf, n, 1);
@@ -570,14 +546,14 @@ igt_main
 		require_vram();
 		buf = map_aligned(len);
 		dest = map_aligned(len);
-		fill_pattern(buf, n, 0x3e3a);
+		neuf_igt_fill_pattern(buf, n, 0x3e3a);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		gpu_add(buf, n, 1);
 		moved = mremap(buf, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
 		igt_assert(moved == (uint32_t *)dest);
 		assert_where(moved, len, 0, len / PAGE_SZ);
 		gpu_add(moved, n, 1);
-		check_pattern(moved, n, 0x3e3a, 2);
+		neuf_igt_check_pattern(moved, n, 0x3e3a, 2);
 		munmap(moved, len);
 	}
 
@@ -594,7 +570,7 @@ igt_main
 
 		require_vram();
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x9207);
+		neuf_igt_fill_pattern(buf, n, 0x9207);
 		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
 		gpu_add(buf, n, 1);
 		igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
@@ -608,7 +584,7 @@ igt_main
 			     "a GPU write to read-only VRAM pages ended with "
 			     "%s (%s)\n", neuf_igt_errno_name(st.error),
 			     neuf_access_name(st.fault_access));
-		check_pattern(buf, n, 0x9207, 1);
+		neuf_igt_check_pattern(buf, n, 0x9207, 1);
 		munmap(buf, len);
 	}
 
@@ -632,7 +608,7 @@ igt_main
 			    neuf_vm_create(d2, NEUF_VM_CREATE_SVM, &v2))
 				_exit(2);
 			buf = map_aligned(len);
-			fill_pattern(buf, len / 4, 0xe817);
+			neuf_igt_fill_pattern(buf, len / 4, 0xe817);
 			dev = d2;
 			vm = v2;
 			if (prefetch(buf, len, NEUF_SVM_LOC_VRAM) != len / PAGE_SZ)
@@ -663,7 +639,7 @@ igt_main
 		n = len / 4;
 		evicted = dstats().evicted_pages;
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x0c0c);
+		neuf_igt_fill_pattern(buf, n, 0x0c0c);
 		for (size_t off = 0; off < len; off += 16 * SZ_2M)
 			prefetch((uint8_t *)buf + off, 16 * SZ_2M,
 				 NEUF_SVM_LOC_VRAM);
@@ -672,7 +648,7 @@ igt_main
 		/* The GPU finds each page, in VRAM or evicted. */
 		gpu_add_(buf, n, 1, true);
 		for (size_t i = 0; i < n; i++) {
-			uint32_t want = pattern(0x0c0c, i) +
+			uint32_t want = neuf_igt_pattern(0x0c0c, i) +
 					(i % (PAGE_SZ / 4) == 0);
 
 			igt_assert_f(buf[i] == want, "buf[%zu] = %#x, expected "
@@ -767,20 +743,20 @@ igt_main
 		/* No timeslice: the second part faults right after the first. */
 		set_timeslice(0);
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0xfa17);
+		neuf_igt_fill_pattern(buf, n, 0xfa17);
 		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_LOCATION,
 				      NEUF_SVM_LOC_VRAM, 0, 0), 0);
 		gpu_add(buf, n, 1);
 		assert_where(buf, len, 0, len / PAGE_SZ);
-		check_pattern(buf, n, 0xfa17, 1);
+		neuf_igt_check_pattern(buf, n, 0xfa17, 1);
 
 		/* 64 KiB granules: the first fault moves 16 pages only. */
-		fill_pattern(buf, n, 0xfa18);
+		neuf_igt_fill_pattern(buf, n, 0xfa18);
 		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_GRANULARITY, 0,
 				      0, 16), 0);
 		gpu_add(buf, 64, 1);
 		assert_where(buf, len, len / PAGE_SZ - 16, 16);
-		check_pattern(buf, 64, 0xfa18, 1);
+		neuf_igt_check_pattern(buf, 64, 0xfa18, 1);
 		set_timeslice(100);
 		munmap(buf, len);
 	}
@@ -796,7 +772,7 @@ igt_main
 		uint32_t *buf;
 
 		buf = map_aligned(len);
-		fill_pattern(buf, n, 0x60);
+		neuf_igt_fill_pattern(buf, n, 0x60);
 		gpu_add(buf, n, 1);
 		igt_assert_eq(svm_set(buf + 4 * PAGE_SZ / 4, 4 * PAGE_SZ,
 				      NEUF_SVM_ATTR_FLAGS, 0,
@@ -818,7 +794,7 @@ igt_main
 			     (uint64_t)st.fault_addr);
 		buf[4 * PAGE_SZ / 4] += 1;
 		for (size_t i = 0; i < n; i++) {
-			uint32_t want = pattern(0x60, i) + 1 +
+			uint32_t want = neuf_igt_pattern(0x60, i) + 1 +
 				(i < 4 * PAGE_SZ / 4 || i == 4 * PAGE_SZ / 4);
 
 			igt_assert_f(buf[i] == want, "buf[%zu] = %#x, expected "

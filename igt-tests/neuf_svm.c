@@ -333,32 +333,6 @@ static void *xmalloc(size_t len)
 	return p;
 }
 
-/* A value for element @i that differs from its neighbours' and @seed's. */
-static uint32_t pattern(uint32_t seed, size_t i)
-{
-	return seed ^ (uint32_t)((i + 1) * 2654435761u);
-}
-
-static void fill_pattern(uint32_t *p, size_t n, uint32_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = pattern(seed, i);
-}
-
-/* p[i] == pattern(seed, i) + add for every i */
-#define check_pattern(p, n, seed, add) \
-	check_pattern_((p), (n), (seed), (add), #p, __LINE__)
-static void check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
-			   uint32_t add, const char *name, int line)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint32_t want = pattern(seed, i) + add;
-
-		igt_assert_f(p[i] == want, "line %d: %s[%zu] = %#x, expected "
-			     "%#x\n", line, name, i, p[i], want);
-	}
-}
-
 /* p[i] == first + i for every i, as fill_src writes */
 #define check_sequence(p, n, first) \
 	check_sequence_((p), (n), (first), #p, __LINE__)
@@ -396,11 +370,11 @@ static __attribute__((noinline)) void stack_read_write(void)
 	uint32_t buf[3000];	/* a little under three pages */
 	const size_t n = sizeof(buf) / sizeof(*buf);
 
-	fill_pattern(buf, n, 0x57ac);
+	neuf_igt_fill_pattern(buf, n, 0x57ac);
 	__asm__ __volatile__("" : : "r"(buf) : "memory");
 	run_ok(sh_rmw, n, PTR(buf), 3);
 	__asm__ __volatile__("" : : "r"(buf) : "memory");
-	check_pattern(buf, n, 0x57ac, 3);
+	neuf_igt_check_pattern(buf, n, 0x57ac, 3);
 
 	run_ok(sh_fill, n, PTR(buf), 0x5000);
 	__asm__ __volatile__("" : : "r"(buf) : "memory");
@@ -703,7 +677,11 @@ static int remove_cgroup(const char *cg)
 enum {
 	OOM_CHILD_JOIN = 10, OOM_CHILD_OPEN, OOM_CHILD_VM, OOM_CHILD_MMAP,
 	OOM_CHILD_GPU, OOM_CHILD_QUEUE, OOM_CHILD_PIPE, OOM_CHILD_NOT_KILLED,
+	OOM_CHILD_VRAM,
 };
+
+/* oom-kill-busy-vm: the device has device memory for the child's pages. */
+static bool oom_vram;
 
 #define OOM_BUF_SIZE (256 * 1024ul)
 #define OOM_JOBS 8
@@ -741,6 +719,18 @@ static __attribute__((noreturn)) void oom_child(const char *procs, int pipe_wr)
 	if (neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st) || st.error ||
 	    buf[n - 1] != n)
 		_exit(OOM_CHILD_GPU);
+
+	/* Where the GPU has device memory, the pages go to its VRAM. */
+	if (oom_vram) {
+		struct drm_neuf_svm_attr a = {
+			.vm_id = v, .op = NEUF_SVM_OP_PREFETCH,
+			.start = PTR(buf), .size = OOM_BUF_SIZE,
+			.location = NEUF_SVM_LOC_VRAM,
+		};
+
+		if (neuf_svm_attr(d, &a) || a.migrated != OOM_BUF_SIZE / PAGE_SZ)
+			_exit(OOM_CHILD_VRAM);
+	}
 
 	/*
 	 * Longer GPU work over that memory, left in flight: each job short
@@ -960,11 +950,11 @@ static uint64_t pfn_of(const void *addr)
 static void check_gpu_follows_cpu(uint32_t *buf, uint32_t *dst, size_t n,
 				  uint32_t seed)
 {
-	fill_pattern(buf, n, seed);
+	neuf_igt_fill_pattern(buf, n, seed);
 	run_ok(sh_copy, n, PTR(buf), PTR(dst));
-	check_pattern(dst, n, seed, 0);
+	neuf_igt_check_pattern(dst, n, seed, 0);
 	run_ok(sh_rmw, n, PTR(buf), 1);
-	check_pattern(buf, n, seed, 1);
+	neuf_igt_check_pattern(buf, n, seed, 1);
 }
 
 /*
@@ -1155,11 +1145,11 @@ igt_main
 			size_t n = sizes[s];
 			uint32_t *src = xmalloc(n * 4), *dst = xmalloc(n * 4);
 
-			fill_pattern(src, n, 0x1111 * (uint32_t)(s + 1));
+			neuf_igt_fill_pattern(src, n, 0x1111 * (uint32_t)(s + 1));
 			set_value(dst, n, 0xdeadbeef);
 			run_ok(sh_copy, n, PTR(src), PTR(dst));
-			check_pattern(dst, n, 0x1111 * (uint32_t)(s + 1), 0);
-			check_pattern(src, n, 0x1111 * (uint32_t)(s + 1), 0);
+			neuf_igt_check_pattern(dst, n, 0x1111 * (uint32_t)(s + 1), 0);
+			neuf_igt_check_pattern(src, n, 0x1111 * (uint32_t)(s + 1), 0);
 			free(src);
 			free(dst);
 		}
@@ -1187,11 +1177,11 @@ igt_main
 		const size_t len = 16 * PAGE_SZ, n = len / 4;
 		uint32_t *buf = map_anon(len, MAP_PRIVATE);
 
-		fill_pattern(buf, n, 0xa11ce);
+		neuf_igt_fill_pattern(buf, n, 0xa11ce);
 		run_ok(sh_rmw, n, PTR(buf), 7);
-		check_pattern(buf, n, 0xa11ce, 7);
+		neuf_igt_check_pattern(buf, n, 0xa11ce, 7);
 		run_ok(sh_rmw, n, PTR(buf), 7);
-		check_pattern(buf, n, 0xa11ce, 14);
+		neuf_igt_check_pattern(buf, n, 0xa11ce, 14);
 		munmap(buf, len);
 	}
 
@@ -1217,15 +1207,15 @@ igt_main
 		igt_assert(a != b);
 
 		/* CPU writes via a, GPU changes via a, CPU reads via b. */
-		fill_pattern(a, n, 0x3e3);
+		neuf_igt_fill_pattern(a, n, 0x3e3);
 		run_ok(sh_rmw, n, PTR(a), 5);
-		check_pattern(b, n, 0x3e3, 5);
-		check_pattern(a, n, 0x3e3, 5);
+		neuf_igt_check_pattern(b, n, 0x3e3, 5);
+		neuf_igt_check_pattern(a, n, 0x3e3, 5);
 
 		/* CPU writes via b, GPU reads via a. */
-		fill_pattern(b, n, 0x4e4);
+		neuf_igt_fill_pattern(b, n, 0x4e4);
 		run_ok(sh_copy, n, PTR(a), PTR(dst));
-		check_pattern(dst, n, 0x4e4, 0);
+		neuf_igt_check_pattern(dst, n, 0x4e4, 0);
 
 		/* GPU writes via b, CPU reads via a. */
 		run_ok(sh_fill, n, PTR(b), 0x77000);
@@ -1255,7 +1245,7 @@ igt_main
 		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
 		unlink(path);
 
-		fill_pattern(file_data, n, 0xf11e);
+		neuf_igt_fill_pattern(file_data, n, 0xf11e);
 		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		igt_assert(map != MAP_FAILED);
@@ -1264,12 +1254,12 @@ igt_main
 		run_ok(sh_rmw, n, PTR(map), 9);
 		set_value(file_data, n, 0);
 		igt_assert_eq(pread(fd, file_data, len, 0), (ssize_t)len);
-		check_pattern(file_data, n, 0xf11e, 9);
+		neuf_igt_check_pattern(file_data, n, 0xf11e, 9);
 
-		fill_pattern(file_data, n, 0xf22e);
+		neuf_igt_fill_pattern(file_data, n, 0xf22e);
 		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
 		run_ok(sh_copy, n, PTR(map), PTR(dst));
-		check_pattern(dst, n, 0xf22e, 0);
+		neuf_igt_check_pattern(dst, n, 0xf22e, 0);
 
 		munmap(map, len);
 		close(fd);
@@ -1299,7 +1289,7 @@ igt_main
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
 		unlink(path);
-		fill_pattern(file_data, n, 0xb10c);
+		neuf_igt_fill_pattern(file_data, n, 0xb10c);
 		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
 		igt_assert_eq(fsync(fd), 0);
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1309,7 +1299,7 @@ igt_main
 		igt_assert_eq(msync(map, len, MS_SYNC), 0);	/* cleans them */
 		run_ok(sh_rmw, n, PTR(map), 1);	/* must dirty them again */
 		igt_assert_eq(msync(map, len, MS_SYNC), 0);
-		check_pattern(map, n, 0xb10c, 2);
+		neuf_igt_check_pattern(map, n, 0xb10c, 2);
 		igt_assert_eq(munmap(map, len), 0);
 
 		/* Drop the clean pages; what is read next comes from the disk. */
@@ -1325,7 +1315,7 @@ igt_main
 		set_value(file_data, n, 0);
 		igt_assert_eq(pread(fd, file_data, len, 0), (ssize_t)len);
 		/* A lost second store leaves 0xb10c + 1 on the disk. */
-		check_pattern(file_data, n, 0xb10c, 2);
+		neuf_igt_check_pattern(file_data, n, 0xb10c, 2);
 		close(fd);
 		free(file_data);
 	}
@@ -1513,9 +1503,9 @@ igt_main
 		uint32_t *buf = map_anon(len, MAP_PRIVATE), *again;
 		uint32_t *dst = xmalloc(len);
 
-		fill_pattern(buf, n, 0xaaaa);
+		neuf_igt_fill_pattern(buf, n, 0xaaaa);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0xaaaa, 0);
+		neuf_igt_check_pattern(dst, n, 0xaaaa, 0);
 
 		igt_assert_eq(munmap(buf, len), 0);
 		again = mmap(buf, len, PROT_READ | PROT_WRITE,
@@ -1524,17 +1514,17 @@ igt_main
 		igt_assert_f(again == buf, "remapping at %p gave %p (%s)\n",
 			     (void *)buf, (void *)again,
 			     again == MAP_FAILED ? strerror(errno) : "moved");
-		fill_pattern(buf, n, 0xbbbb);
+		neuf_igt_fill_pattern(buf, n, 0xbbbb);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0xbbbb, 0);
+		neuf_igt_check_pattern(dst, n, 0xbbbb, 0);
 
 		/* MAP_FIXED over the live mapping: no munmap of our own. */
 		again = mmap(buf, len, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		igt_assert(again == buf);
-		fill_pattern(buf, n, 0xcccc);
+		neuf_igt_fill_pattern(buf, n, 0xcccc);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0xcccc, 0);
+		neuf_igt_check_pattern(dst, n, 0xcccc, 0);
 
 		munmap(buf, len);
 		free(dst);
@@ -1549,14 +1539,14 @@ igt_main
 		uint8_t *buf = map_anon(len, MAP_PRIVATE);
 		uint32_t *words = (uint32_t *)buf, *dst = xmalloc(len);
 
-		fill_pattern(words, n, 0x4040);
+		neuf_igt_fill_pattern(words, n, 0x4040);
 		/* The GPU maps the pages writable first. */
 		run_ok(sh_rmw, n, PTR(buf), 1);
-		check_pattern(words, n, 0x4040, 1);
+		neuf_igt_check_pattern(words, n, 0x4040, 1);
 
 		igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x4040, 1);
+		neuf_igt_check_pattern(dst, n, 0x4040, 1);
 		run_fault(-EFAULT, buf, buf + len, NEUF_ACCESS_KIND_WRITE,
 			  sh_fill, n, PTR(buf), 0);
 		run_fault(-EFAULT, buf + PAGE_SZ + 8, buf + PAGE_SZ + 9,
@@ -1567,13 +1557,13 @@ igt_main
 		run_fault(-EFAULT, buf + 3 * PAGE_SZ + 16,
 			  buf + 3 * PAGE_SZ + 17, NEUF_ACCESS_KIND_ATOMIC,
 			  sh_atomic_inc, 1, PTR(buf + 3 * PAGE_SZ + 16));
-		check_pattern(words, n, 0x4040, 1);
+		neuf_igt_check_pattern(words, n, 0x4040, 1);
 
 		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
 		run_ok(sh_rmw, n, PTR(buf), 1);
-		check_pattern(words, n, 0x4040, 2);
+		neuf_igt_check_pattern(words, n, 0x4040, 2);
 		run_ok(sh_atomic_inc, n, PTR(buf));
-		check_pattern(words, n, 0x4040, 3);
+		neuf_igt_check_pattern(words, n, 0x4040, 3);
 		munmap(buf, len);
 		free(dst);
 	}
@@ -1586,9 +1576,9 @@ igt_main
 		uint8_t *buf = map_anon(len, MAP_PRIVATE);
 		uint32_t *words = (uint32_t *)buf, *dst = xmalloc(len);
 
-		fill_pattern(words, n, 0x5050);
+		neuf_igt_fill_pattern(words, n, 0x5050);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x5050, 0);
+		neuf_igt_check_pattern(dst, n, 0x5050, 0);
 
 		igt_assert_eq(mprotect(buf, len, PROT_NONE), 0);
 		run_fault(-EFAULT, buf, buf + len, NEUF_ACCESS_KIND_READ,
@@ -1600,10 +1590,10 @@ igt_main
 			  PTR(buf + 2 * PAGE_SZ), 0);
 
 		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
-		check_pattern(words, n, 0x5050, 0);
+		neuf_igt_check_pattern(words, n, 0x5050, 0);
 		set_value(dst, n, 0);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x5050, 0);
+		neuf_igt_check_pattern(dst, n, 0x5050, 0);
 		munmap(buf, len);
 		free(dst);
 	}
@@ -1627,7 +1617,7 @@ igt_main
 		madvise(buf, len, MADV_NOHUGEPAGE);
 
 		/* Control: lazily freed, untouched, paged out: zeros. */
-		fill_pattern(ctl, n, 0x1111);
+		neuf_igt_fill_pattern(ctl, n, 0x1111);
 		igt_assert_eq(madvise(ctl, len, MADV_FREE), 0);
 		neuf_igt_require_kconfig("CONFIG_SWAP");
 		ret = madvise(ctl, len, MADV_PAGEOUT);
@@ -1637,9 +1627,9 @@ igt_main
 			      "test could not fail\n");
 
 		/* The GPU maps the buffer, then it becomes lazily freeable. */
-		fill_pattern(buf, n, 0x2222);
+		neuf_igt_fill_pattern(buf, n, 0x2222);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x2222, 0);
+		neuf_igt_check_pattern(dst, n, 0x2222, 0);
 		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
 
 		/* Only the GPU writes; reclaim must not drop its data. */
@@ -1668,11 +1658,11 @@ igt_main
 		pin_to_first_cpu(&all);
 		madvise(buf, len, MADV_NOHUGEPAGE);
 
-		fill_pattern(buf, n, 0x3333);
+		neuf_igt_fill_pattern(buf, n, 0x3333);
 		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
 		/* The GPU maps the lazily freed pages, reading only. */
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x3333, 0);
+		neuf_igt_check_pattern(dst, n, 0x3333, 0);
 
 		ret = madvise(buf, len, MADV_PAGEOUT);
 		igt_require_f(ret == 0, "MADV_PAGEOUT: %s\n", strerror(errno));
@@ -1703,13 +1693,13 @@ igt_main
 		igt_assert_eq(ftruncate(fd, len), 0);
 		buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		igt_assert(buf != MAP_FAILED);
-		fill_pattern(buf, n, 0x7070);
+		neuf_igt_fill_pattern(buf, n, 0x7070);
 
 		run_fault(-EFAULT, buf, (uint8_t *)buf + len,
 			  NEUF_ACCESS_KIND_READ, sh_copy, n, PTR(buf), PTR(dst));
 		run_fault(-EFAULT, buf, (uint8_t *)buf + len,
 			  NEUF_ACCESS_KIND_WRITE, sh_fill, n, PTR(buf), 0);
-		check_pattern(buf, n, 0x7070, 0);
+		neuf_igt_check_pattern(buf, n, 0x7070, 0);
 
 		/* Ordinary memory next to it still works. */
 		run_ok(sh_copy, n, PTR(dst), PTR(dst));
@@ -1724,9 +1714,9 @@ igt_main
 		const size_t len = 8 * PAGE_SZ, n = len / 4;
 		uint32_t *buf = map_anon(len, MAP_PRIVATE), *dst = xmalloc(len);
 
-		fill_pattern(buf, n, 0x6060);
+		neuf_igt_fill_pattern(buf, n, 0x6060);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x6060, 0);
+		neuf_igt_check_pattern(dst, n, 0x6060, 0);
 
 		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
@@ -1750,7 +1740,7 @@ igt_main
 		uint32_t *dst = xmalloc(len);
 
 		igt_assert(target != MAP_FAILED);
-		fill_pattern((uint32_t *)old, n, 0x7070);
+		neuf_igt_fill_pattern((uint32_t *)old, n, 0x7070);
 		run_ok(sh_rmw, n, PTR(old), 2);	/* mapped on the GPU */
 
 		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
@@ -1762,9 +1752,9 @@ igt_main
 		igt_assert(guard == old);
 
 		run_ok(sh_copy, n, PTR(moved), PTR(dst));
-		check_pattern(dst, n, 0x7070, 2);
+		neuf_igt_check_pattern(dst, n, 0x7070, 2);
 		run_ok(sh_rmw, n, PTR(moved), 3);
-		check_pattern((uint32_t *)moved, n, 0x7070, 5);
+		neuf_igt_check_pattern((uint32_t *)moved, n, 0x7070, 5);
 		run_fault(-EFAULT, old, old + len, NEUF_ACCESS_KIND_READ,
 			  sh_copy, n, PTR(old), PTR(dst));
 		run_fault(-EFAULT, old + 0x1008, old + 0x1009,
@@ -1783,7 +1773,7 @@ igt_main
 		uint32_t *old = map_anon(len, MAP_PRIVATE), *moved;
 		uint32_t *dst = xmalloc(len);
 
-		fill_pattern(old, n, 0x7171);
+		neuf_igt_fill_pattern(old, n, 0x7171);
 		run_ok(sh_rmw, n, PTR(old), 2);	/* mapped on the GPU, writable */
 
 		/*
@@ -1797,10 +1787,10 @@ igt_main
 		run_ok(sh_copy, n, PTR(old), PTR(dst));
 		check_value(dst, n, 0);
 		run_ok(sh_copy, n, PTR(moved), PTR(dst));
-		check_pattern(dst, n, 0x7171, 2);
+		neuf_igt_check_pattern(dst, n, 0x7171, 2);
 		run_ok(sh_fill, n, PTR(old), 0x7200);
 		check_sequence(old, n, 0x7200);
-		check_pattern(moved, n, 0x7171, 2);
+		neuf_igt_check_pattern(moved, n, 0x7171, 2);
 		munmap(moved, len);
 		munmap(old, len);
 		free(dst);
@@ -1814,9 +1804,9 @@ igt_main
 		uint32_t *buf = map_anon(len, MAP_PRIVATE), *dst = xmalloc(len);
 		int go[2];
 
-		fill_pattern(buf, n, 0x8080);
+		neuf_igt_fill_pattern(buf, n, 0x8080);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));	/* mapped on the GPU */
-		check_pattern(dst, n, 0x8080, 0);
+		neuf_igt_check_pattern(dst, n, 0x8080, 0);
 		igt_assert_eq(pipe(go), 0);
 
 		igt_fork(child, 1) {
@@ -1826,16 +1816,16 @@ igt_main
 			 * The parent's writes are not ours, its GPU's writes
 			 * (into buf and into the heap page of dst) neither.
 			 */
-			check_pattern(buf, n, 0x8080, 0);
-			check_pattern(dst, n, 0x8080, 0);
+			neuf_igt_check_pattern(buf, n, 0x8080, 0);
+			neuf_igt_check_pattern(dst, n, 0x8080, 0);
 		}
 		close(go[0]);
 
-		fill_pattern(buf, n, 0x9090);	/* COW break in the parent */
+		neuf_igt_fill_pattern(buf, n, 0x9090);	/* COW break in the parent */
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x9090, 0);
+		neuf_igt_check_pattern(dst, n, 0x9090, 0);
 		run_ok(sh_rmw, n, PTR(buf), 4);
-		check_pattern(buf, n, 0x9090, 4);
+		neuf_igt_check_pattern(buf, n, 0x9090, 4);
 
 		tell(go[1]);
 		close(go[1]);
@@ -1853,14 +1843,14 @@ igt_main
 		uint32_t *buf = map_anon(len, MAP_PRIVATE), *dst = xmalloc(len);
 		int go[2];
 
-		fill_pattern(buf, h, 0x8181);
-		fill_pattern(buf + h, h, 0x8282);
+		neuf_igt_fill_pattern(buf, h, 0x8181);
+		neuf_igt_fill_pattern(buf + h, h, 0x8282);
 		igt_assert_eq(pipe(go), 0);
 		igt_fork(child, 1) {
 			close(go[1]);
 			wait_for_parent(go[0]);
-			check_pattern(buf, h, 0x8181, 0);
-			check_pattern(buf + h, h, 0x8282, 0);
+			neuf_igt_check_pattern(buf, h, 0x8181, 0);
+			neuf_igt_check_pattern(buf + h, h, 0x8282, 0);
 		}
 		close(go[0]);
 
@@ -1872,14 +1862,14 @@ igt_main
 		 * break COW, never reach the shared page.
 		 */
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, h, 0x8181, 0);
-		check_pattern(dst + h, h, 0x8282, 0);
-		fill_pattern(buf, h, 0x9191);
+		neuf_igt_check_pattern(dst, h, 0x8181, 0);
+		neuf_igt_check_pattern(dst + h, h, 0x8282, 0);
+		neuf_igt_fill_pattern(buf, h, 0x9191);
 		run_ok(sh_rmw, h, PTR(buf + h), 1);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, h, 0x9191, 0);
-		check_pattern(dst + h, h, 0x8282, 1);
-		check_pattern(buf + h, h, 0x8282, 1);
+		neuf_igt_check_pattern(dst, h, 0x9191, 0);
+		neuf_igt_check_pattern(dst + h, h, 0x8282, 1);
+		neuf_igt_check_pattern(buf + h, h, 0x8282, 1);
 
 		tell(go[1]);
 		close(go[1]);
@@ -1902,7 +1892,7 @@ igt_main
 
 		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
 		buf = (uint32_t *)map_thp_range(&mapping, &mapping_len);
-		fill_pattern(buf, n, 0xa0a0);
+		neuf_igt_fill_pattern(buf, n, 0xa0a0);
 		kb = anon_huge_kb(buf);
 		igt_require_f(kb >= (long)(THP_SZ >> 10), "the kernel did not "
 			      "back the range with a huge page (AnonHugePages "
@@ -1913,13 +1903,13 @@ igt_main
 		run_ok(sh_copy, per_page, PTR(buf + 300 * per_page),
 		       PTR(dst + 300 * per_page));
 		for (size_t i = 300 * per_page; i < 301 * per_page; i++)
-			igt_assert_f(dst[i] == pattern(0xa0a0, i), "dst[%zu] = "
+			igt_assert_f(dst[i] == neuf_igt_pattern(0xa0a0, i), "dst[%zu] = "
 				     "%#x, expected %#x\n", i, dst[i],
-				     pattern(0xa0a0, i));
+				     neuf_igt_pattern(0xa0a0, i));
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0xa0a0, 0);
+		neuf_igt_check_pattern(dst, n, 0xa0a0, 0);
 		run_ok(sh_rmw, n, PTR(buf), 1);
-		check_pattern(buf, n, 0xa0a0, 1);
+		neuf_igt_check_pattern(buf, n, 0xa0a0, 1);
 		igt_assert_lte(THP_SZ >> 10, anon_huge_kb(buf));
 
 		/* Split: base page 100 read-only, base page 200 zapped. */
@@ -1932,7 +1922,7 @@ igt_main
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
 		for (size_t i = 0; i < n; i++) {
 			uint32_t want = i / per_page == 200 ? 0 :
-					pattern(0xa0a0, i) + 1;
+					neuf_igt_pattern(0xa0a0, i) + 1;
 
 			igt_assert_f(dst[i] == want, "dst[%zu] (base page "
 				     "%zu) = %#x, expected %#x\n", i,
@@ -1959,9 +1949,9 @@ igt_main
 		neuf_igt_require_kconfig("CONFIG_MEMORY_FAILURE");
 		buf = map_anon(len, MAP_PRIVATE);
 		madvise(buf, len, MADV_NOHUGEPAGE);
-		fill_pattern(buf, n, 0xc0c0);
+		neuf_igt_fill_pattern(buf, n, 0xc0c0);
 		run_ok(sh_rmw, n, PTR(buf), 1);	/* mapped on the GPU, writable */
-		check_pattern(buf, n, 0xc0c0, 1);
+		neuf_igt_check_pattern(buf, n, 0xc0c0, 1);
 		for (size_t i = 0; i < pages; i++) {
 			before[i] = pfn_of((uint8_t *)buf + i * PAGE_SZ);
 			igt_require_f(before[i], "no PFNs in /proc/self/pagemap "
@@ -1980,7 +1970,7 @@ igt_main
 				     "%#" PRIx64 " after soft offline, %#" PRIx64
 				     " before\n", i, now, before[i]);
 		}
-		check_pattern(buf, n, 0xc0c0, 1);	/* migrated intact */
+		neuf_igt_check_pattern(buf, n, 0xc0c0, 1);	/* migrated intact */
 		check_gpu_follows_cpu(buf, dst, n, 0xd0d0);
 		munmap(buf, len);
 		free(dst);
@@ -1999,10 +1989,10 @@ igt_main
 		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
 		buf = (uint32_t *)map_thp_range(&mapping, &mapping_len);
 		igt_assert_eq(madvise(buf, THP_SZ, MADV_NOHUGEPAGE), 0);
-		fill_pattern(buf, n, 0xe0e0);	/* 512 base pages */
+		neuf_igt_fill_pattern(buf, n, 0xe0e0);	/* 512 base pages */
 		igt_assert_eq(anon_huge_kb(buf), 0);
 		run_ok(sh_rmw, n, PTR(buf), 1);	/* all mapped on the GPU */
-		check_pattern(buf, n, 0xe0e0, 1);
+		neuf_igt_check_pattern(buf, n, 0xe0e0, 1);
 
 		igt_assert_eq(madvise(buf, THP_SZ, MADV_HUGEPAGE), 0);
 		/* EAGAIN: a page was briefly busy (on a per-CPU LRU batch). */
@@ -2013,7 +2003,7 @@ igt_main
 			      "(before 6.1, or THP disabled)\n", strerror(errno));
 		igt_assert_f(ret == 0, "MADV_COLLAPSE: %s\n", strerror(errno));
 		igt_assert_lte(THP_SZ >> 10, anon_huge_kb(buf));
-		check_pattern(buf, n, 0xe0e0, 1);
+		neuf_igt_check_pattern(buf, n, 0xe0e0, 1);
 
 		check_gpu_follows_cpu(buf, dst, n, 0xf0f0);
 		munmap(mapping, mapping_len);
@@ -2077,7 +2067,7 @@ igt_main
 		struct drm_neuf_job_status st;
 		uint64_t last_job;
 
-		fill_pattern(victim, n, 0xc0c0);
+		neuf_igt_fill_pattern(victim, n, 0xc0c0);
 		st = run_ok(sh_copy, n, PTR(victim), PTR(victim));
 		last_job = st.job_id;
 		before = vm_stats(dev, vm);
@@ -2114,9 +2104,9 @@ igt_main
 
 		after = vm_stats(dev, vm);
 		igt_assert_eq_u64(after.jobs_submitted, before.jobs_submitted);
-		check_pattern(victim, n, 0xc0c0, 0);
+		neuf_igt_check_pattern(victim, n, 0xc0c0, 0);
 		run_ok(sh_rmw, n, PTR(victim), 1);
-		check_pattern(victim, n, 0xc0c0, 1);
+		neuf_igt_check_pattern(victim, n, 0xc0c0, 1);
 		free(victim);
 	}
 
@@ -2126,17 +2116,17 @@ igt_main
 		const size_t len = 4 * PAGE_SZ, n = len / 4;
 		uint32_t *shared = map_anon(len, MAP_SHARED), *dst = xmalloc(len);
 
-		fill_pattern(shared, n, 0xd0d0);
+		neuf_igt_fill_pattern(shared, n, 0xd0d0);
 		run_ok(sh_rmw, n, PTR(shared), 1);	/* GPU-mapped */
-		check_pattern(shared, n, 0xd0d0, 1);
+		neuf_igt_check_pattern(shared, n, 0xd0d0, 1);
 
 		igt_fork(child, 1) {
-			check_pattern(shared, n, 0xd0d0, 1);
-			fill_pattern(shared, n, 0xd1d1);
+			neuf_igt_check_pattern(shared, n, 0xd0d0, 1);
+			neuf_igt_fill_pattern(shared, n, 0xd1d1);
 		}
 		igt_waitchildren();
 		run_ok(sh_copy, n, PTR(shared), PTR(dst));
-		check_pattern(dst, n, 0xd1d1, 0);
+		neuf_igt_check_pattern(dst, n, 0xd1d1, 0);
 
 		run_ok(sh_fill, n, PTR(shared), 0xd2000);
 		igt_fork(child, 1) {
@@ -2307,14 +2297,14 @@ igt_main
 
 			igt_assert_eq(neuf_device_open(0, &d), 0);
 			igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v), 0);
-			fill_pattern(buf, n, seed);
+			neuf_igt_fill_pattern(buf, n, seed);
 			for (uint32_t round = 1; round <= 4; round++) {
 				run_ok_on(d, v, sh_rmw, n, PTR(buf), round);
-				check_pattern(buf, n, seed,
+				neuf_igt_check_pattern(buf, n, seed,
 					      round * (round + 1) / 2);
 			}
 			run_ok_on(d, v, sh_copy, n, PTR(buf), PTR(dst));
-			check_pattern(dst, n, seed, 10);
+			neuf_igt_check_pattern(dst, n, seed, 10);
 			igt_assert_eq(neuf_vm_destroy(d, v), 0);
 			neuf_device_close(d);
 		}
@@ -2505,14 +2495,18 @@ igt_main
 		munmap(region, rlen + slen);
 	}
 
-	igt_describe("A process whose VM has jobs in flight is killed by the "
-		     "OOM killer of its memory cgroup; its death is clean and "
-		     "the GPU goes on working for others.");
+	igt_describe("A process whose VM has jobs in flight, and pages in "
+		     "VRAM where the GPU has device memory, is killed by the "
+		     "OOM killer of its memory cgroup; its death is clean, "
+		     "its VRAM is freed, and the GPU goes on working for "
+		     "others.");
 	igt_subtest("oom-kill-busy-vm") {
 		const char *root = "/sys/fs/cgroup";
 		char cg[128], path[256];
 		const size_t n = 4096;
 		uint32_t *buf = xmalloc(n * 4);
+		struct drm_neuf_device_stats ds;
+		uint64_t vram = 0, vram_used;
 		long long kills;
 		uint32_t fresh;
 		int status = 0, go[2], ret;
@@ -2520,6 +2514,10 @@ igt_main
 		pid_t pid;
 
 		neuf_igt_require_kconfig("CONFIG_MEMCG");
+		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram), 0);
+		oom_vram = vram;
+		igt_assert_eq(neuf_device_stats(dev, &ds), 0);
+		vram_used = ds.vram_used;
 		snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 		igt_require_f(file_contains(path, "memory"),
 			      "no cgroup v2 memory controller\n");
@@ -2574,6 +2572,23 @@ igt_main
 		igt_assert_f(kills >= 1, "memory.events counts %lld OOM kills\n",
 			     kills);
 		igt_assert_f(ret == 0, "removing %s: %s\n", cg, neuf_igt_errno_name(ret));
+
+		/*
+		 * The victim's VRAM pages are freed with its mm, which the
+		 * last holder of a reference (the exit, or a fault worker's
+		 * mmput_async()) tears down: wait for it, within a bound.
+		 */
+		for (int tries = 0; oom_vram && tries < 3000; tries++) {
+			igt_assert_eq(neuf_device_stats(dev, &ds), 0);
+			if (ds.vram_used == vram_used)
+				break;
+			usleep(10000);
+		}
+		if (oom_vram)
+			igt_assert_f(ds.vram_used == vram_used,
+				     "%" PRIu64 " bytes of VRAM still used after "
+				     "the OOM kill (%" PRIu64 " before)\n",
+				     (uint64_t)ds.vram_used, vram_used);
 
 		/* The GPU still works, in an old VM and in a new one. */
 		run_ok(sh_fill, n, PTR(buf), 0x0c0000);
@@ -2652,15 +2667,15 @@ igt_main
 		struct drm_neuf_vm_stats s0, s1;
 
 		madvise(buf, len, MADV_NOHUGEPAGE);
-		fill_pattern(buf, n, 0x4a4a);	/* writable, dirty */
+		neuf_igt_fill_pattern(buf, n, 0x4a4a);	/* writable, dirty */
 		set_value(dst, n, 0);
 		run_ok(sh_rmw, 1, PTR(dst), 0);	/* maps the shader's code */
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x4a4a, 0);
+		neuf_igt_check_pattern(dst, n, 0x4a4a, 0);
 		s0 = vm_stats(dev, vm);
 		run_ok(sh_rmw, n, PTR(buf), 1);
 		s1 = vm_stats(dev, vm);
-		check_pattern(buf, n, 0x4a4a, 1);
+		neuf_igt_check_pattern(buf, n, 0x4a4a, 1);
 		igt_assert_f(s1.faults == s0.faults, "%" PRIu64 " faults "
 			     "writing pages the GPU had read\n",
 			     (uint64_t)(s1.faults - s0.faults));
@@ -2670,12 +2685,12 @@ igt_main
 		buf = map_anon(len, MAP_PRIVATE);
 		madvise(buf, len, MADV_NOHUGEPAGE);
 		set_param("writable_on_read", "N");
-		fill_pattern(buf, n, 0x4b4b);
+		neuf_igt_fill_pattern(buf, n, 0x4b4b);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
 		s0 = vm_stats(dev, vm);
 		run_ok(sh_rmw, n, PTR(buf), 1);
 		s1 = vm_stats(dev, vm);
-		check_pattern(buf, n, 0x4b4b, 1);
+		neuf_igt_check_pattern(buf, n, 0x4b4b, 1);
 		igt_assert_lte_u64(pages, s1.faults - s0.faults);
 		munmap(buf, len);
 		free(dst);
@@ -2696,10 +2711,10 @@ igt_main
 		neuf_igt_require_kconfig("CONFIG_SWAP");
 		pin_to_first_cpu(&all);
 		madvise(buf, len, MADV_NOHUGEPAGE);
-		fill_pattern(buf, n, 0x5c5c);
+		neuf_igt_fill_pattern(buf, n, 0x5c5c);
 		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x5c5c, 0);
+		neuf_igt_check_pattern(dst, n, 0x5c5c, 0);
 
 		s0 = vm_stats(dev, vm);
 		run_ok(sh_fill, n, PTR(buf), 0xd000);
@@ -2731,7 +2746,7 @@ igt_main
 		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
 		buf = (uint32_t *)map_thp_range(&mapping, &mapping_len);
 		dst = (uint32_t *)map_thp_range(&dst_mapping, &dst_mapping_len);
-		fill_pattern(buf, n, 0x7e7e);
+		neuf_igt_fill_pattern(buf, n, 0x7e7e);
 		set_value(dst, n, 0);	/* the CPU maps dst before the GPU */
 		igt_require_f(anon_huge_kb(buf) >= (long)(THP_SZ >> 10) &&
 			      anon_huge_kb(dst) >= (long)(THP_SZ >> 10),
@@ -2742,7 +2757,7 @@ igt_main
 		s0 = vm_stats(dev, vm);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
 		s1 = vm_stats(dev, vm);
-		check_pattern(dst, n, 0x7e7e, 0);
+		neuf_igt_check_pattern(dst, n, 0x7e7e, 0);
 		igt_info("copy: faults %" PRIu64 ", windows %" PRIu64
 			 ", huge %" PRIu64 ", pages mapped %" PRIu64 "\n",
 			 (uint64_t)(s1.faults - s0.faults),
@@ -2756,7 +2771,7 @@ igt_main
 		run_ok(sh_rmw, n, PTR(buf), 1);
 		s2 = vm_stats(dev, vm);
 		igt_assert_eq_u64(s2.faults, s1.faults);
-		check_pattern(buf, n, 0x7e7e, 1);
+		neuf_igt_check_pattern(buf, n, 0x7e7e, 1);
 
 		ro = (uint8_t *)buf + 7 * PAGE_SZ;
 		igt_assert_eq(mprotect(ro, PAGE_SZ, PROT_READ), 0);
@@ -2766,7 +2781,7 @@ igt_main
 		run_fault(-EFAULT, ro, ro + PAGE_SZ, NEUF_ACCESS_KIND_WRITE,
 			  sh_fill, 1, PTR(ro + 4), 0);
 		run_ok(sh_copy, n, PTR(buf), PTR(dst));
-		check_pattern(dst, n, 0x7e7e, 1);
+		neuf_igt_check_pattern(dst, n, 0x7e7e, 1);
 		igt_assert_eq(mprotect(ro, PAGE_SZ, PROT_READ | PROT_WRITE), 0);
 		check_gpu_follows_cpu(buf, dst, n, 0x7f7f);
 		munmap(mapping, mapping_len);
@@ -2789,9 +2804,9 @@ igt_main
 		igt_assert_eq(madvise(buf + THP_SZ, len - THP_SZ,
 				      MADV_NOHUGEPAGE), 0);
 		/* The huge page and every other base page from the CPU. */
-		fill_pattern((uint32_t *)buf, THP_SZ / 4, 0x6d6d);
+		neuf_igt_fill_pattern((uint32_t *)buf, THP_SZ / 4, 0x6d6d);
 		for (size_t off = THP_SZ; off < len; off += 2 * PAGE_SZ)
-			fill_pattern((uint32_t *)(buf + off), PAGE_SZ / 4,
+			neuf_igt_fill_pattern((uint32_t *)(buf + off), PAGE_SZ / 4,
 				     0x6d6d + (uint32_t)(off / 4));
 		set_value(dst, n, 0xdead);
 
@@ -2807,9 +2822,9 @@ igt_main
 			uint32_t want;
 
 			if (off < THP_SZ)
-				want = pattern(0x6d6d, i);
+				want = neuf_igt_pattern(0x6d6d, i);
 			else if ((pg - THP_SZ / PAGE_SZ) % 2 == 0)
-				want = pattern(0x6d6d + (uint32_t)(pg * PAGE_SZ / 4),
+				want = neuf_igt_pattern(0x6d6d + (uint32_t)(pg * PAGE_SZ / 4),
 					       i - pg * PAGE_SZ / 4);
 			else
 				want = 0;

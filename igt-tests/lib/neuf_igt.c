@@ -159,3 +159,25 @@ char *neuf_igt_read_debugfs(const char *file)
 		return NULL;
 	return neuf_igt_read_text(path);
 }
+
+uint32_t neuf_igt_pattern(uint32_t seed, size_t i)
+{
+	return seed ^ (uint32_t)((i + 1) * 2654435761u);
+}
+
+void neuf_igt_fill_pattern(uint32_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = neuf_igt_pattern(seed, i);
+}
+
+void neuf_igt_check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
+			     uint32_t add, const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t want = neuf_igt_pattern(seed, i) + add;
+
+		igt_assert_f(p[i] == want, "line %d: %s[%zu] = %#x, expected "
+			     "%#x\n", line, name, i, p[i], want);
+	}
+}

@@ -103,4 +103,36 @@ bool neuf_igt_debugfs_path(const char *file, char *path, size_t size);
  */
 char *neuf_igt_read_debugfs(const char *file);
 
+/**
+ * neuf_igt_pattern() - a test value for element @i of a buffer
+ * @seed: the buffer's seed
+ * @i: the element's index
+ *
+ * Return: a value that differs from its neighbours' and from @seed's.
+ */
+uint32_t neuf_igt_pattern(uint32_t seed, size_t i);
+
+/**
+ * neuf_igt_fill_pattern() - fill @n words with neuf_igt_pattern(@seed, i)
+ * @p: the words
+ * @n: how many
+ * @seed: the seed
+ */
+void neuf_igt_fill_pattern(uint32_t *p, size_t n, uint32_t seed);
+
+/**
+ * neuf_igt_check_pattern_() - fail unless p[i] == pattern(seed, i) + add
+ * @p: the words
+ * @n: how many
+ * @seed: the seed they were filled with
+ * @add: what was added to each since
+ * @name: the buffer's name, for the message
+ * @line: the caller's line, for the message
+ */
+void neuf_igt_check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
+			     uint32_t add, const char *name, int line);
+
+#define neuf_igt_check_pattern(p, n, seed, add) \
+	neuf_igt_check_pattern_((p), (n), (seed), (add), #p, __LINE__)
+
 #endif /* NEUF_IGT_HELPERS_H */
