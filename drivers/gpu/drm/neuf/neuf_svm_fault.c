@@ -511,10 +511,15 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 	if (ret)
 		goto out;
 
-	/* The placement policy first: its migration invalidates the window. */
-	mmap_read_lock(vm->mm);
-	neuf_svm_attr_place(vm, vma_lookup(vm->mm, page), page);
-	mmap_read_unlock(vm->mm);
+	/*
+	 * The placement policy first: its migration invalidates the window.
+	 * Only ranges with attributes have one (a racy peek: a hint).
+	 */
+	if (vm->ndev->dmem && !RB_EMPTY_ROOT(&vm->attrs.rb_root)) {
+		mmap_read_lock(vm->mm);
+		neuf_svm_attr_place(vm, vma_lookup(vm->mm, page), page);
+		mmap_read_unlock(vm->mm);
+	}
 
 	range.notifier = &chunk->notifier;
 	range.hmm_pfns = w->pfns;
