@@ -209,6 +209,9 @@ void neuf_svm_attr_gpu_read_only(struct neuf_vm *vm, u64 start,
 	struct interval_tree_node *it;
 
 	bitmap_zero(ro, npages);
+	/* Most VMs set no attribute: no lock on the fault path for them. */
+	if (RB_EMPTY_ROOT(&vm->attrs.rb_root))
+		return;
 	spin_lock(&vm->attr_tree_lock);
 	for (it = interval_tree_iter_first(&vm->attrs, start, end - 1); it;
 	     it = interval_tree_iter_next(it, start, end - 1)) {
