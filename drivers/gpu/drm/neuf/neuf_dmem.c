@@ -69,7 +69,15 @@
 
 #define NEUF_DMEM_BLOCK_PAGES	(SZ_2M >> PAGE_SHIFT)
 
+/*
+ * Scratch arrays kept for reuse (32 KiB each): allocating them for each
+ * window (a vmalloc() when no order-3 block is at hand, and a TLB flush to
+ * free it) cost a 4 KiB migration more than its copy.
+ */
+#define NEUF_DMEM_SCRATCH_KEPT	4
+
 struct neuf_dmem;
+struct neuf_dmem_scratch;
 
 /**
  * struct neuf_dmem_block - 2 MiB of VRAM
@@ -99,14 +107,16 @@ struct neuf_dmem_block {
  * @pfn_first: the first page's frame number
  * @nblocks: blocks of VRAM
  * @blocks: the blocks
- * @lock: protects the lists, the blocks' @used, @map and @evicting, and
- *	@used_pages and @dying; never held while sleeping
+ * @lock: protects the lists, the blocks' @used, @map and @evicting,
+ *	@used_pages, @dying and @scratch; never held while sleeping
  * @free: blocks with no page handed out
  * @partial: blocks with some
  * @full: blocks with all
  * @lru: blocks holding pages, least recently allocated from first
  * @used_pages: pages handed out
  * @dying: the device is going away: no more migrations to VRAM
+ * @scratch: scratch arrays kept for the next migrations, under @lock
+ * @nscratch: how many
  */
 struct neuf_dmem {
 	struct neuf_device *ndev;
@@ -115,7 +125,7 @@ struct neuf_dmem {
 	unsigned long pfn_first;
 	unsigned int nblocks;
 	struct neuf_dmem_block *blocks;
-	/* lists, blocks, @used_pages, @dying */
+	/* lists, blocks, @used_pages, @dying, @scratch */
 	spinlock_t lock;
 	struct list_head free;
 	struct list_head partial;
@@ -123,6 +133,8 @@ struct neuf_dmem {
 	struct list_head lru;
 	u64 used_pages;
 	bool dying;
+	struct neuf_dmem_scratch *scratch[NEUF_DMEM_SCRATCH_KEPT];
+	unsigned int nscratch;
 };
 
 /* The arrays of one migration of at most a block's pages. */
@@ -135,6 +147,31 @@ struct neuf_dmem_scratch {
 };
 
 static_assert(NEUF_DMEM_BLOCK_PAGES <= NEUF_COPY_MAX_CMDS);
+
+/* Scratch arrays for one migration: kept ones, or new ones. */
+static struct neuf_dmem_scratch *
+neuf_dmem_scratch_get(struct neuf_dmem *dmem, gfp_t gfp)
+{
+	struct neuf_dmem_scratch *s = NULL;
+
+	spin_lock(&dmem->lock);
+	if (dmem->nscratch)
+		s = dmem->scratch[--dmem->nscratch];
+	spin_unlock(&dmem->lock);
+	return s ?: kvmalloc(sizeof(*s), gfp);
+}
+
+static void neuf_dmem_scratch_put(struct neuf_dmem *dmem,
+				  struct neuf_dmem_scratch *s)
+{
+	spin_lock(&dmem->lock);
+	if (dmem->nscratch < NEUF_DMEM_SCRATCH_KEPT) {
+		dmem->scratch[dmem->nscratch++] = s;
+		s = NULL;
+	}
+	spin_unlock(&dmem->lock);
+	kvfree(s);
+}
 
 static u64 neuf_dmem_offset(struct neuf_dmem *dmem, struct page *page)
 {
@@ -380,7 +417,7 @@ static void neuf_dmem_evict_block(struct neuf_dmem *dmem,
 	struct neuf_dmem_scratch *s;
 	unsigned int moved;
 
-	s = kvmalloc(sizeof(*s), GFP_KERNEL | (gfp & __GFP_NOFAIL));
+	s = neuf_dmem_scratch_get(dmem, GFP_KERNEL | (gfp & __GFP_NOFAIL));
 	if (!s)
 		return;
 	if (migrate_device_range(s->src, block->pfn, NEUF_DMEM_BLOCK_PAGES))
@@ -396,7 +433,7 @@ static void neuf_dmem_evict_block(struct neuf_dmem *dmem,
 			      neuf_dmem_offset(dmem, pfn_to_page(block->pfn)),
 			      moved);
 out:
-	kvfree(s);
+	neuf_dmem_scratch_put(dmem, s);
 }
 
 static bool neuf_dmem_evict_lru(struct neuf_dmem *dmem)
@@ -581,12 +618,12 @@ static vm_fault_t neuf_dmem_migrate_to_ram(struct vm_fault *vmf)
 	start = max(ALIGN_DOWN(vmf->address, SZ_2M), vma->vm_start);
 	end = min(ALIGN_DOWN(vmf->address, SZ_2M) + SZ_2M, vma->vm_end);
 
-	s = kvmalloc(sizeof(*s), GFP_KERNEL);
+	s = neuf_dmem_scratch_get(dmem, GFP_KERNEL);
 	if (!s)
 		return VM_FAULT_OOM;
 	neuf_dmem_stat_add(dmem->ndev, NEUF_DMEM_CPU_FAULTS, 1);
 	ret = neuf_dmem_window_to_ram(dmem, vma, start, end, vmf->page, s);
-	kvfree(s);
+	neuf_dmem_scratch_put(dmem, s);
 	if (ret == -ENOMEM)
 		return VM_FAULT_OOM;
 	return ret < 0 ? VM_FAULT_SIGBUS : 0;
@@ -618,14 +655,14 @@ long neuf_dmem_migrate_window(struct neuf_device *ndev,
 	if (!dmem)
 		return to_vram ? -EOPNOTSUPP : 0;
 	mmap_assert_locked(vma->vm_mm);
-	s = kvmalloc(sizeof(*s), GFP_KERNEL);
+	s = neuf_dmem_scratch_get(dmem, GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
 	if (to_vram)
 		ret = neuf_dmem_window_to_vram(dmem, vma, start, end, s);
 	else
 		ret = neuf_dmem_window_to_ram(dmem, vma, start, end, NULL, s);
-	kvfree(s);
+	neuf_dmem_scratch_put(dmem, s);
 	return ret;
 }
 
@@ -838,6 +875,8 @@ void neuf_dmem_fini(struct neuf_device *ndev)
 	memunmap_pages(&dmem->pgmap);
 	neuf_dmem_release_region(dmem->res);
 	ndev->dmem = NULL;
+	while (dmem->nscratch)
+		kvfree(dmem->scratch[--dmem->nscratch]);
 	kvfree(dmem->blocks);
 	kfree(dmem);
 }
