@@ -472,13 +472,9 @@ int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (ret)
 		return ret;
 
-	vm = neuf_vm_lookup(nfile, args->vm_id);
-	if (!vm)
-		return -ENOENT;
-	if (vm->mm != current->mm) {
-		ret = -EACCES;
-		goto err_vm;
-	}
+	vm = neuf_vm_lookup_own(nfile, args->vm_id);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
 
 	if (args->num_in_syncobjs) {
 		handles = memdup_array_user(u64_to_user_ptr(args->in_syncobjs),

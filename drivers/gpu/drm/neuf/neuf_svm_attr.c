@@ -672,13 +672,9 @@ int neuf_svm_attr_ioctl(struct drm_device *drm, void *data,
 	ret = neuf_svm_attr_check(args);
 	if (ret)
 		return ret;
-	vm = neuf_vm_lookup(nfile, args->vm_id);
-	if (!vm)
-		return -ENOENT;
-	if (vm->mm != current->mm) {
-		ret = -EACCES;
-		goto out;
-	}
+	vm = neuf_vm_lookup_own(nfile, args->vm_id);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
 
 	/* What unmaps took away has no attributes any more. */
 	neuf_svm_attrs_gc(vm);
@@ -720,7 +716,6 @@ int neuf_svm_attr_ioctl(struct drm_device *drm, void *data,
 			neuf_svm_map_range(vm, args->start, end);
 		break;
 	}
-out:
 	neuf_vm_put(vm);
 	return ret;
 }

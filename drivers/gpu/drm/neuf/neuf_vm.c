@@ -97,6 +97,31 @@ struct neuf_vm *neuf_vm_lookup(struct neuf_file *nfile, u32 id)
 }
 
 /**
+ * neuf_vm_lookup_own() - find a VM of a file that the calling process owns
+ * @nfile: the file
+ * @id: the VM id userspace gave
+ *
+ * For the ioctls that act on the VM's address space (job submission,
+ * attributes, migration): only the process the VM mirrors may use them, even
+ * if another process holds the file (inherited across fork, or passed).
+ *
+ * Return: the VM, to be released with neuf_vm_put(); ERR_PTR(-ENOENT) if the
+ * file has no such VM; ERR_PTR(-EACCES) if it mirrors another process.
+ */
+struct neuf_vm *neuf_vm_lookup_own(struct neuf_file *nfile, u32 id)
+{
+	struct neuf_vm *vm = neuf_vm_lookup(nfile, id);
+
+	if (!vm)
+		return ERR_PTR(-ENOENT);
+	if (vm->mm != current->mm) {
+		neuf_vm_put(vm);
+		return ERR_PTR(-EACCES);
+	}
+	return vm;
+}
+
+/**
  * neuf_vm_lookup_instance() - find the VM bound to a hardware instance
  * @ndev: the device
  * @instance: the instance, as reported by the hardware

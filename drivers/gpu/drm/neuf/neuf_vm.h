@@ -175,6 +175,7 @@ static inline void neuf_vm_dma_pages_add(struct neuf_vm *vm, s64 n)
 struct neuf_vm *neuf_vm_get(struct neuf_vm *vm);
 void neuf_vm_put(struct neuf_vm *vm);
 struct neuf_vm *neuf_vm_lookup(struct neuf_file *nfile, u32 id);
+struct neuf_vm *neuf_vm_lookup_own(struct neuf_file *nfile, u32 id);
 struct neuf_vm *neuf_vm_lookup_instance(struct neuf_device *ndev,
 					u32 instance);
 void neuf_vm_file_close(struct neuf_file *nfile);
