@@ -17,6 +17,8 @@
 #   debian-6.12  Debian's packaged 6.12 ($NEUF_DEBIAN_KREL)
 #   debian-6.1   Debian's packaged 6.1 ($NEUF_DEBIAN61_KREL)
 #   debug        linux-source-6.12 with lockdep, KASAN, kmemleak... (cached)
+#   perf         the same source and options without the debugging ones,
+#                for make bench (cached)
 #   a path       any kernel source tree, configured and built like the
 #                debug kernel (tools/kernel/build-tree.sh, cached)
 
@@ -46,6 +48,12 @@ neuf_kernel() {
 		dir=$("$neuf_tools/kernel/build-debug-kernel.sh") || return 1
 		neuf_kernel_built "$dir"
 		;;
+	perf)
+		dir=$("$neuf_tools/kernel/build-debug-kernel.sh" perf) || return 1
+		neuf_kernel_built "$dir"
+		# No checker slows a job down: the default watchdog.
+		PARAMS=
+		;;
 	/*|./*|../*)
 		[ -d "$1" ] || { echo "no kernel tree at '$1'" >&2; return 1; }
 		dir=$("$neuf_tools/kernel/build-tree.sh" ${NEUF_FRAGMENT:+--fragment "$NEUF_FRAGMENT"} "$1") ||
@@ -53,7 +61,7 @@ neuf_kernel() {
 		neuf_kernel_built "$dir"
 		;;
 	*)
-		echo "unknown kernel '$1' (debian-6.12, debian-6.1, debug or a tree's path)" >&2
+		echo "unknown kernel '$1' (debian-6.12, debian-6.1, debug, perf or a tree's path)" >&2
 		return 1
 		;;
 	esac

@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Build neuf's debug kernel once and cache it outside the clone.
+# Build neuf's debug kernel (or its performance kernel) once and cache it
+# outside the clone.
+#
+# Usage: tools/kernel/build-debug-kernel.sh [debug|perf]
 #
 # The debug kernel is Debian's linux-source-6.12, unpacked once into
 # $NEUF_CACHE/src/ and never changed after (tools that need a modified tree,
@@ -9,6 +12,11 @@
 # other tree by tools/kernel/build-tree.sh: allnoconfig plus
 # tools/kernel/neuf-debug.config, out of tree. Editing neuf's C code never
 # rebuilds it; editing the fragment or neuf's Kconfig reconfigures it.
+#
+# The performance kernel (perf) is the same source with the same base and
+# memory management options and none of the debugging ones: the debug
+# fragment up to its "## Debugging" section, then
+# tools/kernel/neuf-perf.config (see there).
 #
 # Prints build-tree.sh's build directory on stdout; progress goes to stderr.
 # An interrupted build resumes where it stopped (make is incremental).
@@ -18,4 +26,22 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tools/kernels.sh"
 
 src=$(neuf_debug_source) || exit 1
-exec "$top/tools/kernel/build-tree.sh" "$src"
+case "${1:-debug}" in
+debug)
+	exec "$top/tools/kernel/build-tree.sh" "$src"
+	;;
+perf)
+	frag=$NEUF_CACHE/neuf-perf.config
+	mkdir -p "$NEUF_CACHE"
+	sed -e '/^## Debugging/,$d' -e '/^CONFIG_LOCALVERSION=/d' \
+		"$top/tools/kernel/neuf-debug.config" > "$frag.new.$$"
+	cat "$top/tools/kernel/neuf-perf.config" >> "$frag.new.$$"
+	# Rewritten only when changed (concurrent builders write the same).
+	if cmp -s "$frag.new.$$" "$frag"; then rm -f "$frag.new.$$"; else mv "$frag.new.$$" "$frag"; fi
+	exec "$top/tools/kernel/build-tree.sh" --fragment "$frag" "$src"
+	;;
+*)
+	echo "usage: build-debug-kernel.sh [debug|perf]" >&2
+	exit 2
+	;;
+esac
