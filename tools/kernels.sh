@@ -10,7 +10,9 @@
 #   IMAGE    what `vng -r` boots (a release name or a bzImage path)
 #   MODROOT  root to find the kernel's own modules under, or empty when
 #            they are installed in /lib/modules
-#   PARAMS   neuf.ko's module parameters for the tests on this kernel
+#   PARAMS   neuf.ko's module parameters on this kernel
+#   TEST_PARAMS  what the tests add to them: the SVM invariant checker on
+#            the kernels built with the checkers (the debug kernel, trees)
 #   CONFIG   the kernel's .config (the tests read it to skip with the
 #            option a subtest needs and the kernel lacks)
 # NAME is one of
@@ -33,6 +35,9 @@ neuf_tools=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # than on Debian's kernels: scale the watchdog so that only a shader that
 # really hangs meets it.
 NEUF_DEBUG_PARAMS="job_timeout_ms=30000"
+# Tests on those kernels also check the GPU page tables against the CPU's
+# after every change (neuf_svm_check.c); make bench does not.
+NEUF_CHECK_PARAMS="check_invariants=1"
 
 neuf_kernel() {
 	local dir
@@ -42,6 +47,7 @@ neuf_kernel() {
 		KDIR=/lib/modules/$IMAGE/build
 		MODROOT=
 		PARAMS=
+		TEST_PARAMS=
 		CONFIG=/boot/config-$IMAGE
 		;;
 	debug)
@@ -53,6 +59,7 @@ neuf_kernel() {
 		neuf_kernel_built "$dir"
 		# No checker slows a job down: the default watchdog.
 		PARAMS=
+		TEST_PARAMS=
 		;;
 	/*|./*|../*)
 		[ -d "$1" ] || { echo "no kernel tree at '$1'" >&2; return 1; }
@@ -73,6 +80,7 @@ neuf_kernel_built() {
 	IMAGE=$1/bzImage
 	MODROOT=$1/modroot
 	PARAMS=$NEUF_DEBUG_PARAMS
+	TEST_PARAMS="$PARAMS $NEUF_CHECK_PARAMS"
 	CONFIG=$1/config
 }
 

@@ -12,6 +12,7 @@ and cache paths.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -68,6 +69,20 @@ def kernel_checks(resdir):
         bad = bad_taint(int(taint.strip() or "0"))
         yield ("taint-clean", not bad,
                [f"tainted {taint.strip()}: unexpected flags {bad}"] if bad else [])
+
+
+INVARIANTS_RE = re.compile(
+    r"invariant checker: (\d+) checks, (\d+) violations")
+
+
+def invariant_totals(resdir):
+    """(checks, violations) the SVM invariant checker logged in a guest's
+    kernel log, summed over the devices unbound, or None if it never ran."""
+    dmesg = read(os.path.join(resdir, "dmesg.txt")) or ""
+    found = [tuple(map(int, m.groups())) for m in INVARIANTS_RE.finditer(dmesg)]
+    if not found:
+        return None
+    return sum(c for c, _ in found), sum(v for _, v in found)
 
 
 def boot_results(resdir, host=False):

@@ -39,7 +39,7 @@ fi
 start=$(date +%s)
 "$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-1800}" \
 	"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
-	${MODROOT:+--modroot "$MODROOT"} ${PARAMS:+--params "$PARAMS"} \
+	${MODROOT:+--modroot "$MODROOT"} ${TEST_PARAMS:+--params "$TEST_PARAMS"} \
 	--config "$CONFIG" --bindir "$top/build" \
 	${NEUF_HMM_TESTS:+--hmm-tests "$NEUF_HMM_TESTS"} \
 	--list "$top/igt-tests/test-list.txt" --name "neuf-$(neuf_kernel_label "$kernel")" \

@@ -106,10 +106,24 @@ static int neuf_debugfs_device_memory(struct seq_file *m, void *data)
 	return 0;
 }
 
+/* neuf_invariants: what the SVM invariant checker did. */
+static int neuf_debugfs_invariants(struct seq_file *m, void *data)
+{
+	struct drm_info_node *node = m->private;
+	struct neuf_device *ndev = to_neuf_device(node->minor->dev);
+
+	seq_printf(m, "checks %lld\n",
+		   (long long)atomic64_read(&ndev->invariants.checks));
+	seq_printf(m, "violations %lld\n",
+		   (long long)atomic64_read(&ndev->invariants.violations));
+	return 0;
+}
+
 static const struct drm_info_list neuf_debugfs_list[] = {
 	{ "neuf_vms", neuf_debugfs_vms, 0 },
 	{ "neuf_fault_buffer", neuf_debugfs_fault_buffer, 0 },
 	{ "neuf_device_memory", neuf_debugfs_device_memory, 0 },
+	{ "neuf_invariants", neuf_debugfs_invariants, 0 },
 };
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS

@@ -413,6 +413,7 @@ static void neuf_remove(struct platform_device *pdev)
 
 	drm_dev_unplug(&ndev->drm);
 	neuf_device_unplug(ndev);
+	neuf_svm_check_report(ndev);
 }
 
 static struct platform_driver neuf_platform_driver = {

@@ -131,6 +131,8 @@ struct neuf_fault_buffer {
  *	notifier garbage collection, ordered within a VM, at most
  *	%NEUF_SVM_MAX_WORKERS VMs at once
  * @wq: workqueue for releasing VMs
+ * @invariants: what the SVM invariant checker did (module parameter
+ *	check_invariants): checks run, violations found
  * @jobs_in_flight: jobs pushed to a scheduler and not yet freed
  * @jobs_wq: woken when @jobs_in_flight drops to zero
  * @fail_nonblock_invalidate: fault injection (debugfs
@@ -165,6 +167,10 @@ struct neuf_device {
 	struct neuf_copy copy;
 	struct neuf_dmem *dmem;
 	atomic64_t mem_stats[NEUF_DMEM_STAT_COUNT];
+	struct {
+		atomic64_t checks;
+		atomic64_t violations;
+	} invariants;
 	struct workqueue_struct *fault_wq;
 	struct workqueue_struct *svm_wq;
 	struct workqueue_struct *wq;

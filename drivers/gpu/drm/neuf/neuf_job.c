@@ -20,6 +20,7 @@
 #include "neuf_hw.h"
 #include "neuf_job.h"
 #include "neuf_regs.h"
+#include "neuf_svm.h"
 #include "neuf_trace.h"
 #include "neuf_vm.h"
 
@@ -475,6 +476,8 @@ int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	vm = neuf_vm_lookup_own(nfile, args->vm_id);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
+	/* The translations the job may use are still the CPU's. */
+	neuf_svm_check_mirror(vm);
 
 	if (args->num_in_syncobjs) {
 		handles = memdup_array_user(u64_to_user_ptr(args->in_syncobjs),

@@ -161,6 +161,12 @@ int neuf_svm_vm_init(struct neuf_vm *vm);
 void neuf_svm_vm_fini(struct neuf_vm *vm);
 void neuf_svm_vm_work(struct work_struct *work);
 
+void neuf_svm_check_cleared(struct neuf_vm *vm, u64 start, u64 end);
+void neuf_svm_check_window(struct neuf_vm *vm, const struct neuf_svm_window *w);
+void neuf_svm_check_vm(struct neuf_vm *vm);
+void neuf_svm_check_mirror(struct neuf_vm *vm);
+void neuf_svm_check_report(struct neuf_device *ndev);
+
 #ifdef CONFIG_DMA_API_DEBUG
 void neuf_svm_planted_leak_repair(struct device *dev);
 #else

@@ -362,9 +362,10 @@ static int neuf_svm_commit(struct neuf_vm *vm, struct neuf_svm_window *w)
 	lockdep_assert_held(&vm->lock);
 
 	ret = neuf_svm_commit_huge(vm, leaf, w);
-	if (ret != -ENOTBLK)
-		return ret;
-	return neuf_svm_commit_pages(vm, leaf, w);
+	if (ret == -ENOTBLK)
+		ret = neuf_svm_commit_pages(vm, leaf, w);
+	neuf_svm_check_window(vm, w);
+	return ret;
 }
 
 /* The window size for a fault at @addr in @vma: 2 MiB, 64 KiB or 4 KiB. */
@@ -904,8 +905,10 @@ void neuf_svm_vm_work(struct work_struct *work)
 	n = vm->nfaults;
 	vm->nfaults = 0;
 	spin_unlock(&vm->gc_lock);
-	if (n)
+	if (n) {
 		vm->cancelled = neuf_svm_serve_vm(vm, faults, n);
+		neuf_svm_check_vm(vm);
+	}
 }
 
 /* Hand @n faults of a drain to @vm's SVM worker. */

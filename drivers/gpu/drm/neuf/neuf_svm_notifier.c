@@ -451,6 +451,7 @@ static bool neuf_svm_invalidate(struct mmu_interval_notifier *mni,
 
 	mmu_interval_set_seq(mni, cur_seq);
 	cleared = neuf_svm_clear(vm, start, end);
+	neuf_svm_check_cleared(vm, start, end);
 	neuf_vm_stat_add(vm, NEUF_STAT_INVALIDATIONS, 1);
 	neuf_vm_stat_add(vm, NEUF_STAT_PAGES_INVALIDATED, cleared);
 	/* The CPU took back a page it had made exclusive to a device. */
@@ -694,6 +695,8 @@ void neuf_svm_chunks_fini(struct neuf_vm *vm)
 		neuf_svm_chunk_remove(vm, chunk);
 	mutex_unlock(&vm->chunks_lock);
 	xa_destroy(&vm->chunks);
+	/* No entry left: no DMA mapping either. */
+	neuf_svm_check_vm(vm);
 
 	/*
 	 * With no notifier left nothing queues it for collection again, and
