@@ -53,4 +53,8 @@ out=$("$top/tools/build-module.sh" debian-6.12 C=2 2>&1 >/dev/null |
 	grep -E '^[^ ]*neuf[^ ]*:[0-9]+:[0-9]+: (warning|error)' || true)
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 
+echo "== syzkaller descriptions =="
+out=$(python3 "$top/tools/syzkaller/check-syzlang.py" 2>&1)
+if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+
 exit $fail

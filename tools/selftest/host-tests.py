@@ -405,6 +405,52 @@ def bisect_finds_culprit(c):
         check(git(tree, "rev-parse", "HEAD") == head, "HEAD moved")
 
 
+SYZLANG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "syzkaller")
+
+
+def syzlang_check(path):
+    p = subprocess.run([sys.executable, os.path.join(SYZLANG, "check-syzlang.py"), path],
+                       capture_output=True, text=True, timeout=60, check=False)
+    return p.returncode, p.stdout + p.stderr
+
+
+@test
+def syzlang_matches_uapi(_):
+    """tools/syzkaller/neuf.txt describes every ioctl of the uAPI header,
+    field by field."""
+    rc, out = syzlang_check(os.path.join(SYZLANG, "neuf.txt"))
+    check(rc == 0, f"check-syzlang.py: {out}")
+
+
+@test
+def syzlang_check_catches_drift(_):
+    """The syzlang check fails when the descriptions drift from the header:
+    a field missing, a size wrong, a constant or an ioctl unknown, a len[]
+    of nothing, a pointer without a direction, a type undefined."""
+    with open(os.path.join(SYZLANG, "neuf.txt"), encoding="utf-8") as f:
+        good = f.read()
+    drifts = {
+        "missing field": ("\tgroup_size\tint32[0:NEUF_EXEC_MAX_GROUP]\n", ""),
+        "size": ("\tcopy_ns\t\t\tint64", "\tcopy_ns\t\t\tint32"),
+        "constant": ("NEUF_PARAM_VA_BITS,", "NEUF_PARAM_VA_BIT,"),
+        "ioctl": ("ioctl$DRM_IOCTL_NEUF_DEVICE_STATS(fd fd_dri, cmd "
+                  "const[DRM_IOCTL_NEUF_DEVICE_STATS], arg ptr[inout, "
+                  "drm_neuf_device_stats])\n", ""),
+        "len": ("len[in_syncobjs, int32]", "len[in_syncobj, int32]"),
+        "direction": ("ptr64[in, array[int64, 1:256]]", "ptr64[array[int64, 1:256]]"),
+        "type": ("vm_id\tneuf_vm_id\t(out)", "vm_id\tneuf_vm_idx\t(out)"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for what, (old, new) in drifts.items():
+            check(good.count(old) == 1, f"{what}: {old!r} not in neuf.txt once")
+            path = os.path.join(tmp, "neuf.txt")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(good.replace(old, new))
+            rc, out = syzlang_check(path)
+            check(rc == 1 and out.strip(), f"{what}: not caught ({rc}: {out})")
+
+
 @test
 def mutants_verdicts(c):
     """neuf-mutants judges a run against the unmutated kernel's: a new
