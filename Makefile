@@ -23,7 +23,7 @@ IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
 NEUF_IGT_LIB := $(BUILD)/igt-tests/lib/libneuf-igt.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
 TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo \
-	$(BUILD)/tools/neuf-bench
+	$(BUILD)/tools/neuf-bench $(BUILD)/tools/neuf-fuzz
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
@@ -121,6 +121,21 @@ $(BUILD)/igt-tests/neuf_fpu: igt-tests/neuf_fpu.c $(NEUF_FLOAT_SRC) \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
 		$(NEUF_FLOAT_SRC) -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+# The ioctl fuzzer: a tool (make stress) and an IGT test (its short form).
+FUZZ_SRC := tools/fuzz/neuf_fuzz.c
+FUZZ_DEPS := $(FUZZ_SRC) tools/fuzz/neuf_fuzz.h $(BUILD)/lib/libneuf.a $(LIB_HEADERS)
+
+$(BUILD)/tools/neuf-fuzz: tools/neuf-fuzz.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread -Itools/fuzz $< $(FUZZ_SRC) -o $@ \
+		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+$(BUILD)/igt-tests/neuf_fuzz: igt-tests/neuf_fuzz.c $(FUZZ_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \
+		igt-tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread -Wno-clobbered -Iigt-tests/lib -Itools/fuzz $< $(FUZZ_SRC) \
+		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB)
