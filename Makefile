@@ -28,7 +28,7 @@ SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
-.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants bisect-demo flakes coverage bench
+.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants bisect-demo flakes coverage bench stress
 
 all: userspace
 
@@ -49,6 +49,8 @@ help:
 	@echo "make coverage      line and branch coverage of neuf.ko by the suite (gcov kernel)"
 	@echo "make bench         neuf's fault path against test_hmm and the CPU, one debug"
 	@echo "                   boot (BENCH_SIZES=, BENCH_RUNS=, BENCH_ABLATION=0; about an hour)"
+	@echo "make stress        the stress parts (now: the ioctl fuzzer) in one debug boot, one"
+	@echo "                   table (STRESS_FUZZ_CALLS=, STRESS_FUZZ_SEED=; KERNEL= as for check)"
 	@echo "make debug-kernel  build and cache the debug kernel"
 	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
 	@echo "make install       install libneuf and its pkg-config file under PREFIX"
@@ -165,6 +167,9 @@ mutants: userspace
 
 coverage: userspace
 	@tools/coverage.sh '$(FILTER)'
+
+stress: userspace
+	@tools/stress.sh $(if $(filter-out all,$(KERNEL)),$(KERNEL),debug)
 
 bench: userspace
 	@tools/bench.sh $(if $(filter-out all,$(KERNEL)),$(KERNEL),debug)
