@@ -37,13 +37,9 @@ mkdir -p "$out"
 exec > >(tee "$out/guest.log") 2>&1
 
 . "$tools/guest/neuf-load.sh"
+. "$tools/guest/neuf-kmemleak.sh"
 
-kmemleak=/sys/kernel/debug/kmemleak
-[ -d /sys/kernel/debug/tracing ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [ -w "$kmemleak" ]; then
-	echo scan > "$kmemleak"
-	echo clear > "$kmemleak"
-fi
+neuf_kmemleak_begin
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 
 # part_fuzz: the ioctl fuzzer, two workers, the job watchdog at 1 s.
@@ -64,11 +60,7 @@ if neuf_load "$module" "$modroot" "$params" "vram_mib=64"; then
 else
 	echo "guest: loading neuf failed"
 fi
-if [ -w "$kmemleak" ]; then
-	echo scan > "$kmemleak"
-	echo scan > "$kmemleak"
-	cat "$kmemleak" > "$out/kmemleak.txt"
-fi
+neuf_kmemleak_report "$out/kmemleak.txt"
 cat /proc/sys/kernel/tainted > "$out/taint"
 dmesg > "$out/dmesg.txt"
 touch "$out/done"

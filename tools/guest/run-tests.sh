@@ -51,14 +51,9 @@ exec > >(tee "$out/guest.log") 2>&1
 
 . "$tools/guest/neuf-load.sh"
 . "$tools/guest/neuf-blockfs.sh"
+. "$tools/guest/neuf-kmemleak.sh"
 
-kmemleak=/sys/kernel/debug/kmemleak
-[ -d /sys/kernel/debug/tracing ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [ -w "$kmemleak" ]; then
-	# Forget what boot leaked (or seemed to): only the run's leaks count.
-	echo scan > "$kmemleak"
-	echo clear > "$kmemleak"
-fi
+neuf_kmemleak_begin
 
 dmesg --follow > "$out/dmesg-live.txt" 2>&1 &
 live=$!
@@ -95,12 +90,9 @@ if [ -d "$gcov" ]; then
 fi
 
 if [ -n "$hmm_tests" ]; then
-	if [ -w "$kmemleak" ]; then
-		# What neuf's suite leaked is reported before the mark, so that
-		# it is charged to neuf and not to hmm-tests.
-		echo scan > "$kmemleak"
-		echo scan > "$kmemleak"
-	fi
+	# What neuf's suite leaked is reported before the mark, so that it
+	# is charged to neuf and not to hmm-tests.
+	neuf_kmemleak_scan
 	echo "neuf: hmm-tests start" > /dev/kmsg
 	if modprobe ${modroot:+-d "$modroot"} test_hmm; then
 		timeout --kill-after=30 "$hmm_timeout" "$hmm_tests" > "$out/hmm-tests.tap" 2>&1
@@ -112,12 +104,7 @@ if [ -n "$hmm_tests" ]; then
 	echo "guest: hmm-tests exit $(cat "$out/hmm-tests.rc" 2>/dev/null)"
 fi
 
-if [ -w "$kmemleak" ]; then
-	# Two scans: an object is reported once it stays unreferenced.
-	echo scan > "$kmemleak"
-	echo scan > "$kmemleak"
-	cat "$kmemleak" > "$out/kmemleak.txt"
-fi
+neuf_kmemleak_report "$out/kmemleak.txt"
 # dma-debug prints only its first error; its count says whether there
 # were any (CONFIG_DMA_API_DEBUG).
 dma_errors=/sys/kernel/debug/dma-api/error_count
