@@ -830,6 +830,26 @@ igt_main
 		munmap(buf, len);
 	}
 
+	igt_describe("GET over the whole user address space (47 bits, almost "
+		     "all holes) answers, and counts every page once: the "
+		     "fuzzer found it walking the holes 2 MiB at a time, "
+		     "for hours.");
+	igt_subtest("svm-attr-get-address-space") {
+		const uint64_t start = SZ_2M, end = 1ull << 47;
+		struct drm_neuf_svm_attr a = {
+			.vm_id = vm, .op = NEUF_SVM_OP_GET, .start = start,
+			.size = end - PAGE_SZ - start,
+		};
+		uint32_t *buf = map_aligned(SZ_2M);
+
+		buf[0] = 1;
+		igt_assert_eq(neuf_svm_attr(dev, &a), 0);
+		igt_assert_eq_u64(a.pages_system + a.pages_vram + a.pages_none,
+				  a.size / PAGE_SZ);
+		igt_assert(a.pages_system + a.pages_vram >= 1);
+		munmap(buf, SZ_2M);
+	}
+
 	igt_describe("Bad SVM_ATTR requests fail with a clear errno and "
 		     "migrate nothing.");
 	igt_subtest("svm-attr-bad-input") {

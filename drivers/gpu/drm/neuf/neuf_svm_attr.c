@@ -536,6 +536,48 @@ static const struct mmu_interval_notifier_ops neuf_svm_snapshot_ops = {
 	.invalidate = neuf_svm_snapshot_invalidate,
 };
 
+/* A VMA HMM can look into: not I/O or PFN mappings, and readable. */
+static bool neuf_svm_locate_readable(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_READ) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP));
+}
+
+/*
+ * The end of the snapshot pass from @addr if a VMA HMM can read maps
+ * @addr, or 0.
+ */
+static u64 neuf_svm_locate_next(struct mm_struct *mm, u64 addr, u64 end)
+{
+	struct vm_area_struct *vma;
+	u64 next = 0;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && neuf_svm_locate_readable(vma))
+		next = min3(end, (u64)vma->vm_end,
+			    addr + NEUF_SVM_SNAPSHOT_PAGES * PAGE_SIZE);
+	mmap_read_unlock(mm);
+	return next;
+}
+
+/* The end of the stretch from @addr that no readable VMA maps. */
+static u64 neuf_svm_locate_hole(struct mm_struct *mm, u64 addr, u64 end)
+{
+	VMA_ITERATOR(vmi, mm, addr);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	for_each_vma_range(vmi, vma, end) {
+		if (neuf_svm_locate_readable(vma)) {
+			end = max_t(u64, addr + PAGE_SIZE, vma->vm_start);
+			break;
+		}
+	}
+	mmap_read_unlock(mm);
+	return end;
+}
+
 /*
  * Count where the pages of [@start, @end) of @vm's process are, without
  * faulting anything in: hmm_range_fault() with no request reports what the
@@ -569,7 +611,21 @@ static int neuf_svm_locate(struct neuf_vm *vm, u64 start, u64 end,
 
 	range.hmm_pfns = pfns;
 	for (addr = start; addr < end; addr = next) {
-		next = min(end, addr + NEUF_SVM_SNAPSHOT_PAGES * PAGE_SIZE);
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		/*
+		 * Holes and mappings HMM cannot read are counted, not walked:
+		 * the range may span the whole address space.
+		 */
+		next = neuf_svm_locate_next(vm->mm, addr, end);
+		if (!next) {
+			next = neuf_svm_locate_hole(vm->mm, addr, end);
+			args->pages_none += (next - addr) >> PAGE_SHIFT;
+			continue;
+		}
 		range.start = addr;
 		range.end = next;
 		do {
@@ -596,10 +652,6 @@ static int neuf_svm_locate(struct neuf_vm *vm, u64 start, u64 end,
 				args->pages_vram++;
 			else
 				args->pages_system++;
-		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
 		}
 	}
 	mmu_interval_notifier_remove(&notifier);
