@@ -239,9 +239,12 @@ enum drm_neuf_access {
  * destroyed or its process died first); -ENODEV when the GPU went away
  * while it was queued or running.
  *
- * Any task holding the fd may ask. Errors: -ENOENT for an unknown
- * @vm_id; -EINVAL for non-zero @pad or a @job_id the VM never issued;
- * -ESTALE for a job older than the last %NEUF_JOB_HISTORY of its VM.
+ * Any task holding the fd may ask, but @fault_addr and @fault_access, which
+ * tell where in its address space the VM's process faulted, only go to
+ * that process (the one that created the VM): any other gets 0 in both.
+ * Errors: -ENOENT for an unknown @vm_id; -EINVAL for non-zero @pad or a
+ * @job_id the VM never issued; -ESTALE for a job older than the last
+ * %NEUF_JOB_HISTORY of its VM.
  */
 struct drm_neuf_job_status {
 	/** @vm_id: in, the job's VM. */
@@ -254,9 +257,12 @@ struct drm_neuf_job_status {
 	__u32 state;
 	/** @error: out, 0 or a negative errno, valid when done. */
 	__s32 error;
-	/** @fault_addr: out, for -EFAULT and -ENOEXEC. */
+	/** @fault_addr: out, for -EFAULT and -ENOEXEC, to the VM's process. */
 	__u64 fault_addr;
-	/** @fault_access: out, &enum drm_neuf_access, for -EFAULT. */
+	/**
+	 * @fault_access: out, &enum drm_neuf_access, for -EFAULT, to the
+	 * VM's process.
+	 */
 	__u32 fault_access;
 	/** @pad2: out, zero. */
 	__u32 pad2;

@@ -569,6 +569,7 @@ int neuf_job_status_ioctl(struct drm_device *drm, void *data,
 	struct neuf_vm *vm;
 	unsigned long flags;
 	int ret = 0;
+	bool own;
 
 	if (args->pad)
 		return -EINVAL;
@@ -576,6 +577,7 @@ int neuf_job_status_ioctl(struct drm_device *drm, void *data,
 	vm = neuf_vm_lookup(nfile, args->vm_id);
 	if (!vm)
 		return -ENOENT;
+	own = vm->mm == current->mm;
 
 	spin_lock_irqsave(&vm->job_lock, flags);
 	rec = &vm->history[args->job_id % NEUF_JOB_HISTORY];
@@ -586,8 +588,9 @@ int neuf_job_status_ioctl(struct drm_device *drm, void *data,
 	} else if (rec->ended) {
 		args->state = NEUF_JOB_STATE_DONE;
 		args->error = rec->error;
-		args->fault_addr = rec->fault_addr;
-		args->fault_access = rec->fault_access;
+		/* Where it faulted is the owner's address space's business. */
+		args->fault_addr = own ? rec->fault_addr : 0;
+		args->fault_access = own ? rec->fault_access : 0;
 	} else if (dma_fence_is_signaled(rec->finished)) {
 		args->state = NEUF_JOB_STATE_DONE;
 		args->error = neuf_job_fence_error(rec->finished->error);
