@@ -23,7 +23,7 @@ IGT_LIB := $(BUILD)/igt-tests/lib/libigt-neuf.a
 NEUF_IGT_LIB := $(BUILD)/igt-tests/lib/libneuf-igt.a
 TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt))
 TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo \
-	$(BUILD)/tools/neuf-bench $(BUILD)/tools/neuf-fuzz
+	$(BUILD)/tools/neuf-bench $(BUILD)/tools/neuf-fuzz $(BUILD)/tools/neuf-stress
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
@@ -137,6 +137,21 @@ $(BUILD)/igt-tests/neuf_fuzz: igt-tests/neuf_fuzz.c $(FUZZ_DEPS) $(NEUF_IGT_LIB)
 		igt-tests/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -pthread -Wno-clobbered -Iigt-tests/lib -Itools/fuzz $< $(FUZZ_SRC) \
+		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+# The other stress parts: a tool (make stress) and an IGT test (short forms).
+STRESS_SRC := $(wildcard tools/stress/*.c)
+STRESS_DEPS := $(STRESS_SRC) $(wildcard tools/stress/*.h) $(BUILD)/lib/libneuf.a $(LIB_HEADERS)
+
+$(BUILD)/tools/neuf-stress: tools/neuf-stress.c $(STRESS_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread -Itools/stress $< $(STRESS_SRC) -o $@ \
+		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+$(BUILD)/igt-tests/neuf_stress: igt-tests/neuf_stress.c $(STRESS_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \
+		igt-tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread -Wno-clobbered -Iigt-tests/lib -Itools/stress $< $(STRESS_SRC) \
 		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
