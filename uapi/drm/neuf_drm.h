@@ -234,7 +234,8 @@ enum drm_neuf_access {
  * access could not be resolved (the process had no mapping, or no
  * permission, at @fault_addr for @fault_access); -ENOEXEC for an illegal
  * instruction or misaligned atomic (@fault_addr is its address or
- * operand address); -ETIMEDOUT when the job ran past the scheduler's
+ * operand address); -ENOMEM when the kernel ran out of memory servicing
+ * a fault at @fault_addr; -ETIMEDOUT when the job ran past the scheduler's
  * timeout and was stopped; -ECANCELED when it never ran (its VM was
  * destroyed or its process died first); -ENODEV when the GPU went away
  * while it was queued or running.

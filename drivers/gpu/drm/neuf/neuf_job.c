@@ -138,6 +138,28 @@ static void neuf_job_end(struct neuf_job *job, int error, u64 addr,
 }
 
 /**
+ * neuf_engine_note_cancel() - say why a fault of a running job is cancelled
+ * @engine: the engine the fault came from
+ * @instance: the VM instance the fault belongs to
+ * @error: the reason, as the job's error: -ENOMEM when the kernel ran out
+ *	of memory servicing the fault (-EFAULT, the process's own doing,
+ *	is what a cancelled fault means anyway)
+ *
+ * Called before the CANCEL command, so that the dispatch's end, which only
+ * says that a fault was cancelled, is reported with this error instead.
+ */
+void neuf_engine_note_cancel(struct neuf_engine *engine, u32 instance,
+			     int error)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&engine->lock, flags);
+	if (engine->active && engine->active->vm->instance == instance)
+		engine->active->cancel_error = error;
+	spin_unlock_irqrestore(&engine->lock, flags);
+}
+
+/**
  * neuf_engine_irq() - handle an engine's "dispatch ended" interrupt
  * @engine: the engine
  *
@@ -150,8 +172,8 @@ void neuf_engine_irq(struct neuf_engine *engine)
 	struct neuf_job *job;
 	u32 result, access;
 	unsigned long flags;
+	int error, cancel_error;
 	u64 addr;
-	int error;
 
 	spin_lock_irqsave(&engine->lock, flags);
 	job = engine->active;
@@ -162,6 +184,7 @@ void neuf_engine_irq(struct neuf_engine *engine)
 		return;
 	}
 	engine->active = NULL;
+	cancel_error = job->cancel_error;
 	result = neuf_rd32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_RESULT));
 	addr = neuf_rd32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_FAULT_ADDR_LO)) |
 	       (u64)neuf_rd32(ndev, NEUF_REG_ENGINE(id, NEUF_ENG_FAULT_ADDR_HI)) << 32;
@@ -175,7 +198,7 @@ void neuf_engine_irq(struct neuf_engine *engine)
 		access = 0;
 		break;
 	case NEUF_ENG_RESULT_FAULT:
-		error = -EFAULT;
+		error = cancel_error ?: -EFAULT;
 		break;
 	case NEUF_ENG_RESULT_ILLEGAL:
 		error = -ENOEXEC;

@@ -42,6 +42,9 @@ struct neuf_hw_fence {
  * @hwf_live: @hwf was initialised (the job reached an engine)
  * @ended: how the job ended was recorded, under &neuf_vm.job_lock
  * @seqno: tag of the dispatch on its engine
+ * @cancel_error: why the driver cancelled a fault of the running dispatch,
+ *	if not for the process's own doing (-EFAULT): -ENOMEM when the
+ *	kernel ran out of memory servicing it; under &neuf_engine.lock
  */
 struct neuf_job {
 	struct drm_sched_job base;
@@ -55,12 +58,15 @@ struct neuf_job {
 	bool hwf_live;
 	bool ended;
 	u32 seqno;
+	int cancel_error;
 };
 
 int neuf_engines_init(struct neuf_device *ndev);
 void neuf_engines_abort(struct neuf_device *ndev);
 void neuf_engines_fini(struct neuf_device *ndev);
 void neuf_engine_irq(struct neuf_engine *engine);
+void neuf_engine_note_cancel(struct neuf_engine *engine, u32 instance,
+			     int error);
 
 int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int neuf_job_status_ioctl(struct drm_device *drm, void *data,

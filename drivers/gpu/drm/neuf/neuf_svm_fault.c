@@ -21,6 +21,7 @@
 #include "neuf_dmem.h"
 #include "neuf_drv.h"
 #include "neuf_hw.h"
+#include "neuf_job.h"
 #include "neuf_regs.h"
 #include "neuf_svm.h"
 #include "neuf_trace.h"
@@ -589,13 +590,20 @@ out:
 	return ret == -EPERM ? -EFAULT : ret;
 }
 
+/*
+ * Cancel fault @f on each engine that reported it: its dispatch ends with
+ * @error (-EFAULT unless the kernel, not the process, is why).
+ */
 static void neuf_svm_cancel(struct neuf_device *ndev,
-			    const struct neuf_fault *f)
+			    const struct neuf_fault *f, int error)
 {
 	unsigned long engines = f->engines;
 	unsigned int e;
 
 	for_each_set_bit(e, &engines, NEUF_MAX_ENGINES) {
+		if (error != -EFAULT)
+			neuf_engine_note_cancel(&ndev->engines[e], f->instance,
+						error);
 		spin_lock(&ndev->reg_lock);
 		neuf_wr32(ndev, NEUF_REG_FAULT_CMD_ADDR_LO, lower_32_bits(f->addr));
 		neuf_wr32(ndev, NEUF_REG_FAULT_CMD_ADDR_HI, upper_32_bits(f->addr));
@@ -628,7 +636,8 @@ static unsigned int neuf_svm_settle(struct neuf_device *ndev,
 		if (faults[i].access == NEUF_ACCESS_PREFETCH)
 			continue;
 		neuf_vm_stat_add(vm, NEUF_STAT_CANCELS, 1);
-		neuf_svm_cancel(ndev, &faults[i]);
+		neuf_svm_cancel(ndev, &faults[i],
+				ret == -ENOMEM ? -ENOMEM : -EFAULT);
 		cancelled++;
 	}
 	return cancelled;
@@ -964,7 +973,7 @@ static void neuf_svm_handle_batch(struct neuf_device *ndev,
 		if (!vm) {
 			/* Stale faults of a VM that is gone. */
 			for (k = i; k < j; k++)
-				neuf_svm_cancel(ndev, &batch[k]);
+				neuf_svm_cancel(ndev, &batch[k], -EFAULT);
 			cancelled += j - i;
 			continue;
 		}
