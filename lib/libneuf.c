@@ -46,7 +46,9 @@ static int cmp_uint(const void *a, const void *b)
 /*
  * Walk the render nodes, in the order of their minors, and call @fn on each
  * neuf one until @fn returns non-zero. Returns what @fn returned, 0 when
- * the walk ended, or a negative errno.
+ * the walk ended, or a negative errno. A node that cannot be opened is
+ * passed over (it may be another driver's, closed to us); the first such
+ * error is left in @open_err, 0 if none.
  *
  * Not through drmGetDevices2(): libdrm tells platform devices apart by
  * their device-tree name, or without one by their module alias, so two neuf
@@ -56,7 +58,7 @@ static int cmp_uint(const void *a, const void *b)
  */
 static int for_each_neuf_node(int (*fn)(const char *node, int fd,
 					unsigned int index, void *data),
-			      void *data)
+			      void *data, int *open_err)
 {
 	unsigned int minors[MAX_DRM_DEVICES], count = 0, index = 0, m;
 	char node[64];
@@ -64,6 +66,7 @@ static int for_each_neuf_node(int (*fn)(const char *node, int fd,
 	int ret = 0;
 	DIR *dir;
 
+	*open_err = 0;
 	dir = opendir(DRM_DIR_NAME);
 	if (!dir)	/* no /dev/dri: no DRM device at all */
 		return errno == ENOENT ? 0 : -errno;
@@ -82,8 +85,11 @@ static int for_each_neuf_node(int (*fn)(const char *node, int fd,
 		snprintf(node, sizeof(node), "%s/renderD%u", DRM_DIR_NAME,
 			 minors[i]);
 		fd = open(node, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (!*open_err)
+				*open_err = -errno;
 			continue;
+		}
 		is_neuf = drmGetNodeTypeFromFd(fd) == DRM_NODE_RENDER ?
 			  fd_is_neuf(fd) : 0;
 		if (is_neuf > 0)
@@ -105,9 +111,9 @@ static int count_one(const char *node, int fd, unsigned int index, void *data)
 
 int neuf_device_count(void)
 {
-	int count = 0, ret;
+	int count = 0, open_err = 0, ret;
 
-	ret = for_each_neuf_node(count_one, &count);
+	ret = for_each_neuf_node(count_one, &count, &open_err);
 	return ret < 0 ? ret : count;
 }
 
@@ -150,13 +156,14 @@ static int open_one(const char *node, int fd, unsigned int index, void *data)
 int neuf_device_open(unsigned int index, struct neuf_device **out)
 {
 	struct open_args args = { .index = index };
-	int ret;
+	int open_err = 0, ret;
 
-	ret = for_each_neuf_node(open_one, &args);
+	ret = for_each_neuf_node(open_one, &args, &open_err);
 	if (ret < 0)
 		return ret;
+	/* Not found: a node that would not open may have been it. */
 	if (!args.dev)
-		return -ENODEV;
+		return open_err ? open_err : -ENODEV;
 	*out = args.dev;
 	return 0;
 }

@@ -41,7 +41,9 @@ int neuf_device_count(void);
  * @index: which neuf GPU, in the order of the render nodes' minors, from 0
  * @out: the opened device, to be closed with neuf_device_close()
  *
- * Return: 0, -ENODEV if there is no such GPU, or another negative errno.
+ * Return: 0; -ENODEV if there is no such GPU; the errno of open() if a
+ * render node would not open and no neuf GPU of that index did (-ENOMEM,
+ * -EACCES...: the node may have been it); or another negative errno.
  */
 int neuf_device_open(unsigned int index, struct neuf_device **out);
 
