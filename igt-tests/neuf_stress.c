@@ -115,6 +115,18 @@ igt_main
 		run(NEUF_STRESS_UNBIND, 0, 1, 2);
 	}
 
+	igt_describe("With failslab and fail_page_alloc limited to neuf's "
+		     "stacks: for every ioctl and GPU fault scenario, the "
+		     "calling task's 1st, 2nd, ... allocation fails until one "
+		     "is never reached; then the first allocation under each "
+		     "of twelve fault-path functions fails, in any context. "
+		     "Each call fails with ENOMEM (a job with -ENOMEM) or "
+		     "succeeds, the device's counters come back, a new VM "
+		     "runs a job right.");
+	igt_subtest("alloc-fail-sweep-short") {
+		run(NEUF_STRESS_ALLOC, 0, 1, 12);
+	}
+
 	for (unsigned int s = 0; s < NEUF_ISO_SCENARIOS; s++) {
 		static const char *const what[NEUF_ISO_SCENARIOS] = {
 			[NEUF_ISO_FD_PASSED] = "a process given the owner's fd "

@@ -22,12 +22,13 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: neuf-stress PART [--seed N] [--procs N] [--ops N]\n"
 		"                   [--device N] [--job-timeout-ms MS] [--json FILE]\n"
-		"  PART              churn, oom, hang, unbind or isolation\n"
+		"  PART              churn, oom, hang, unbind, isolation or alloc\n"
 		"  --seed N          replay a run (default: from the clock; printed)\n"
 		"  --procs N         processes (churn: 8; hang: VMs beside the hung one: 2)\n"
 		"  --ops N           churn: mm operations per process (10000); oom: kills\n"
 		"                    (100); hang, unbind: rounds (50); isolation: tries\n"
-		"                    of each scenario (20)\n"
+		"                    of each scenario (20); alloc: neuf's functions to\n"
+		"                    sweep one by one (0: all)\n"
 		"  --device N        which neuf device (0)\n"
 		"  --job-timeout-ms  hang: the job watchdog during the part (500)\n"
 		"  --json FILE       write the figures as JSON\n");
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
 	static const uint64_t default_ops[NEUF_STRESS_PARTS] = {
 		[NEUF_STRESS_CHURN] = 10000, [NEUF_STRESS_OOM] = 100,
 		[NEUF_STRESS_HANG] = 50, [NEUF_STRESS_UNBIND] = 50,
-		[NEUF_STRESS_ISOLATION] = 20,
+		[NEUF_STRESS_ISOLATION] = 20, [NEUF_STRESS_ALLOC] = 0,
 	};
 	struct neuf_stress_config cfg = { .log = stderr };
 	enum neuf_stress_part part = NEUF_STRESS_PARTS;

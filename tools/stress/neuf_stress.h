@@ -21,7 +21,8 @@
  *	process's index), so that a run can be replayed
  * @procs: processes that take part (mm churn: each with a GPU stream)
  * @ops: how much each does: mm operations per process (mm churn), OOM
- *	kills (oom), rounds (hang, unbind), attempts per scenario (isolation)
+ *	kills (oom), rounds (hang, unbind), attempts per scenario (isolation),
+ *	functions swept one by one (alloc; 0: all of them)
  * @device: index of the neuf device to use (neuf_device_open())
  * @job_timeout_ms: the job watchdog while a part runs that hangs the GPU
  *	on purpose (module parameter job_timeout_ms, put back after)
@@ -91,6 +92,14 @@ struct neuf_stress_report {
  *	refused or clean, the GPU bound again and working after
  * @NEUF_STRESS_ISOLATION: the red team, every scenario @ops times: see
  *	enum neuf_stress_scenario
+ * @NEUF_STRESS_ALLOC: the allocation-failure sweep: failslab and
+ *	fail_page_alloc limited to neuf's stacks; for every ioctl and GPU
+ *	fault scenario, the calling task's Nth allocation fails, N = 1, 2...
+ *	until one is not reached; then, for each of neuf's functions (@ops of
+ *	them, the fault path's first; 0: all), the first allocation under it
+ *	fails, in any context. Each injected failure must end cleanly (ENOMEM
+ *	or success), the counters come back, a new VM run a job right
+ * @NEUF_STRESS_PARTS: how many parts there are
  */
 enum neuf_stress_part {
 	NEUF_STRESS_CHURN,
@@ -98,6 +107,7 @@ enum neuf_stress_part {
 	NEUF_STRESS_HANG,
 	NEUF_STRESS_UNBIND,
 	NEUF_STRESS_ISOLATION,
+	NEUF_STRESS_ALLOC,
 	NEUF_STRESS_PARTS
 };
 

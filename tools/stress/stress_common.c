@@ -496,6 +496,7 @@ static const char *const part_names[NEUF_STRESS_PARTS] = {
 	[NEUF_STRESS_HANG] = "hang",
 	[NEUF_STRESS_UNBIND] = "unbind",
 	[NEUF_STRESS_ISOLATION] = "isolation",
+	[NEUF_STRESS_ALLOC] = "alloc",
 };
 
 const char *neuf_stress_part_name(enum neuf_stress_part part)
@@ -523,6 +524,9 @@ int neuf_stress_run(enum neuf_stress_part part,
 		break;
 	case NEUF_STRESS_UNBIND:
 		ret = ns_unbind(cfg, rep);
+		break;
+	case NEUF_STRESS_ALLOC:
+		ret = ns_alloc(cfg, rep);
 		break;
 	case NEUF_STRESS_ISOLATION:
 		ret = neuf_stress_isolation((1u << NEUF_ISO_SCENARIOS) - 1,

@@ -139,5 +139,7 @@ int ns_hang(const struct neuf_stress_config *cfg,
 	    struct neuf_stress_report *rep);
 int ns_unbind(const struct neuf_stress_config *cfg,
 	      struct neuf_stress_report *rep);
+int ns_alloc(const struct neuf_stress_config *cfg,
+	     struct neuf_stress_report *rep);
 
 #endif /* NEUF_STRESS_INTERNAL_H */
