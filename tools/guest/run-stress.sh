@@ -7,6 +7,7 @@
 #
 #   OUT/<part>.json    the part's figures (its tool's --json)
 #   OUT/<part>.log     its output
+#   OUT/<part>.skip    instead of the figures: why it cannot run here
 #   OUT/dmesg.txt      the kernel log; each part's lines lie between
 #                      "neuf-stress: <part> start" and "... end" marks
 #   OUT/kmemleak.txt   kmemleak's findings after the run (debug kernel)
@@ -15,10 +16,16 @@
 #
 # Usage: run-stress.sh --out DIR --module NEUF_KO --bindir DIR
 #                      [--modroot DIR] [--params "P=V ..."] [--parts LIST]
-#                      [--fuzz-calls N] [--fuzz-seed N]
+#                      [--seed N] [--size PART=N]...
+# --size gives a part its size: fuzz: calls; churn: mm operations per
+# process; oom: kills; hang, unbind: rounds; isolation: tries of each
+# scenario; alloc: functions swept one by one (0: all). --seed: every
+# part's seed (default: each from the clock, printed in its log).
 set -u
 
-out= module= modroot= params= bindir= parts=fuzz fuzz_calls=1000000 fuzz_seed=
+out= module= modroot= params= bindir= parts=fuzz seed=
+declare -A size=([fuzz]=1000000 [churn]=10000 [oom]=100 [hang]=50 [unbind]=50
+		 [isolation]=20 [alloc]=0)
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -27,8 +34,8 @@ while [ $# -gt 0 ]; do
 	--params) params=$2; shift 2 ;;
 	--bindir) bindir=$2; shift 2 ;;
 	--parts) parts=$2; shift 2 ;;
-	--fuzz-calls) fuzz_calls=$2; shift 2 ;;
-	--fuzz-seed) fuzz_seed=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	--size) size[${2%%=*}]=${2#*=}; shift 2 ;;
 	*) echo "run-stress.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -44,9 +51,27 @@ echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /pr
 
 # part_fuzz: the ioctl fuzzer, two workers, the job watchdog at 1 s.
 part_fuzz() {
-	"$bindir/tools/neuf-fuzz" --calls "$fuzz_calls" --workers 2 \
-		${fuzz_seed:+--seed "$fuzz_seed"} --json "$out/fuzz.json"
+	"$bindir/tools/neuf-fuzz" --calls "${size[fuzz]}" --workers 2 \
+		${seed:+--seed "$seed"} --json "$out/fuzz.json"
 }
+
+# The other parts: neuf-stress PART. Exit 77: it cannot run here.
+stress_part() {
+	local part=$1 ret
+	shift
+	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params \
+		"$bindir/tools/neuf-stress" "$part" --ops "${size[$part]}" \
+		${seed:+--seed "$seed"} --json "$out/$part.json" "$@"
+	ret=$?
+	[ $ret -eq 77 ] && tail -n 3 "$out/$part.log" > "$out/$part.skip"
+	return $ret
+}
+part_churn() { stress_part churn --procs 8; }
+part_oom() { stress_part oom; }
+part_hang() { stress_part hang --procs 2; }
+part_unbind() { stress_part unbind; }
+part_isolation() { stress_part isolation; }
+part_alloc() { stress_part alloc; }
 
 if neuf_load "$module" "$modroot" "$params" "vram_mib=64"; then
 	for part in ${parts//,/ }; do

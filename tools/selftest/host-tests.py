@@ -582,6 +582,63 @@ def bisect_interrupted_restores_tree(c):
             check(ps.stdout.strip() == "", f"{what}step left running: {ps.stdout}")
 
 
+def stress_run(tmp, figures, dmesg="", skip=None):
+    """A fake make stress run directory: each part's JSON, the kernel log."""
+    out = os.path.join(tmp, f"run{len(os.listdir(tmp))}")
+    os.makedirs(out)
+    for part, fig in figures.items():
+        with open(os.path.join(out, f"{part}.json"), "w", encoding="ascii") as f:
+            json.dump(fig, f)
+    if skip:
+        with open(os.path.join(out, f"{skip}.skip"), "w", encoding="ascii") as f:
+            f.write("neuf-stress: it cannot run here\n")
+    marks = "".join(f"neuf-stress: {p} start\n" + (dmesg if p == "churn" else "") +
+                    f"neuf-stress: {p} end\n" for p in figures)
+    for name, text in (("dmesg.txt", marks), ("kmemleak.txt", ""), ("taint", "12288\n")):
+        with open(os.path.join(out, name), "w", encoding="ascii") as f:
+            f.write(text)
+    p = subprocess.run([os.path.join(TOOLS, "neuf-stress-report"), out],
+                       capture_output=True, text=True, timeout=60, check=False)
+    return p.returncode, p.stdout + p.stderr
+
+
+@test
+def stress_report_goals(c):
+    """make stress's table: met goals pass; each kind of finding fails it."""
+    base = {"seed": 1, "procs": 8, "ops": 80000, "jobs": 500, "jobs_failed": 0,
+            "events": 900, "recovered": 0, "attempts": 0, "escapes": 0,
+            "bytes_checked": 1 << 30, "wrong_bytes": 0, "failures": 0,
+            "seconds": 100.0, "first": ""}
+    good = {"churn": dict(base),
+            "oom": dict(base, procs=1, ops=100, events=100, recovered=100),
+            "hang": dict(base, procs=2, ops=50, events=150, recovered=150),
+            "unbind": dict(base, ops=50, events=150, recovered=50),
+            "isolation": dict(base, ops=180, attempts=5000),
+            "alloc": dict(base, ops=3000, events=300, recovered=300)}
+    bad = {"wrong bytes": ("churn", {"wrong_bytes": 4}),
+           "too few mm ops": ("churn", {"ops": 79999}),
+           "too few kills": ("oom", {"ops": 99, "events": 99, "recovered": 99}),
+           "a kill not recovered": ("oom", {"recovered": 99}),
+           "too few hang rounds": ("hang", {"ops": 49}),
+           "an escape": ("isolation", {"escapes": 1, "first": "ESCAPE: x"}),
+           "a failure": ("alloc", {"failures": 1, "first": "failure: y"})}
+    with tempfile.TemporaryDirectory() as tmp:
+        rc, out = stress_run(tmp, good)
+        check(rc == 0 and "NOT MET" not in out, f"exit {rc}: {out}")
+        for part in good:
+            check(re.search(rf"^{part}  ", out, re.M), f"no row for {part}: {out}")
+        for what, (part, change) in bad.items():
+            figs = {p: dict(f) for p, f in good.items()}
+            figs[part].update(change)
+            rc, out = stress_run(tmp, figs)
+            check(rc == 1 and "NOT MET" in out, f"{what}: exit {rc}: {out}")
+        rc, out = stress_run(tmp, good, dmesg="WARNING: CPU: 0 PID: 1 at x\n")
+        check(rc == 1 and "NOT MET" in out, f"a splat: exit {rc}: {out}")
+        figs = {p: f for p, f in good.items() if p != "alloc"}
+        rc, out = stress_run(tmp, figs, skip="alloc")
+        check(rc == 1 and "cannot run here" in out, f"a skipped part: exit {rc}: {out}")
+
+
 def main():
     build, resdir = sys.argv[1], sys.argv[2]
     os.makedirs(resdir, exist_ok=True)
