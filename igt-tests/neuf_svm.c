@@ -8,7 +8,7 @@
  * GPU sees that memory exactly as the CPU does, whatever the process does
  * to it afterwards (munmap, mprotect, madvise, mremap, fork), whoever else
  * writes it (other threads, other processes), and however the process
- * ends (OOM kill with jobs in flight).
+ * ends (killed with jobs in flight, reaped).
  *
  * Every shader here lives in malloc'd memory too: it is what
  * neuf_assemble() returns.
@@ -564,7 +564,6 @@ static void *mutator_thread(void *arg)
 	return NULL;
 }
 
-/* oom-kill-busy-vm */
 static int write_file(const char *path, const char *text)
 {
 	ssize_t len = (ssize_t)strlen(text), n;
@@ -610,151 +609,15 @@ static int64_t vm_dma_pages(struct neuf_device *d, uint32_t v)
 	return vm_debugfs_count(d, v, "dma_pages");
 }
 
-static bool file_contains(const char *path, const char *word)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	for (char *s = strtok(buf, " \n"); s; s = strtok(NULL, " \n"))
-		if (!strcmp(s, word))
-			return true;
-	return false;
-}
-
-/* The number after @key in a flat-keyed file such as memory.events. */
-static long long read_key(const char *path, const char *key)
-{
-	char line[256];
-	long long value = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		size_t klen = strlen(key);
-
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			value = strtoll(line + klen + 1, NULL, 10);
-	}
-	fclose(f);
-	return value;
-}
-
-/* Remove a cgroup once its last process is gone. */
-static int remove_cgroup(const char *cg)
-{
-	char events[512];
-
-	snprintf(events, sizeof(events), "%s/cgroup.events", cg);
-	for (int tries = 0; tries < 100; tries++) {
-		struct pollfd pfd;
-
-		if (!rmdir(cg) || errno == ENOENT)
-			return 0;
-		if (errno != EBUSY)
-			return -errno;
-		/* Populated still: wait for cgroup.events to change. */
-		pfd.fd = open(events, O_RDONLY | O_CLOEXEC);
-		if (pfd.fd < 0)
-			continue;
-		pfd.events = POLLPRI;
-		if (read_key(events, "populated") != 0)
-			poll(&pfd, 1, 100);
-		close(pfd.fd);
-	}
-	return -EBUSY;
-}
-
-/* Exit codes of the OOM child, for the parent's messages. */
+/* Exit codes of the reaper subtests' child, for the parent's messages. */
 enum {
-	OOM_CHILD_JOIN = 10, OOM_CHILD_OPEN, OOM_CHILD_VM, OOM_CHILD_MMAP,
-	OOM_CHILD_GPU, OOM_CHILD_QUEUE, OOM_CHILD_PIPE, OOM_CHILD_NOT_KILLED,
-	OOM_CHILD_VRAM,
+	REAP_CHILD_OPEN = 10, REAP_CHILD_VM, REAP_CHILD_MMAP, REAP_CHILD_GPU,
+	REAP_CHILD_QUEUE, REAP_CHILD_PIPE,
 };
 
-/* oom-kill-busy-vm: the device has device memory for the child's pages. */
-static bool oom_vram;
-
-#define OOM_BUF_SIZE (256 * 1024ul)
-#define OOM_JOBS 8
-#define OOM_SPIN_GRID 4096
-#define OOM_CHUNK (8ul << 20)
-
-/*
- * A raw fork()'s child: IGT's assertions are not for it (it is no
- * igt_fork() child), so it reports through its exit code.
- */
-static __attribute__((noreturn)) void oom_child(const char *procs, int pipe_wr)
-{
-	const uint32_t n = OOM_BUF_SIZE / 4;
-	struct drm_neuf_job_status st;
-	struct neuf_device *d;
-	struct neuf_dispatch disp;
-	char pid[32];
-	uint32_t *buf;
-	uint32_t v;
-
-	snprintf(pid, sizeof(pid), "%d\n", getpid());
-	if (write_file(procs, pid))
-		_exit(OOM_CHILD_JOIN);
-	if (neuf_device_open(0, &d))
-		_exit(OOM_CHILD_OPEN);
-	if (neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v))
-		_exit(OOM_CHILD_VM);
-	buf = mmap(NULL, OOM_BUF_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		_exit(OOM_CHILD_MMAP);
-
-	/* The GPU touches the memory first. */
-	disp = dispatch(sh_fill, n, ARGS(PTR(buf), 1));
-	if (neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st) || st.error ||
-	    buf[n - 1] != n)
-		_exit(OOM_CHILD_GPU);
-
-	/* Where the GPU has device memory, the pages go to its VRAM. */
-	if (oom_vram) {
-		struct drm_neuf_svm_attr a = {
-			.vm_id = v, .op = NEUF_SVM_OP_PREFETCH,
-			.start = PTR(buf), .size = OOM_BUF_SIZE,
-			.location = NEUF_SVM_LOC_VRAM,
-		};
-
-		if (neuf_svm_attr(d, &a) || a.migrated != OOM_BUF_SIZE / PAGE_SZ)
-			_exit(OOM_CHILD_VRAM);
-	}
-
-	/*
-	 * Longer GPU work over that memory, left in flight: each job short
-	 * enough to end well within the scheduler's timeout.
-	 */
-	disp = dispatch(sh_spin_fill, OOM_SPIN_GRID, ARGS(100, PTR(buf), 7));
-	for (int i = 0; i < OOM_JOBS; i++)
-		if (neuf_exec(d, v, &disp, NULL))
-			_exit(OOM_CHILD_QUEUE);
-	if (write(pipe_wr, "Q", 1) != 1)
-		_exit(OOM_CHILD_PIPE);
-
-	/* Then eat memory until the OOM killer comes; 4 GiB is too far. */
-	for (size_t total = 0; total < (4ul << 30); total += OOM_CHUNK) {
-		char *p = mmap(NULL, OOM_CHUNK, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED)
-			_exit(OOM_CHILD_MMAP);
-		for (size_t off = 0; off < OOM_CHUNK; off += PAGE_SZ)
-			p[off] = 1;
-	}
-	_exit(OOM_CHILD_NOT_KILLED);
-}
+#define REAP_BUF_SIZE (256 * 1024ul)
+#define REAP_JOBS 8
+#define REAP_SPIN_GRID 4096
 
 /*
  * A process with a busy VM: it maps memory through the GPU, leaves jobs in
@@ -763,7 +626,7 @@ static __attribute__((noreturn)) void oom_child(const char *procs, int pipe_wr)
  */
 static __attribute__((noreturn)) void reap_child(int pipe_wr)
 {
-	const uint32_t n = OOM_BUF_SIZE / 4;
+	const uint32_t n = REAP_BUF_SIZE / 4;
 	struct drm_neuf_job_status st;
 	struct neuf_dispatch disp;
 	struct neuf_device *d;
@@ -771,22 +634,22 @@ static __attribute__((noreturn)) void reap_child(int pipe_wr)
 	uint32_t v;
 
 	if (neuf_device_open(0, &d))
-		_exit(OOM_CHILD_OPEN);
+		_exit(REAP_CHILD_OPEN);
 	if (neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v))
-		_exit(OOM_CHILD_VM);
-	buf = mmap(NULL, OOM_BUF_SIZE, PROT_READ | PROT_WRITE,
+		_exit(REAP_CHILD_VM);
+	buf = mmap(NULL, REAP_BUF_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
-		_exit(OOM_CHILD_MMAP);
+		_exit(REAP_CHILD_MMAP);
 	disp = dispatch(sh_fill, n, ARGS(PTR(buf), 1));
 	if (neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st) || st.error)
-		_exit(OOM_CHILD_GPU);
-	disp = dispatch(sh_spin_fill, OOM_SPIN_GRID, ARGS(100, PTR(buf), 7));
-	for (int i = 0; i < OOM_JOBS; i++)
+		_exit(REAP_CHILD_GPU);
+	disp = dispatch(sh_spin_fill, REAP_SPIN_GRID, ARGS(100, PTR(buf), 7));
+	for (int i = 0; i < REAP_JOBS; i++)
 		if (neuf_exec(d, v, &disp, NULL))
-			_exit(OOM_CHILD_QUEUE);
+			_exit(REAP_CHILD_QUEUE);
 	if (write(pipe_wr, "Q", 1) != 1)
-		_exit(OOM_CHILD_PIPE);
+		_exit(REAP_CHILD_PIPE);
 	for (;;)
 		pause();
 }
@@ -2493,111 +2356,6 @@ igt_main
 			     strerror(m.err));
 		check_sequence(s, sn, (iterations - 1) * 0x10000);
 		munmap(region, rlen + slen);
-	}
-
-	igt_describe("A process whose VM has jobs in flight, and pages in "
-		     "VRAM where the GPU has device memory, is killed by the "
-		     "OOM killer of its memory cgroup; its death is clean, "
-		     "its VRAM is freed, and the GPU goes on working for "
-		     "others.");
-	igt_subtest("oom-kill-busy-vm") {
-		const char *root = "/sys/fs/cgroup";
-		char cg[128], path[256];
-		const size_t n = 4096;
-		uint32_t *buf = xmalloc(n * 4);
-		struct drm_neuf_device_stats ds;
-		uint64_t vram = 0, vram_used;
-		long long kills;
-		uint32_t fresh;
-		int status = 0, go[2], ret;
-		char c = 0;
-		pid_t pid;
-
-		neuf_igt_require_kconfig("CONFIG_MEMCG");
-		igt_assert_eq(neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram), 0);
-		oom_vram = vram;
-		igt_assert_eq(neuf_device_stats(dev, &ds), 0);
-		vram_used = ds.vram_used;
-		snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
-		igt_require_f(file_contains(path, "memory"),
-			      "no cgroup v2 memory controller\n");
-		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
-		if (!file_contains(path, "memory"))
-			igt_require_f(write_file(path, "+memory") == 0,
-				      "cannot enable the memory controller\n");
-		snprintf(cg, sizeof(cg), "%s/neuf-oom-%d", root, getpid());
-		igt_require_f(mkdir(cg, 0755) == 0 || errno == EEXIST,
-			      "mkdir %s: %s\n", cg, strerror(errno));
-		snprintf(path, sizeof(path), "%s/memory.max", cg);
-		ret = write_file(path, "64M");
-		if (ret) {
-			remove_cgroup(cg);
-			igt_assert_f(false, "setting %s: %s\n", path,
-				     neuf_igt_errno_name(ret));
-		}
-		snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
-		if (access(path, F_OK) == 0)
-			write_file(path, "0");
-
-		igt_assert_eq(pipe2(go, O_CLOEXEC), 0);
-		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-		fflush(NULL);
-		pid = fork();
-		if (pid == 0) {
-			close(go[0]);
-			oom_child(path, go[1]);
-		}
-		close(go[1]);
-		if (pid > 0) {
-			if (read(go[0], &c, 1) != 1)
-				c = 0;
-			status = neuf_igt_wait_child(pid);
-		}
-		close(go[0]);
-		snprintf(path, sizeof(path), "%s/memory.events", cg);
-		kills = read_key(path, "oom_kill");
-		ret = remove_cgroup(cg);
-
-		igt_assert_f(pid > 0, "fork: %s\n", strerror(errno));
-		igt_assert_f(c == 'Q', "the child did not get to queue its jobs: "
-			     "%s %d\n", WIFEXITED(status) ? "exit code" : "signal",
-			     WIFEXITED(status) ? WEXITSTATUS(status) :
-			     WTERMSIG(status));
-		igt_assert_f(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-			     "the child was not killed: %s %d\n",
-			     WIFEXITED(status) ? "exit code" : "signal",
-			     WIFEXITED(status) ? WEXITSTATUS(status) :
-			     WTERMSIG(status));
-		igt_info("oom_kill events in the cgroup: %lld\n", kills);
-		igt_assert_f(kills >= 1, "memory.events counts %lld OOM kills\n",
-			     kills);
-		igt_assert_f(ret == 0, "removing %s: %s\n", cg, neuf_igt_errno_name(ret));
-
-		/*
-		 * The victim's VRAM pages are freed with its mm, which the
-		 * last holder of a reference (the exit, or a fault worker's
-		 * mmput_async()) tears down: wait for it, within a bound.
-		 */
-		for (int tries = 0; oom_vram && tries < 3000; tries++) {
-			igt_assert_eq(neuf_device_stats(dev, &ds), 0);
-			if (ds.vram_used == vram_used)
-				break;
-			usleep(10000);
-		}
-		if (oom_vram)
-			igt_assert_f(ds.vram_used == vram_used,
-				     "%" PRIu64 " bytes of VRAM still used after "
-				     "the OOM kill (%" PRIu64 " before)\n",
-				     (uint64_t)ds.vram_used, vram_used);
-
-		/* The GPU still works, in an old VM and in a new one. */
-		run_ok(sh_fill, n, PTR(buf), 0x0c0000);
-		check_sequence(buf, n, 0x0c0000);
-		igt_assert_eq(neuf_vm_create(dev, NEUF_VM_CREATE_SVM, &fresh), 0);
-		run_ok_on(dev, fresh, sh_rmw, n, PTR(buf), 1);
-		check_sequence(buf, n, 0x0c0001);
-		igt_assert_eq(neuf_vm_destroy(dev, fresh), 0);
-		free(buf);
 	}
 
 	igt_describe("VM_STATS counts what a dispatch did: writing one u32 in "
