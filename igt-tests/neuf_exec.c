@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -262,6 +263,64 @@ static uint32_t destroyed_vm(void)
 
 	destroy_vm(dev, v);
 	return v;
+}
+
+/* exec-queue-bounded: runs until the u32 at arg0 is not zero. */
+static const char gate_src[] =
+	"sreg r1, arg0\n"
+	"li r3, 0\n"
+	"poll: ld32 r2, [r1]\n"
+	"b.eq r2, r3, poll\n"
+	"halt\n";
+
+/* A VM's limit of jobs queued or running (the kernel's). */
+#define QUEUE_LIMIT 1024u
+
+/* exec-queue-bounded: a thread queueing @jobs jobs behind @gate. */
+struct queue_filler {
+	uint32_t vm;
+	uint32_t gate;
+	uint32_t jobs;
+	uint32_t queued;
+	uint32_t last;		/* the last job's out-syncobj */
+	pid_t tid;
+	int ret;
+};
+
+static void *queue_filler(void *arg)
+{
+	struct queue_filler *q = arg;
+	struct neuf_dispatch d = dispatch(sh_fill, 1, 1, ARGS(PTR(scratch), 1));
+
+	__atomic_store_n(&q->tid, gettid(), __ATOMIC_RELEASE);
+	q->last = syncobj_create(dev, 0);
+	d.in_syncobjs = &q->gate;
+	d.num_in_syncobjs = 1;
+	for (uint32_t i = 0; i < q->jobs && !q->ret; i++) {
+		d.out_syncobj = i + 1 == q->jobs ? q->last : 0;
+		q->ret = neuf_exec(dev, q->vm, &d, NULL);
+		if (!q->ret)
+			__atomic_add_fetch(&q->queued, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* Whether the filler thread sleeps in the EXEC ioctl. */
+static bool in_exec(const struct queue_filler *q)
+{
+	char path[64], wchan[64] = "";
+	pid_t tid = __atomic_load_n(&q->tid, __ATOMIC_ACQUIRE);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, wchan, sizeof(wchan) - 1);
+	close(fd);
+	wchan[n > 0 ? n : 0] = '\0';
+	return !strcmp(wchan, "neuf_exec_ioctl");
 }
 
 igt_main
@@ -825,6 +884,52 @@ igt_main
 		drmSyncobjDestroy(neuf_device_fd(dev), done);
 		destroy_vm(dev, v);
 		free(jobs);
+	}
+
+	igt_describe("A VM holds at most 1024 jobs queued or running: the "
+		     "1025th EXEC waits in the kernel until one of them ends, "
+		     "then queues its job; every job runs.");
+	igt_subtest("exec-queue-bounded") {
+		uint64_t *gate = neuf_igt_assemble(gate_src);
+		uint32_t *flag = calloc(16, sizeof(uint32_t));
+		uint32_t gv = create_vm(dev), open = syncobj_create(dev, 0);
+		struct neuf_dispatch g = dispatch(gate, 1, 1, ARGS(PTR(flag)));
+		static struct queue_filler q;
+		bool blocked = false;
+		pthread_t t;
+
+		igt_assert(flag);
+		/* The gate: a job that runs until the CPU writes the flag. */
+		g.out_syncobj = open;
+		igt_assert_eq(neuf_exec(dev, gv, &g, NULL), 0);
+		memset(&q, 0, sizeof(q));
+		q.vm = create_vm(dev);
+		q.gate = open;
+		q.jobs = QUEUE_LIMIT + 1;
+		igt_assert_eq(pthread_create(&t, NULL, queue_filler, &q), 0);
+		/* The filler sleeps in EXEC with the VM full. */
+		for (int64_t end = neuf_igt_deadline(JOB_TIMEOUT_NS);
+		     !blocked && neuf_igt_deadline(0) < end;) {
+			blocked = __atomic_load_n(&q.queued, __ATOMIC_ACQUIRE) ==
+				  QUEUE_LIMIT && in_exec(&q);
+			if (!blocked)
+				sched_yield();
+		}
+		igt_info("%u jobs queued, the filler %s\n", q.queued,
+			 blocked ? "waits in EXEC" : "does not wait");
+		__atomic_store_n(flag, 1, __ATOMIC_RELEASE);	/* gate opens */
+		pthread_join(t, NULL);
+		igt_assert_f(blocked, "the 1025th EXEC did not wait\n");
+		igt_assert_f(q.ret == 0, "EXEC: %s\n", neuf_igt_errno_name(q.ret));
+		igt_assert_eq_u32(q.queued, QUEUE_LIMIT + 1);
+		neuf_igt_syncobj_wait(dev, q.last, JOB_TIMEOUT_NS);
+		igt_assert_eq_u64(vm_stats(dev, q.vm).jobs_failed, 0);
+		drmSyncobjDestroy(neuf_device_fd(dev), q.last);
+		drmSyncobjDestroy(neuf_device_fd(dev), open);
+		destroy_vm(dev, q.vm);
+		destroy_vm(dev, gv);
+		free(flag);
+		free(gate);
 	}
 
 	igt_describe("Destroying a VM with jobs queued and running: every "

@@ -167,7 +167,9 @@ struct drm_neuf_vm_destroy {
  * after every syncobj in @in_syncobjs has signalled; jobs on one VM
  * start in submission order. When the job ends, however it ends, the
  * fence in @out_syncobj signals; &DRM_IOCTL_NEUF_JOB_STATUS then tells
- * how it ended.
+ * how it ended. A VM holds at most 1024 jobs queued or running: beyond
+ * that EXEC waits until one of them ends (as for ring space), or until
+ * the task gets a fatal signal.
  *
  * Errors, with nothing queued: -ENOENT for an unknown @vm_id or syncobj
  * handle; -EACCES from a task that does not own the VM's mm; -EINVAL for

@@ -327,6 +327,7 @@ static void neuf_job_free(struct drm_sched_job *sched_job)
 		dma_fence_put(&job->hwf->base);
 	else
 		kfree(job->hwf);
+	neuf_vm_job_slot_put(job->vm);
 	neuf_vm_put(job->vm);
 	kfree(job);
 
@@ -502,6 +503,13 @@ int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	/* The translations the job may use are still the CPU's. */
 	neuf_svm_check_mirror(vm);
 
+	/* A slot among the VM's queued jobs: wait for one to end if full. */
+	ret = wait_event_killable(vm->jobs_wq,
+				  atomic_add_unless(&vm->jobs_queued, 1,
+						    NEUF_VM_MAX_QUEUED_JOBS));
+	if (ret)
+		goto err_vm;
+
 	if (args->num_in_syncobjs) {
 		handles = memdup_array_user(u64_to_user_ptr(args->in_syncobjs),
 					    args->num_in_syncobjs,
@@ -509,7 +517,7 @@ int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		if (IS_ERR(handles)) {
 			ret = PTR_ERR(handles);
 			handles = NULL;
-			goto err_vm;
+			goto err_handles;
 		}
 	}
 	if (args->out_syncobj) {
@@ -520,12 +528,13 @@ int neuf_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		}
 	}
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	/* Charged to the submitter's memory cgroup, as its own memory is. */
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
 	if (!job) {
 		ret = -ENOMEM;
 		goto err_out;
 	}
-	job->hwf = kzalloc(sizeof(*job->hwf), GFP_KERNEL);
+	job->hwf = kzalloc(sizeof(*job->hwf), GFP_KERNEL_ACCOUNT);
 	if (!job->hwf) {
 		ret = -ENOMEM;
 		goto err_job;
@@ -570,6 +579,7 @@ err_out:
 		drm_syncobj_put(out);
 err_handles:
 	kfree(handles);
+	neuf_vm_job_slot_put(vm);
 err_vm:
 	neuf_vm_put(vm);
 	return ret;

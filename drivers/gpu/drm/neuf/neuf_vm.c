@@ -97,6 +97,20 @@ struct neuf_vm *neuf_vm_lookup(struct neuf_file *nfile, u32 id)
 }
 
 /**
+ * neuf_vm_job_slot_put() - give back the slot a job of @vm held
+ * @vm: the VM
+ *
+ * A slot is taken in EXEC before the job is allocated (at most
+ * %NEUF_VM_MAX_QUEUED_JOBS at once) and given back when the job is freed,
+ * or when EXEC fails after taking it; a waiting EXEC then goes on.
+ */
+void neuf_vm_job_slot_put(struct neuf_vm *vm)
+{
+	atomic_dec(&vm->jobs_queued);
+	wake_up(&vm->jobs_wq);
+}
+
+/**
  * neuf_vm_lookup_own() - find a VM of a file that the calling process owns
  * @nfile: the file
  * @id: the VM id userspace gave
@@ -162,6 +176,7 @@ static struct neuf_vm *neuf_vm_create(struct neuf_device *ndev)
 	}
 	mutex_init(&vm->submit_lock);
 	spin_lock_init(&vm->job_lock);
+	init_waitqueue_head(&vm->jobs_wq);
 	INIT_WORK(&vm->release_work, neuf_vm_release_work);
 
 	ret = neuf_pt_init(&vm->pt, ndev->drm.dev);

@@ -46,6 +46,13 @@ enum neuf_vm_stat {
 	NEUF_STAT_COUNT
 };
 
+/*
+ * NEUF_VM_MAX_QUEUED_JOBS - jobs a VM may have queued or running at once.
+ * EXEC waits for one of them to end beyond that, as for ring space on
+ * hardware: a process cannot fill the kernel's memory with jobs.
+ */
+#define NEUF_VM_MAX_QUEUED_JOBS	1024
+
 /**
  * struct neuf_job_record - what userspace can learn about a finished job
  * @id: the job's id, 0 for an unused slot
@@ -113,6 +120,9 @@ struct neuf_job_record {
  *	handler
  * @last_job_id: id of the last job submitted
  * @history: status of the last %NEUF_JOB_HISTORY jobs, by id modulo
+ * @jobs_queued: jobs submitted and not yet freed, at most
+ *	%NEUF_VM_MAX_QUEUED_JOBS: a slot is taken before a job is allocated
+ * @jobs_wq: woken when a job of the VM is freed (a slot opens)
  * @release_work: frees the VM once the last reference is gone
  * @stats: the counters of &enum neuf_vm_stat
  * @dma_pages: system pages the VM's leaf PTEs hold a DMA mapping of, in
@@ -156,6 +166,8 @@ struct neuf_vm {
 	spinlock_t job_lock;
 	u64 last_job_id;
 	struct neuf_job_record history[NEUF_JOB_HISTORY];
+	atomic_t jobs_queued;
+	wait_queue_head_t jobs_wq;
 	struct work_struct release_work;
 	atomic64_t stats[NEUF_STAT_COUNT];
 	atomic64_t dma_pages;
@@ -175,6 +187,7 @@ static inline void neuf_vm_dma_pages_add(struct neuf_vm *vm, s64 n)
 struct neuf_vm *neuf_vm_get(struct neuf_vm *vm);
 void neuf_vm_put(struct neuf_vm *vm);
 struct neuf_vm *neuf_vm_lookup(struct neuf_file *nfile, u32 id);
+void neuf_vm_job_slot_put(struct neuf_vm *vm);
 struct neuf_vm *neuf_vm_lookup_own(struct neuf_file *nfile, u32 id);
 struct neuf_vm *neuf_vm_lookup_instance(struct neuf_device *ndev,
 					u32 instance);
