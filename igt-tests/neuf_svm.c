@@ -1643,7 +1643,13 @@ igt_main
 		 * Unlike a plain move, nothing unmaps the old range afterwards:
 		 * only the invalidation of the move itself tells the GPU.
 		 */
-		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+		/*
+		 * The kernel reads new_address with MREMAP_DONTUNMAP too (a
+		 * hint; EINVAL if not page-aligned), and glibc passes the
+		 * fifth argument through: it must be given, NULL.
+		 */
+		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+			       NULL);
 		igt_assert_f(moved != MAP_FAILED, "mremap: %s\n",
 			     strerror(errno));
 
