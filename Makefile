@@ -96,18 +96,25 @@ $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
 $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 	$(AR) rcs $@ $^
 
-# neuf's own test helpers (as IGT's per-driver lib/ helpers), over libneuf.
-$(BUILD)/igt-tests/lib/neuf_igt.o: igt-tests/lib/neuf_igt.c igt-tests/lib/*.h $(LIB_HEADERS)
+# neuf's own test helpers (as IGT's per-driver lib/ helpers); those over
+# libneuf are in neuf_igt_device.o, which a test of another GPU never pulls
+# out of the archive.
+NEUF_IGT_OBJS := $(BUILD)/igt-tests/lib/neuf_igt.o $(BUILD)/igt-tests/lib/neuf_igt_device.o
+$(NEUF_IGT_OBJS): $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Iigt-tests/lib -c $< -o $@
 
-$(NEUF_IGT_LIB): $(BUILD)/igt-tests/lib/neuf_igt.o
+# The SVM scenarios and the backends they run on (svm_backend.h).
+SVM_OBJS := $(BUILD)/igt-tests/lib/svm_backend.o $(BUILD)/igt-tests/lib/svm_backend_neuf.o \
+	$(BUILD)/igt-tests/lib/svm_mem.o $(BUILD)/igt-tests/lib/svm_scenarios.o
+
+$(NEUF_IGT_LIB): $(NEUF_IGT_OBJS) $(SVM_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) \
-		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
+		$(BUILD)/lib/libneuf.a $(DRM_LIBS) -pthread
 
 # The soft-float test links the model's float code, built for the host.
 NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/vgpu/neuf_model_float.c

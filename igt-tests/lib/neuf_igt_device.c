@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * The helpers of neuf_igt.h that use a neuf device, through libneuf and
+ * libdrm.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "libneuf.h"
+#include "neuf_asm.h"
+#include "neuf_igt.h"
+
+uint64_t *neuf_igt_assemble(const char *src)
+{
+	struct neuf_asm_program prog = { 0 };
+	char err[256];
+	int ret;
+
+	ret = neuf_assemble(src, &prog, err, sizeof(err));
+	igt_assert_f(ret == 0, "assembling failed (%s): %s\nsource:\n%s",
+		     strerror(-ret), err, src);
+	return prog.code;
+}
+
+void neuf_igt_syncobj_wait(struct neuf_device *d, uint32_t h, int64_t rel_ns)
+{
+	int ret;
+
+	ret = drmSyncobjWait(neuf_device_fd(d), &h, 1, neuf_igt_deadline(rel_ns),
+			     0, NULL) ? -errno : 0;
+	igt_assert_f(ret == 0, "waiting for syncobj %u: %s (%d)\n", h,
+		     neuf_igt_errno_name(ret), ret);
+}
+
+void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm)
+{
+	int ret;
+
+	igt_require_f(neuf_device_count() > 0, "no neuf device\n");
+	ret = neuf_device_open(0, dev);
+	igt_assert_f(ret == 0, "opening the neuf device: %s\n",
+		     neuf_igt_errno_name(ret));
+	ret = neuf_vm_create(*dev, NEUF_VM_CREATE_SVM, vm);
+	igt_assert_f(ret == 0, "creating an SVM VM: %s\n",
+		     neuf_igt_errno_name(ret));
+}

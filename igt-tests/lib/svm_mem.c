@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * Process memory for SVM tests (svm_mem.h).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "svm_mem.h"
+
+void *svm_map_anon(size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | flags, -1, 0);
+
+	igt_assert_f(p != MAP_FAILED, "mmap of %zu bytes: %s\n", len,
+		     strerror(errno));
+	return p;
+}
+
+void *svm_xmalloc(size_t len)
+{
+	void *p = malloc(len);
+
+	igt_assert_f(p, "malloc(%zu) failed\n", len);
+	return p;
+}
+
+uint8_t *svm_map_thp_range(void **mapping, size_t *mapping_len)
+{
+	uint8_t *p = svm_map_anon(2 * SVM_THP_SZ, MAP_PRIVATE);
+	uint8_t *aligned = (uint8_t *)(((uintptr_t)p + SVM_THP_SZ - 1) &
+				       ~(SVM_THP_SZ - 1));
+
+	*mapping = p;
+	*mapping_len = 2 * SVM_THP_SZ;
+	igt_assert_eq(madvise(aligned, SVM_THP_SZ, MADV_HUGEPAGE), 0);
+	return aligned;
+}
+
+long svm_anon_huge_kb(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, lo, hi;
+	char line[512];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+uint64_t svm_pfn_of(const void *addr)
+{
+	uint64_t entry = 0;
+	off_t off = (off_t)((uintptr_t)addr / SVM_PAGE_SZ * sizeof(entry));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	igt_assert_f(fd >= 0, "/proc/self/pagemap: %s\n", strerror(errno));
+	igt_assert_eq(pread(fd, &entry, sizeof(entry), off), (ssize_t)sizeof(entry));
+	close(fd);
+	if (!(entry & (1ull << 63)))	/* not present */
+		return 0;
+	return entry & ((1ull << 55) - 1);
+}
+
+void svm_pin_to_first_cpu(cpu_set_t *all)
+{
+	cpu_set_t one;
+
+	igt_assert_eq(sched_getaffinity(0, sizeof(*all), all), 0);
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, all)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	igt_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+}
+
+double svm_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+void svm_set_value(uint32_t *p, size_t n, uint32_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = v;
+}
+
+void svm_check_sequence_(const uint32_t *p, size_t n, uint32_t first,
+			 const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++)
+		igt_assert_f(p[i] == first + (uint32_t)i, "line %d: %s[%zu] = "
+			     "%#x, expected %#x\n", line, name, i, p[i],
+			     first + (uint32_t)i);
+}
+
+void svm_check_value_(const uint32_t *p, size_t n, uint32_t v,
+		      const char *name, int line)
+{
+	for (size_t i = 0; i < n; i++)
+		igt_assert_f(p[i] == v, "line %d: %s[%zu] = %#x, expected %#x\n",
+			     line, name, i, p[i], v);
+}
+
+void svm_check_pages_(const uint8_t *p, size_t len, uint32_t first, int line)
+{
+	for (uint32_t i = 0; i < len / SVM_PAGE_SZ; i++) {
+		uint32_t got = *(const uint32_t *)(p + i * SVM_PAGE_SZ);
+
+		igt_assert_f(got == first + i, "line %d: page %u: %#x, "
+			     "expected %#x\n", line, i, got, first + i);
+	}
+}
+
+void svm_wait_for_parent(int fd)
+{
+	char c;
+
+	igt_assert_f(read(fd, &c, 1) == 1, "waiting for the parent: %s\n",
+		     strerror(errno));
+}
+
+void svm_tell(int fd)
+{
+	igt_assert_f(write(fd, "x", 1) == 1, "pipe write: %s\n",
+		     strerror(errno));
+}

@@ -1,0 +1,1183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The neuf authors
+ *
+ * The SVM scenarios any GPU that mirrors the process's address space must
+ * pass, written once over svm_backend.h: neuf_svm runs them on neuf,
+ * neuf_svm_cuda on an NVIDIA GPU through CUDA and HMM, under the same
+ * subtest names. The GPU uses ordinary pointers into memory the process got
+ * from malloc, mmap, its stack or a shared file, and sees that memory
+ * exactly as the CPU does, whatever the process does to it afterwards
+ * (munmap, mprotect, madvise, mremap, fork), whoever else writes it.
+ *
+ * Where GPUs differ the scenarios check what the backend says it can
+ * report (SVM_CAP_*): a fault's address and access where the backend
+ * reports them, else only that the job failed with EFAULT; a new GPU
+ * context after each fault where faults are sticky. What each difference
+ * means is in Documentation/gpu/neuf/nvidia.rst.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "neuf_igt.h"
+#include "svm_backend.h"
+#include "svm_mem.h"
+#include "svm_scenarios.h"
+
+#define PTR(p) ((uint64_t)(uintptr_t)(p))
+
+/* The backend svm_scenarios() runs on: one per test process. */
+static struct svm_backend *backend;
+
+static const char *result_text(const struct svm_result *res)
+{
+	return res->detail[0] ? res->detail : neuf_igt_errno_name(res->error);
+}
+
+/* The launches ran to an end; each must have succeeded. */
+static void check_ok_(const struct svm_dispatch *d, unsigned int count,
+		      int line)
+{
+	struct svm_result *res = calloc(count, sizeof(*res));
+	int ret;
+
+	igt_assert(res);
+	ret = backend->ops->run_batch(backend, d, count, res);
+	igt_assert_f(ret == 0, "line %d: running %u job(s) on %s: %s (%d)\n",
+		     line, count, backend->name, neuf_igt_errno_name(ret), ret);
+	for (unsigned int i = 0; i < count; i++)
+		igt_assert_f(res[i].error == 0, "line %d: job %u (kernel %d, "
+			     "grid %u) failed: %s (%d), fault at %#" PRIx64
+			     " (%s)\n", line, i, d[i].kernel, d[i].grid,
+			     result_text(&res[i]), res[i].error,
+			     res[i].fault_addr,
+			     svm_access_name(res[i].fault_access));
+	free(res);
+}
+
+/*
+ * The launch failed with @err; where the backend says where, at an address
+ * in [@lo, @hi) on @access.
+ */
+static void check_fault_(const struct svm_dispatch *d, int err, uint64_t lo,
+			 uint64_t hi, enum svm_access access, int line)
+{
+	struct svm_result res;
+	int ret;
+
+	ret = backend->ops->run_batch(backend, d, 1, &res);
+	igt_assert_f(ret == 0, "line %d: running a job on %s: %s (%d)\n",
+		     line, backend->name, neuf_igt_errno_name(ret), ret);
+	igt_assert_f(res.error == err, "line %d: the job ended with %s (%d), "
+		     "expected %s (%d)\n", line, result_text(&res), res.error,
+		     neuf_igt_errno_name(err), err);
+	if (!(backend->caps & SVM_CAP_FAULT_ADDRESS)) {
+		igt_debug("line %d: %s (%s does not say where)\n", line,
+			  result_text(&res), backend->name);
+		return;
+	}
+	igt_assert_f(res.where_known, "line %d: no fault address\n", line);
+	igt_assert_f(res.fault_addr >= lo && res.fault_addr < hi,
+		     "line %d: fault address %#" PRIx64 " outside [%#" PRIx64
+		     ", %#" PRIx64 ")\n", line, res.fault_addr, lo, hi);
+	if (err == -EFAULT)
+		igt_assert_f(res.fault_access == access, "line %d: fault "
+			     "access %s, expected %s\n", line,
+			     svm_access_name(res.fault_access),
+			     svm_access_name(access));
+}
+
+#define DISPATCH(k, g, ...) \
+	((const struct svm_dispatch[1]){ { .kernel = (k), .grid = (g), \
+					   .args = { __VA_ARGS__ } } })
+#define run_ok(kernel, grid, ...) \
+	check_ok_(DISPATCH((kernel), (grid), __VA_ARGS__), 1, __LINE__)
+#define run_fault(err, lo, hi, access, kernel, grid, ...) \
+	check_fault_(DISPATCH((kernel), (grid), __VA_ARGS__), (err), PTR(lo), \
+		     PTR(hi), (access), __LINE__)
+
+/*
+ * read-write-stack: the buffer is a local of this function, so it lives on
+ * this thread's stack. The asm tells the compiler the buffer escapes and
+ * may change across the call.
+ */
+static __attribute__((noinline)) void stack_read_write(void)
+{
+	uint32_t buf[3000];	/* a little under three pages */
+	const size_t n = sizeof(buf) / sizeof(*buf);
+
+	neuf_igt_fill_pattern(buf, n, 0x57ac);
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	run_ok(SVM_RMW, n, PTR(buf), 3);
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	neuf_igt_check_pattern(buf, n, 0x57ac, 3);
+
+	run_ok(SVM_FILL, n, PTR(buf), 0x5000);
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	svm_check_sequence(buf, n, 0x5000);
+}
+
+void svm_check_gpu_follows_cpu(uint32_t *buf, uint32_t *dst, size_t n,
+			       uint32_t seed)
+{
+	neuf_igt_fill_pattern(buf, n, seed);
+	run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+	neuf_igt_check_pattern(dst, n, seed, 0);
+	run_ok(SVM_RMW, n, PTR(buf), 1);
+	neuf_igt_check_pattern(buf, n, seed, 1);
+}
+
+void svm_fill_pages_and_check(uint8_t *p, size_t len, uint32_t first)
+{
+	run_ok(SVM_FILL_STRIDED, (uint32_t)(len / SVM_PAGE_SZ), PTR(p), first,
+	       SVM_PAGE_SZ);
+	svm_check_pages(p, len, first);
+}
+
+/*
+ * large-dispatch-256m: svm_fill_pages_and_check(), timed, with the fault
+ * path's counters where the backend has them.
+ */
+static void timed_fill_pages(const char *what, uint8_t *p, size_t len,
+			     uint32_t first)
+{
+	struct svm_stats s0 = { 0 }, s1 = { 0 };
+	bool stats = backend->caps & SVM_CAP_STATS;
+	struct timespec t0;
+
+	if (stats)
+		igt_assert_eq(backend->ops->stats(backend, &s0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	svm_fill_pages_and_check(p, len, first);
+	if (!stats) {
+		igt_info("%s: %.0f ms\n", what, svm_elapsed_ms(&t0));
+		return;
+	}
+	igt_assert_eq(backend->ops->stats(backend, &s1), 0);
+	igt_info("%s: %.0f ms, faults %" PRIu64 ", windows %" PRIu64
+		 ", batches %" PRIu64 ", huge %" PRIu64 "\n", what,
+		 svm_elapsed_ms(&t0), s1.faults - s0.faults,
+		 s1.windows - s0.windows, s1.batches - s0.batches,
+		 s1.huge_mapped - s0.huge_mapped);
+}
+
+/* atomics-cpu-gpu */
+struct counters {
+	uint64_t c64;
+	uint64_t cas64;
+	uint32_t c32;
+};
+
+#define ATOMIC_CPU_THREADS 4
+#define ATOMIC_CPU_MIN_ADDS 20000
+#define ATOMIC_CPU_MAX_ADDS 500000
+#define ATOMIC_GPU_JOBS 6
+#define ATOMIC_GPU_GRID 2048
+
+struct atomic_thread {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	struct counters *c;
+	const int *gpu_done;	/* __atomic */
+	uint64_t adds;		/* how many times it added 1 to c64, c32 */
+};
+
+/*
+ * Adds 1 to c64 and c32 at least MIN times and on while the GPU runs; to
+ * cas64 MIN times exactly, so that the GPU's CAS loops cannot starve for
+ * long behind the CPU's increments.
+ */
+static void *atomic_cpu_thread(void *arg)
+{
+	struct atomic_thread *t = arg;
+	uint64_t i;
+
+	pthread_barrier_wait(t->start);
+	for (i = 0; i < ATOMIC_CPU_MAX_ADDS; i++) {
+		if (i >= ATOMIC_CPU_MIN_ADDS &&
+		    __atomic_load_n(t->gpu_done, __ATOMIC_ACQUIRE))
+			break;
+		__atomic_fetch_add(&t->c->c64, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&t->c->c32, 1, __ATOMIC_SEQ_CST);
+		if (i < ATOMIC_CPU_MIN_ADDS)
+			__atomic_fetch_add(&t->c->cas64, 1, __ATOMIC_SEQ_CST);
+	}
+	t->adds = i;
+	return NULL;
+}
+
+void svm_scenarios_open(struct svm_backend *b)
+{
+	char why[512] = "";
+	int ret;
+
+	igt_require_f(b, "out of memory\n");
+	backend = b;
+	ret = b->ops->open(b, why, sizeof(why));
+	igt_require_f(ret == 0, "%s\n", why);
+	igt_info("%s backend: %s\n", b->name, b->device);
+}
+
+void svm_scenarios(struct svm_backend *b)
+{
+	backend = b;
+
+	igt_describe("The GPU reads malloc'd memory, from the heap and from "
+		     "malloc's own mmaps, as the CPU wrote it.");
+	igt_subtest("read-malloc") {
+		const size_t sizes[] = { 1000, 256 * 1024 };
+
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+			size_t n = sizes[s];
+			uint32_t *src = svm_xmalloc(n * 4), *dst = svm_xmalloc(n * 4);
+
+			neuf_igt_fill_pattern(src, n, 0x1111 * (uint32_t)(s + 1));
+			svm_set_value(dst, n, 0xdeadbeef);
+			run_ok(SVM_COPY, n, PTR(src), PTR(dst));
+			neuf_igt_check_pattern(dst, n, 0x1111 * (uint32_t)(s + 1), 0);
+			neuf_igt_check_pattern(src, n, 0x1111 * (uint32_t)(s + 1), 0);
+			free(src);
+			free(dst);
+		}
+	}
+
+	igt_describe("The GPU writes malloc'd memory and the CPU reads what "
+		     "it wrote.");
+	igt_subtest("write-malloc") {
+		const size_t sizes[] = { 1000, 256 * 1024 };
+
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+			size_t n = sizes[s];
+			uint32_t *buf = svm_xmalloc(n * 4);
+
+			svm_set_value(buf, n, 0xdeadbeef);
+			run_ok(SVM_FILL, n, PTR(buf), 0x100000 * (uint32_t)(s + 1));
+			svm_check_sequence(buf, n, 0x100000 * (uint32_t)(s + 1));
+			free(buf);
+		}
+	}
+
+	igt_describe("The GPU reads and writes private anonymous mmap memory, "
+		     "twice over, the second time through existing mappings.");
+	igt_subtest("read-write-mmap-anon") {
+		const size_t len = 16 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE);
+
+		neuf_igt_fill_pattern(buf, n, 0xa11ce);
+		run_ok(SVM_RMW, n, PTR(buf), 7);
+		neuf_igt_check_pattern(buf, n, 0xa11ce, 7);
+		run_ok(SVM_RMW, n, PTR(buf), 7);
+		neuf_igt_check_pattern(buf, n, 0xa11ce, 14);
+		munmap(buf, len);
+	}
+
+	igt_describe("The GPU reads and writes a buffer on the calling "
+		     "function's stack.");
+	igt_subtest("read-write-stack") {
+		stack_read_write();
+	}
+
+	igt_describe("A memfd mapped twice MAP_SHARED: what the GPU writes "
+		     "through one mapping shows through the other, both ways.");
+	igt_subtest("read-write-memfd-shared") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *a, *b, *dst = svm_xmalloc(len);
+		int fd;
+
+		fd = memfd_create("neuf-svm", MFD_CLOEXEC);
+		igt_assert_f(fd >= 0, "memfd_create: %s\n", strerror(errno));
+		igt_assert_eq(ftruncate(fd, (off_t)len), 0);
+		a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(a != MAP_FAILED && b != MAP_FAILED);
+		igt_assert(a != b);
+
+		/* CPU writes via a, GPU changes via a, CPU reads via b. */
+		neuf_igt_fill_pattern(a, n, 0x3e3);
+		run_ok(SVM_RMW, n, PTR(a), 5);
+		neuf_igt_check_pattern(b, n, 0x3e3, 5);
+		neuf_igt_check_pattern(a, n, 0x3e3, 5);
+
+		/* CPU writes via b, GPU reads via a. */
+		neuf_igt_fill_pattern(b, n, 0x4e4);
+		run_ok(SVM_COPY, n, PTR(a), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x4e4, 0);
+
+		/* GPU writes via b, CPU reads via a. */
+		run_ok(SVM_FILL, n, PTR(b), 0x77000);
+		svm_check_sequence(a, n, 0x77000);
+
+		munmap(a, len);
+		munmap(b, len);
+		close(fd);
+		free(dst);
+	}
+
+	igt_describe("A tmpfs file mapped MAP_SHARED: the GPU reads what "
+		     "pwrite() put in the file and pread() returns what the "
+		     "GPU wrote.");
+	igt_subtest("read-write-tmpfs-file") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *file_data = svm_xmalloc(len), *dst = svm_xmalloc(len), *map;
+		struct statfs sfs;
+		char path[64];
+		int fd;
+
+		igt_require_f(statfs("/dev/shm", &sfs) == 0 &&
+			      sfs.f_type == TMPFS_MAGIC,
+			      "/dev/shm is not a tmpfs\n");
+		snprintf(path, sizeof(path), "/dev/shm/neuf-svm-%d", getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
+		unlink(path);
+
+		neuf_igt_fill_pattern(file_data, n, 0xf11e);
+		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(map != MAP_FAILED);
+
+		/* The CPU never touches the mapping: the GPU faults it in. */
+		run_ok(SVM_RMW, n, PTR(map), 9);
+		svm_set_value(file_data, n, 0);
+		igt_assert_eq(pread(fd, file_data, len, 0), (ssize_t)len);
+		neuf_igt_check_pattern(file_data, n, 0xf11e, 9);
+
+		neuf_igt_fill_pattern(file_data, n, 0xf22e);
+		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
+		run_ok(SVM_COPY, n, PTR(map), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0xf22e, 0);
+
+		munmap(map, len);
+		close(fd);
+		free(file_data);
+		free(dst);
+	}
+
+	igt_describe("A shared mapping of a file on a block device: after "
+		     "msync() writes a page back and write-protects it (the "
+		     "notifier of page_mkclean()), a GPU store must fault so "
+		     "that the page is dirtied again; a store through a stale "
+		     "writable GPU mapping is lost once the clean page is "
+		     "dropped and the file read back from the disk.");
+	igt_subtest("writeback-gpu-store-after-clean") {
+		const size_t len = 4 * SVM_PAGE_SZ, n = len / 4;
+		const char *dir = getenv("NEUF_BLOCK_DIR");
+		uint32_t *file_data = svm_xmalloc(len), *map;
+		unsigned char resident[4];
+		char path[PATH_MAX];
+		int fd;
+
+		igt_require_f(dir && *dir, "NEUF_BLOCK_DIR is unset: no "
+			      "block-backed scratch filesystem (run-tests.sh "
+			      "mounts ext2 on a loop device: CONFIG_BLK_DEV_LOOP "
+			      "and CONFIG_EXT2_FS or CONFIG_EXT4_USE_FOR_EXT2)\n");
+		snprintf(path, sizeof(path), "%s/neuf-svm-wb-%d", dir, getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		igt_assert_f(fd >= 0, "creating %s: %s\n", path, strerror(errno));
+		unlink(path);
+		neuf_igt_fill_pattern(file_data, n, 0xb10c);
+		igt_assert_eq(pwrite(fd, file_data, len, 0), (ssize_t)len);
+		igt_assert_eq(fsync(fd), 0);
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(map != MAP_FAILED);
+
+		run_ok(SVM_RMW, n, PTR(map), 1);	/* dirties the pages */
+		igt_assert_eq(msync(map, len, MS_SYNC), 0);	/* cleans them */
+		run_ok(SVM_RMW, n, PTR(map), 1);	/* must dirty them again */
+		igt_assert_eq(msync(map, len, MS_SYNC), 0);
+		neuf_igt_check_pattern(map, n, 0xb10c, 2);
+		igt_assert_eq(munmap(map, len), 0);
+
+		/* Drop the clean pages; what is read next comes from the disk. */
+		igt_assert_eq(posix_fadvise(fd, 0, len, POSIX_FADV_DONTNEED), 0);
+		map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		igt_assert(map != MAP_FAILED);
+		igt_assert_eq(mincore(map, len, resident), 0);
+		for (size_t i = 0; i < len / SVM_PAGE_SZ; i++)
+			igt_assert_f(!(resident[i] & 1), "page %zu of the file "
+				     "stayed in the page cache: the test "
+				     "cannot read it back from the disk\n", i);
+		munmap(map, len);
+		svm_set_value(file_data, n, 0);
+		igt_assert_eq(pread(fd, file_data, len, 0), (ssize_t)len);
+		/* A lost second store leaves 0xb10c + 1 on the disk. */
+		neuf_igt_check_pattern(file_data, n, 0xb10c, 2);
+		close(fd);
+		free(file_data);
+	}
+
+	igt_describe("Anonymous memory the CPU never touched: the GPU reads "
+		     "zeros, then writes, and the CPU reads what it wrote; and "
+		     "memory whose first access ever is a GPU write.");
+	igt_subtest("first-touch") {
+		const size_t len = 16 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *fresh = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *fresh2 = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = svm_xmalloc(len);
+
+		svm_set_value(dst, n, 0xdeadbeef);
+		run_ok(SVM_COPY, n, PTR(fresh), PTR(dst));
+		svm_check_value(dst, n, 0);
+		run_ok(SVM_FILL, n, PTR(fresh), 0xf00);
+		svm_check_sequence(fresh, n, 0xf00);
+
+		run_ok(SVM_FILL, n, PTR(fresh2), 0xf1000);
+		svm_check_sequence(fresh2, n, 0xf1000);
+
+		munmap(fresh, len);
+		munmap(fresh2, len);
+		free(dst);
+	}
+
+	igt_describe("c = a + b over three 16 MiB malloc'd float arrays, in "
+		     "dispatches of 64K invocations queued back to back; "
+		     "every element checked.");
+	igt_subtest("vector-add-16m") {
+		/* Jobs small enough to stay far from the job timeout. */
+		const uint32_t n = 4u << 20, chunk = 64u << 10;
+		float *a = svm_xmalloc(n * sizeof(float));
+		float *b = svm_xmalloc(n * sizeof(float));
+		float *c = svm_xmalloc(n * sizeof(float));
+		struct svm_dispatch jobs[64];
+		struct timespec t0, t1;
+
+		igt_assert_eq(n / chunk, sizeof(jobs) / sizeof(*jobs));
+		/* a + b = 1.5 i + 1: exact in binary32 for i < 2^22. */
+		for (uint32_t i = 0; i < n; i++) {
+			a[i] = (float)i;
+			b[i] = (float)i * 0.5f + 1.0f;
+			c[i] = -1.0f;
+		}
+		for (uint32_t j = 0; j < n / chunk; j++)
+			jobs[j] = (struct svm_dispatch){
+				.kernel = SVM_VADD,
+				.grid = chunk,
+				.args = { PTR(a), PTR(b), PTR(c),
+					  (uint64_t)j * chunk },
+			};
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		check_ok_(jobs, n / chunk, __LINE__);	/* queued back to back */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		igt_info("%u dispatches, %u invocations: %.3f s\n", n / chunk, n,
+			 (double)(t1.tv_sec - t0.tv_sec) +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		for (uint32_t i = 0; i < n; i++) {
+			double want = 1.5 * i + 1.0;
+
+			igt_assert_f((double)c[i] == want, "c[%u] = %.9g, "
+				     "expected %.9g\n", i, (double)c[i], want);
+		}
+		free(a);
+		free(b);
+		free(c);
+	}
+
+	igt_describe("One invocation walks a linked list of 1000 separately "
+		     "malloc'd nodes by their raw pointers and sums the "
+		     "values.");
+	igt_subtest("linked-list") {
+		struct node {
+			struct node *next;
+			uint64_t value;
+		} *head = NULL;
+		uint64_t *out = svm_xmalloc(2 * sizeof(uint64_t));
+		uint64_t sum = 0, x = 0x9e3779b97f4a7c15ull;
+		const int count = 1000;
+
+		for (int i = 0; i < count; i++) {
+			/* Odd sizes, so that nodes spread over many pages. */
+			struct node *nd = svm_xmalloc(sizeof(*nd) + (size_t)(x % 512));
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			nd->value = x;
+			nd->next = head;
+			head = nd;
+			sum += x;
+		}
+		out[0] = out[1] = 0xdeadbeef;
+		run_ok(SVM_WALK_LIST, 1, PTR(head), PTR(out));
+		igt_assert_f(out[1] == (uint64_t)count, "the GPU walked %" PRIu64
+			     " nodes, expected %d\n", out[1], count);
+		igt_assert_f(out[0] == sum, "sum %#" PRIx64 ", expected %#"
+			     PRIx64 "\n", out[0], sum);
+		while (head) {
+			struct node *next = head->next;
+
+			free(head);
+			head = next;
+		}
+		free(out);
+	}
+
+	igt_describe("After munmap the GPU faults where the buffer was: the "
+		     "job fails with EFAULT, at the exact address and access "
+		     "where the GPU reports them; the GPU goes on working.");
+	igt_subtest("munmap-then-fault") {
+		const size_t len = 4 * SVM_PAGE_SZ, n = len / 4;
+		uint8_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = svm_xmalloc(len);
+
+		run_ok(SVM_FILL, n, PTR(buf), 0x10);
+		svm_check_sequence((uint32_t *)buf, n, 0x10);
+		igt_assert_eq(munmap(buf, len), 0);
+
+		run_fault(-EFAULT, buf, buf + len, SVM_ACCESS_WRITE,
+			  SVM_FILL, n, PTR(buf), 0x20);
+		/* One invocation: the exact byte. */
+		run_fault(-EFAULT, buf + 0x124, buf + 0x125,
+			  SVM_ACCESS_WRITE, SVM_FILL, 1, PTR(buf + 0x124), 0);
+		run_fault(-EFAULT, buf + 2 * SVM_PAGE_SZ + 8, buf + 2 * SVM_PAGE_SZ + 9,
+			  SVM_ACCESS_READ, SVM_COPY, 1,
+			  PTR(buf + 2 * SVM_PAGE_SZ + 8), PTR(dst));
+
+		/* The GPU goes on working (in a new context, where faults are sticky). */
+		run_ok(SVM_FILL, n, PTR(dst), 0x30);
+		svm_check_sequence(dst, n, 0x30);
+		free(dst);
+	}
+
+	igt_describe("A new mapping at the address of an unmapped one: the GPU "
+		     "reads the new contents, not the old pages; the same for a "
+		     "MAP_FIXED mapping replacing a live one.");
+	igt_subtest("munmap-remap-new-contents") {
+		const size_t len = 4 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE), *again;
+		uint32_t *dst = svm_xmalloc(len);
+
+		neuf_igt_fill_pattern(buf, n, 0xaaaa);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0xaaaa, 0);
+
+		igt_assert_eq(munmap(buf, len), 0);
+		again = mmap(buf, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			     -1, 0);
+		igt_assert_f(again == buf, "remapping at %p gave %p (%s)\n",
+			     (void *)buf, (void *)again,
+			     again == MAP_FAILED ? strerror(errno) : "moved");
+		neuf_igt_fill_pattern(buf, n, 0xbbbb);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0xbbbb, 0);
+
+		/* MAP_FIXED over the live mapping: no munmap of our own. */
+		again = mmap(buf, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		igt_assert(again == buf);
+		neuf_igt_fill_pattern(buf, n, 0xcccc);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0xcccc, 0);
+
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After mprotect(PROT_READ) the GPU still reads, but a GPU "
+		     "store fails with EFAULT/write and an atomic with "
+		     "EFAULT/atomic, and nothing is written; restoring "
+		     "PROT_WRITE makes both work again.");
+	igt_subtest("mprotect-read-only") {
+		const size_t len = 4 * SVM_PAGE_SZ, n = len / 4;
+		uint8_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *words = (uint32_t *)buf, *dst = svm_xmalloc(len);
+
+		neuf_igt_fill_pattern(words, n, 0x4040);
+		/* The GPU maps the pages writable first. */
+		run_ok(SVM_RMW, n, PTR(buf), 1);
+		neuf_igt_check_pattern(words, n, 0x4040, 1);
+
+		igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x4040, 1);
+		run_fault(-EFAULT, buf, buf + len, SVM_ACCESS_WRITE,
+			  SVM_FILL, n, PTR(buf), 0);
+		run_fault(-EFAULT, buf + SVM_PAGE_SZ + 8, buf + SVM_PAGE_SZ + 9,
+			  SVM_ACCESS_WRITE, SVM_FILL, 1,
+			  PTR(buf + SVM_PAGE_SZ + 8), 0);
+		run_fault(-EFAULT, buf, buf + len, SVM_ACCESS_ATOMIC,
+			  SVM_ATOMIC_INC, n, PTR(buf));
+		run_fault(-EFAULT, buf + 3 * SVM_PAGE_SZ + 16,
+			  buf + 3 * SVM_PAGE_SZ + 17, SVM_ACCESS_ATOMIC,
+			  SVM_ATOMIC_INC, 1, PTR(buf + 3 * SVM_PAGE_SZ + 16));
+		neuf_igt_check_pattern(words, n, 0x4040, 1);
+
+		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+		run_ok(SVM_RMW, n, PTR(buf), 1);
+		neuf_igt_check_pattern(words, n, 0x4040, 2);
+		run_ok(SVM_ATOMIC_INC, n, PTR(buf));
+		neuf_igt_check_pattern(words, n, 0x4040, 3);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After mprotect(PROT_NONE) GPU loads fail with "
+		     "EFAULT/read and stores with EFAULT/write; restoring the "
+		     "protection makes the old contents readable again.");
+	igt_subtest("mprotect-none") {
+		const size_t len = 4 * SVM_PAGE_SZ, n = len / 4;
+		uint8_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *words = (uint32_t *)buf, *dst = svm_xmalloc(len);
+
+		neuf_igt_fill_pattern(words, n, 0x5050);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x5050, 0);
+
+		igt_assert_eq(mprotect(buf, len, PROT_NONE), 0);
+		run_fault(-EFAULT, buf, buf + len, SVM_ACCESS_READ,
+			  SVM_COPY, n, PTR(buf), PTR(dst));
+		run_fault(-EFAULT, buf + 0x40, buf + 0x41, SVM_ACCESS_READ,
+			  SVM_COPY, 1, PTR(buf + 0x40), PTR(dst));
+		run_fault(-EFAULT, buf + 2 * SVM_PAGE_SZ, buf + 2 * SVM_PAGE_SZ + 1,
+			  SVM_ACCESS_WRITE, SVM_FILL, 1,
+			  PTR(buf + 2 * SVM_PAGE_SZ), 0);
+
+		igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+		neuf_igt_check_pattern(words, n, 0x5050, 0);
+		svm_set_value(dst, n, 0);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x5050, 0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("GPU stores count as stores for reclaim: after MADV_FREE "
+		     "made a buffer lazily freeable, the GPU writes it, and "
+		     "MADV_PAGEOUT must keep the GPU's data (a CPU store would "
+		     "have made the pages dirty), while an untouched control "
+		     "buffer is discarded.");
+	igt_subtest("madvise-free-gpu-write-kept") {
+		const size_t len = 16 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *ctl = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = svm_xmalloc(len);
+		cpu_set_t all;
+		int ret;
+
+		svm_pin_to_first_cpu(&all);
+
+		madvise(ctl, len, MADV_NOHUGEPAGE);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+
+		/* Control: lazily freed, untouched, paged out: zeros. */
+		neuf_igt_fill_pattern(ctl, n, 0x1111);
+		igt_assert_eq(madvise(ctl, len, MADV_FREE), 0);
+		neuf_igt_require_kconfig("CONFIG_SWAP");
+		ret = madvise(ctl, len, MADV_PAGEOUT);
+		igt_require_f(ret == 0, "MADV_PAGEOUT: %s\n", strerror(errno));
+		igt_require_f(ctl[0] == 0 && ctl[n - 1] == 0,
+			      "MADV_PAGEOUT kept lazily freed pages here: this "
+			      "test could not fail\n");
+
+		/* The GPU maps the buffer, then it becomes lazily freeable. */
+		neuf_igt_fill_pattern(buf, n, 0x2222);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x2222, 0);
+		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
+
+		/* Only the GPU writes; reclaim must not drop its data. */
+		run_ok(SVM_FILL, n, PTR(buf), 0xf000);
+		igt_assert_eq(madvise(buf, len, MADV_PAGEOUT), 0);
+		igt_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		svm_check_sequence(buf, n, 0xf000);
+
+		munmap(ctl, len);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("GPU loads do not dirty memory: a lazily freed buffer the "
+		     "GPU only read is discarded by MADV_PAGEOUT like one the "
+		     "CPU only read, and the GPU then reads the zeros the CPU "
+		     "sees, not the discarded pages.");
+	igt_subtest("madvise-free-gpu-read-discarded") {
+		const size_t len = 16 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *dst = svm_xmalloc(len);
+		cpu_set_t all;
+		int ret;
+
+		neuf_igt_require_kconfig("CONFIG_SWAP");
+		svm_pin_to_first_cpu(&all);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+
+		neuf_igt_fill_pattern(buf, n, 0x3333);
+		igt_assert_eq(madvise(buf, len, MADV_FREE), 0);
+		/* The GPU maps the lazily freed pages, reading only. */
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x3333, 0);
+
+		ret = madvise(buf, len, MADV_PAGEOUT);
+		igt_require_f(ret == 0, "MADV_PAGEOUT: %s\n", strerror(errno));
+		igt_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		igt_assert_f(buf[0] == 0 && buf[n - 1] == 0, "MADV_PAGEOUT kept "
+			     "lazily freed pages the GPU only read (%#x, %#x): "
+			     "a GPU load dirtied them\n", buf[0], buf[n - 1]);
+		svm_set_value(dst, n, 0xdead);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		svm_check_value(dst, n, 0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("memfd_secret() memory is out of the kernel's reach, and so "
+		     "out of the GPU's: reads and writes fail with EFAULT, the "
+		     "kernel stays healthy, the data is untouched.");
+	igt_subtest("secretmem-refused") {
+		const size_t len = 2 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *dst = svm_xmalloc(len), *buf;
+		int fd;
+
+		neuf_igt_require_kconfig("CONFIG_SECRETMEM");
+		fd = syscall(SYS_memfd_secret, 0);
+		/* ENOSYS here: booted with secretmem.enable=0 (6.1's default). */
+		igt_require_f(fd >= 0, "memfd_secret: %s (secretmem.enable=0?)\n",
+			      strerror(errno));
+		igt_assert_eq(ftruncate(fd, len), 0);
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(buf != MAP_FAILED);
+		neuf_igt_fill_pattern(buf, n, 0x7070);
+
+		run_fault(-EFAULT, buf, (uint8_t *)buf + len,
+			  SVM_ACCESS_READ, SVM_COPY, n, PTR(buf), PTR(dst));
+		run_fault(-EFAULT, buf, (uint8_t *)buf + len,
+			  SVM_ACCESS_WRITE, SVM_FILL, n, PTR(buf), 0);
+		neuf_igt_check_pattern(buf, n, 0x7070, 0);
+
+		/* Ordinary memory next to it still works. */
+		run_ok(SVM_COPY, n, PTR(dst), PTR(dst));
+		munmap(buf, len);
+		close(fd);
+		free(dst);
+	}
+
+	igt_describe("After MADV_DONTNEED the GPU reads zeros where it read the "
+		     "CPU's data before, then its writes land in fresh pages.");
+	igt_subtest("madvise-dontneed") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE), *dst = svm_xmalloc(len);
+
+		neuf_igt_fill_pattern(buf, n, 0x6060);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x6060, 0);
+
+		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		svm_check_value(dst, n, 0);
+
+		run_ok(SVM_FILL, n, PTR(buf), 0x6000);
+		svm_check_sequence(buf, n, 0x6000);
+		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
+		svm_check_value(buf, n, 0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After mremap moves a buffer the GPU finds the data at "
+		     "the new address, and faults at the old one.");
+	igt_subtest("mremap-move") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		uint8_t *old = svm_map_anon(len, MAP_PRIVATE), *moved, *guard;
+		uint8_t *target = mmap(NULL, len, PROT_NONE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint32_t *dst = svm_xmalloc(len);
+
+		igt_assert(target != MAP_FAILED);
+		neuf_igt_fill_pattern((uint32_t *)old, n, 0x7070);
+		run_ok(SVM_RMW, n, PTR(old), 2);	/* mapped on the GPU */
+
+		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			       target);
+		igt_assert_f(moved == target, "mremap: %s\n", strerror(errno));
+		/* Keep the old range reserved, and inaccessible. */
+		guard = mmap(old, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			     MAP_FIXED_NOREPLACE, -1, 0);
+		igt_assert(guard == old);
+
+		run_ok(SVM_COPY, n, PTR(moved), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x7070, 2);
+		run_ok(SVM_RMW, n, PTR(moved), 3);
+		neuf_igt_check_pattern((uint32_t *)moved, n, 0x7070, 5);
+		run_fault(-EFAULT, old, old + len, SVM_ACCESS_READ,
+			  SVM_COPY, n, PTR(old), PTR(dst));
+		run_fault(-EFAULT, old + 0x1008, old + 0x1009,
+			  SVM_ACCESS_WRITE, SVM_FILL, 1, PTR(old + 0x1008), 0);
+		munmap(guard, len);
+		munmap(moved, len);
+		free(dst);
+	}
+
+	igt_describe("mremap(MREMAP_DONTUNMAP) moves the pages and keeps the "
+		     "old range mapped, but empty: the GPU finds the data at "
+		     "the new address, zeros at the old one, and its writes "
+		     "there do not reach the moved pages.");
+	igt_subtest("mremap-dontunmap") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *old = svm_map_anon(len, MAP_PRIVATE), *moved;
+		uint32_t *dst = svm_xmalloc(len);
+
+		neuf_igt_fill_pattern(old, n, 0x7171);
+		run_ok(SVM_RMW, n, PTR(old), 2);	/* mapped on the GPU, writable */
+
+		/*
+		 * Unlike a plain move, nothing unmaps the old range afterwards:
+		 * only the invalidation of the move itself tells the GPU.
+		 */
+		/*
+		 * The kernel reads new_address with MREMAP_DONTUNMAP too (a
+		 * hint; EINVAL if not page-aligned), and glibc passes the
+		 * fifth argument through: it must be given, NULL.
+		 */
+		moved = mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+			       NULL);
+		igt_assert_f(moved != MAP_FAILED, "mremap: %s\n",
+			     strerror(errno));
+
+		run_ok(SVM_COPY, n, PTR(old), PTR(dst));
+		svm_check_value(dst, n, 0);
+		run_ok(SVM_COPY, n, PTR(moved), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x7171, 2);
+		run_ok(SVM_FILL, n, PTR(old), 0x7200);
+		svm_check_sequence(old, n, 0x7200);
+		neuf_igt_check_pattern(moved, n, 0x7171, 2);
+		munmap(moved, len);
+		munmap(old, len);
+		free(dst);
+	}
+
+	igt_describe("fork() makes private memory copy-on-write: after the "
+		     "parent writes, the GPU sees the parent's new data, and "
+		     "the child keeps the old data whatever the GPU does.");
+	igt_subtest("fork-cow") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE), *dst = svm_xmalloc(len);
+		int go[2];
+
+		neuf_igt_fill_pattern(buf, n, 0x8080);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));	/* mapped on the GPU */
+		neuf_igt_check_pattern(dst, n, 0x8080, 0);
+		igt_assert_eq(pipe(go), 0);
+
+		igt_fork(child, 1) {
+			close(go[1]);
+			svm_wait_for_parent(go[0]);
+			/*
+			 * The parent's writes are not ours, its GPU's writes
+			 * (into buf and into the heap page of dst) neither.
+			 */
+			neuf_igt_check_pattern(buf, n, 0x8080, 0);
+			neuf_igt_check_pattern(dst, n, 0x8080, 0);
+		}
+		close(go[0]);
+
+		neuf_igt_fill_pattern(buf, n, 0x9090);	/* COW break in the parent */
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x9090, 0);
+		run_ok(SVM_RMW, n, PTR(buf), 4);
+		neuf_igt_check_pattern(buf, n, 0x9090, 4);
+
+		svm_tell(go[1]);
+		close(go[1]);
+		igt_waitchildren();
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("After fork() the GPU maps pages the parent shares with "
+		     "its child. A CPU write in the parent breaks copy-on-"
+		     "write and the GPU follows the parent to its new page; "
+		     "a GPU write breaks it too; the child keeps the old data.");
+	igt_subtest("fork-cow-gpu-maps-shared") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4, h = n / 2;
+		uint32_t *buf = svm_map_anon(len, MAP_PRIVATE), *dst = svm_xmalloc(len);
+		int go[2];
+
+		neuf_igt_fill_pattern(buf, h, 0x8181);
+		neuf_igt_fill_pattern(buf + h, h, 0x8282);
+		igt_assert_eq(pipe(go), 0);
+		igt_fork(child, 1) {
+			close(go[1]);
+			svm_wait_for_parent(go[0]);
+			neuf_igt_check_pattern(buf, h, 0x8181, 0);
+			neuf_igt_check_pattern(buf + h, h, 0x8282, 0);
+		}
+		close(go[0]);
+
+		/*
+		 * Mapped on the GPU only now, after fork() write-protected it,
+		 * and read-only: shared with the child. In the first half the
+		 * CPU's COW break is the one invalidation that moves the GPU to
+		 * the parent's new page; in the second the GPU's own write must
+		 * break COW, never reach the shared page.
+		 */
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, h, 0x8181, 0);
+		neuf_igt_check_pattern(dst + h, h, 0x8282, 0);
+		neuf_igt_fill_pattern(buf, h, 0x9191);
+		run_ok(SVM_RMW, h, PTR(buf + h), 1);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, h, 0x9191, 0);
+		neuf_igt_check_pattern(dst + h, h, 0x8282, 1);
+		neuf_igt_check_pattern(buf + h, h, 0x8282, 1);
+
+		svm_tell(go[1]);
+		close(go[1]);
+		igt_waitchildren();
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("A transparent huge page the GPU first touches in its "
+		     "middle: each base page reads as the CPU wrote it, and "
+		     "after mprotect() and MADV_DONTNEED split the huge page, "
+		     "the GPU sees exactly what the CPU sees.");
+	igt_subtest("thp-split-mid-fault") {
+		const size_t n = SVM_THP_SZ / 4, per_page = SVM_PAGE_SZ / 4;
+		uint32_t *dst = svm_xmalloc(SVM_THP_SZ), *buf;
+		uint8_t *ro, *zapped;
+		size_t mapping_len;
+		void *mapping;
+		long kb;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint32_t *)svm_map_thp_range(&mapping, &mapping_len);
+		neuf_igt_fill_pattern(buf, n, 0xa0a0);
+		kb = svm_anon_huge_kb(buf);
+		igt_require_f(kb >= (long)(SVM_THP_SZ >> 10), "the kernel did not "
+			      "back the range with a huge page (AnonHugePages "
+			      "%ld kB; transparent_hugepage/enabled=never?)\n",
+			      kb);
+
+		/* First GPU touch at base page 300, then the whole huge page. */
+		run_ok(SVM_COPY, per_page, PTR(buf + 300 * per_page),
+		       PTR(dst + 300 * per_page));
+		for (size_t i = 300 * per_page; i < 301 * per_page; i++)
+			igt_assert_f(dst[i] == neuf_igt_pattern(0xa0a0, i), "dst[%zu] = "
+				     "%#x, expected %#x\n", i, dst[i],
+				     neuf_igt_pattern(0xa0a0, i));
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0xa0a0, 0);
+		run_ok(SVM_RMW, n, PTR(buf), 1);
+		neuf_igt_check_pattern(buf, n, 0xa0a0, 1);
+		igt_assert_lte(SVM_THP_SZ >> 10, svm_anon_huge_kb(buf));
+
+		/* Split: base page 100 read-only, base page 200 zapped. */
+		ro = (uint8_t *)buf + 100 * SVM_PAGE_SZ;
+		zapped = (uint8_t *)buf + 200 * SVM_PAGE_SZ;
+		igt_assert_eq(mprotect(ro, SVM_PAGE_SZ, PROT_READ), 0);
+		igt_assert_eq(madvise(zapped, SVM_PAGE_SZ, MADV_DONTNEED), 0);
+		run_fault(-EFAULT, ro, ro + SVM_PAGE_SZ, SVM_ACCESS_WRITE,
+			  SVM_FILL, 1, PTR(ro + 8), 0);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		for (size_t i = 0; i < n; i++) {
+			uint32_t want = i / per_page == 200 ? 0 :
+					neuf_igt_pattern(0xa0a0, i) + 1;
+
+			igt_assert_f(dst[i] == want, "dst[%zu] (base page "
+				     "%zu) = %#x, expected %#x\n", i,
+				     i / per_page, dst[i], want);
+		}
+
+		igt_assert_eq(mprotect(ro, SVM_PAGE_SZ, PROT_READ | PROT_WRITE), 0);
+		svm_check_gpu_follows_cpu(buf, dst, n, 0xb0b0);
+		munmap(mapping, mapping_len);
+		free(dst);
+	}
+
+	igt_describe("Page migration under a GPU mapping: MADV_SOFT_OFFLINE "
+		     "moves each page of a buffer the GPU maps to a new frame "
+		     "(migrate_pages(), as compaction and NUMA balancing do); "
+		     "afterwards the GPU reads what the CPU writes to the new "
+		     "pages, and its stores reach the CPU.");
+	igt_subtest("migrate-soft-offline") {
+		const size_t pages = 8, len = pages * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *buf, *dst = svm_xmalloc(len);
+		uint64_t before[8];
+		int ret;
+
+		neuf_igt_require_kconfig("CONFIG_MEMORY_FAILURE");
+		buf = svm_map_anon(len, MAP_PRIVATE);
+		madvise(buf, len, MADV_NOHUGEPAGE);
+		neuf_igt_fill_pattern(buf, n, 0xc0c0);
+		run_ok(SVM_RMW, n, PTR(buf), 1);	/* mapped on the GPU, writable */
+		neuf_igt_check_pattern(buf, n, 0xc0c0, 1);
+		for (size_t i = 0; i < pages; i++) {
+			before[i] = svm_pfn_of((uint8_t *)buf + i * SVM_PAGE_SZ);
+			igt_require_f(before[i], "no PFNs in /proc/self/pagemap "
+				      "(not CAP_SYS_ADMIN?)\n");
+		}
+
+		ret = madvise(buf, len, MADV_SOFT_OFFLINE);
+		igt_require_f(ret == 0 || errno != EINVAL, "MADV_SOFT_OFFLINE: %s\n",
+			      strerror(errno));
+		igt_assert_f(ret == 0, "MADV_SOFT_OFFLINE: %s (vm.enable_soft_offline "
+			     "= 0?)\n", strerror(errno));
+		for (size_t i = 0; i < pages; i++) {
+			uint64_t now = svm_pfn_of((uint8_t *)buf + i * SVM_PAGE_SZ);
+
+			igt_assert_f(now && now != before[i], "page %zu at PFN "
+				     "%#" PRIx64 " after soft offline, %#" PRIx64
+				     " before\n", i, now, before[i]);
+		}
+		neuf_igt_check_pattern(buf, n, 0xc0c0, 1);	/* migrated intact */
+		svm_check_gpu_follows_cpu(buf, dst, n, 0xd0d0);
+		munmap(buf, len);
+		free(dst);
+	}
+
+	igt_describe("MADV_COLLAPSE copies 512 base pages the GPU maps into a "
+		     "new transparent huge page and frees them: afterwards the "
+		     "GPU reads and writes the huge page, as the CPU does.");
+	igt_subtest("thp-collapse") {
+		const size_t n = SVM_THP_SZ / 4;
+		uint32_t *dst = svm_xmalloc(SVM_THP_SZ), *buf;
+		size_t mapping_len;
+		void *mapping;
+		int ret, tries = 0;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint32_t *)svm_map_thp_range(&mapping, &mapping_len);
+		igt_assert_eq(madvise(buf, SVM_THP_SZ, MADV_NOHUGEPAGE), 0);
+		neuf_igt_fill_pattern(buf, n, 0xe0e0);	/* 512 base pages */
+		igt_assert_eq(svm_anon_huge_kb(buf), 0);
+		run_ok(SVM_RMW, n, PTR(buf), 1);	/* all mapped on the GPU */
+		neuf_igt_check_pattern(buf, n, 0xe0e0, 1);
+
+		igt_assert_eq(madvise(buf, SVM_THP_SZ, MADV_HUGEPAGE), 0);
+		/* EAGAIN: a page was briefly busy (on a per-CPU LRU batch). */
+		while ((ret = madvise(buf, SVM_THP_SZ, MADV_COLLAPSE)) &&
+		       errno == EAGAIN && ++tries < 10)
+			;
+		igt_require_f(ret == 0 || errno != EINVAL, "MADV_COLLAPSE: %s "
+			      "(before 6.1, or THP disabled)\n", strerror(errno));
+		igt_assert_f(ret == 0, "MADV_COLLAPSE: %s\n", strerror(errno));
+		igt_assert_lte(SVM_THP_SZ >> 10, svm_anon_huge_kb(buf));
+		neuf_igt_check_pattern(buf, n, 0xe0e0, 1);
+
+		svm_check_gpu_follows_cpu(buf, dst, n, 0xf0f0);
+		munmap(mapping, mapping_len);
+		free(dst);
+	}
+
+	igt_describe("MAP_SHARED anonymous memory stays shared across fork: "
+		     "the GPU sees a child's writes and a child sees the GPU's.");
+	igt_subtest("fork-shared-stays-shared") {
+		const size_t len = 4 * SVM_PAGE_SZ, n = len / 4;
+		uint32_t *shared = svm_map_anon(len, MAP_SHARED), *dst = svm_xmalloc(len);
+
+		neuf_igt_fill_pattern(shared, n, 0xd0d0);
+		run_ok(SVM_RMW, n, PTR(shared), 1);	/* GPU-mapped */
+		neuf_igt_check_pattern(shared, n, 0xd0d0, 1);
+
+		igt_fork(child, 1) {
+			neuf_igt_check_pattern(shared, n, 0xd0d0, 1);
+			neuf_igt_fill_pattern(shared, n, 0xd1d1);
+		}
+		igt_waitchildren();
+		run_ok(SVM_COPY, n, PTR(shared), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0xd1d1, 0);
+
+		run_ok(SVM_FILL, n, PTR(shared), 0xd2000);
+		igt_fork(child, 1) {
+			svm_check_sequence(shared, n, 0xd2000);
+		}
+		igt_waitchildren();
+		munmap(shared, len);
+		free(dst);
+	}
+
+	igt_describe("CPU threads and GPU dispatches increment the same u64 "
+		     "and u32 counters at once, with atomic adds and with a "
+		     "CAS loop; no increment is lost.");
+	igt_subtest("atomics-cpu-gpu") {
+		struct atomic_thread threads[ATOMIC_CPU_THREADS];
+		struct counters *c = svm_xmalloc(sizeof(*c));
+		struct svm_dispatch jobs[2 * ATOMIC_GPU_JOBS];
+		struct svm_result res[2 * ATOMIC_GPU_JOBS];
+		const uint64_t gpu_adds = (uint64_t)ATOMIC_GPU_JOBS *
+					  ATOMIC_GPU_GRID;
+		const uint64_t want_cas = gpu_adds + (uint64_t)ATOMIC_CPU_THREADS *
+					  ATOMIC_CPU_MIN_ADDS;
+		uint64_t want = gpu_adds;
+		pthread_barrier_t start;
+		static int gpu_done;
+		int ret;
+
+		gpu_done = 0;
+		memset(c, 0, sizeof(*c));
+		for (int j = 0; j < ATOMIC_GPU_JOBS; j++) {
+			jobs[2 * j] = (struct svm_dispatch){
+				.kernel = SVM_ATOMIC_ADD,
+				.grid = ATOMIC_GPU_GRID,
+				.args = { PTR(&c->c64), PTR(&c->c32) },
+			};
+			jobs[2 * j + 1] = (struct svm_dispatch){
+				.kernel = SVM_CAS_INC,
+				.grid = ATOMIC_GPU_GRID,
+				.args = { PTR(&c->cas64) },
+			};
+		}
+		igt_assert_eq(pthread_barrier_init(&start, NULL,
+						   ATOMIC_CPU_THREADS + 1), 0);
+		for (int i = 0; i < ATOMIC_CPU_THREADS; i++) {
+			threads[i].start = &start;
+			threads[i].c = c;
+			threads[i].gpu_done = &gpu_done;
+			igt_assert_eq(pthread_create(&threads[i].thread, NULL,
+						     atomic_cpu_thread,
+						     &threads[i]), 0);
+		}
+		pthread_barrier_wait(&start);
+		/* Runs the jobs back to back while the CPU threads add. */
+		ret = backend->ops->run_batch(backend, jobs, 2 * ATOMIC_GPU_JOBS,
+					      res);
+		__atomic_store_n(&gpu_done, 1, __ATOMIC_RELEASE);
+		for (int i = 0; i < ATOMIC_CPU_THREADS; i++) {
+			pthread_join(threads[i].thread, NULL);
+			want += threads[i].adds;
+		}
+		igt_assert_f(ret == 0, "waiting for the GPU jobs: %s\n",
+			     neuf_igt_errno_name(ret));
+		igt_info("CPU adds: %" PRIu64 " (CAS counter %u), GPU adds: %"
+			 PRIu64 "\n", want - gpu_adds,
+			 ATOMIC_CPU_THREADS * ATOMIC_CPU_MIN_ADDS, gpu_adds);
+		for (int j = 0; j < 2 * ATOMIC_GPU_JOBS; j++)
+			igt_assert_f(res[j].error == 0, "GPU job %d failed: "
+				     "%s\n", j, result_text(&res[j]));
+		igt_assert_eq_u64(c->c64, want);
+		igt_assert_eq_u32(c->c32, (uint32_t)want);
+		igt_assert_eq_u64(c->cas64, want_cas);
+		pthread_barrier_destroy(&start);
+		free(c);
+	}
+
+	igt_describe("A single dispatch over 256 MiB of memory nothing touched "
+		     "before, one store per 4 KiB page, completes, with base "
+		     "pages and with transparent huge pages where the kernel "
+		     "has them.");
+	igt_subtest("large-dispatch-256m") {
+		const size_t len = 256ul << 20;
+		uint8_t *small = svm_map_anon(len, MAP_PRIVATE);
+		uint8_t *huge = svm_map_anon(len, MAP_PRIVATE);
+
+		madvise(small, len, MADV_NOHUGEPAGE);
+		madvise(huge, len, MADV_HUGEPAGE);
+		timed_fill_pages("4 KiB pages", small, len, 0x10000);
+		munmap(small, len);
+		timed_fill_pages("huge pages", huge, len, 0x20000);
+		munmap(huge, len);
+	}
+}
