@@ -111,6 +111,18 @@ SVM_OBJS := $(BUILD)/igt-tests/lib/svm_backend.o $(BUILD)/igt-tests/lib/svm_back
 $(NEUF_IGT_LIB): $(NEUF_IGT_OBJS) $(SVM_OBJS)
 	$(AR) rcs $@ $^
 
+# The benchmark (make bench) and the measurement helpers it shares with
+# neuf-bench-nvidia: an explicit rule, so that the generic one of the tools
+# does not take it.
+BENCH_UTIL_SRC := tools/bench/bench_util.c
+BENCH_UTIL_DEPS := $(BENCH_UTIL_SRC) tools/bench/bench_util.h
+
+$(BUILD)/tools/neuf-bench: tools/neuf-bench.c $(BENCH_UTIL_DEPS) $(BUILD)/lib/libneuf.a \
+		$(LIB_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itools/bench $< $(BENCH_UTIL_SRC) -o $@ \
+		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
 $(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) \

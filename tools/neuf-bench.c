@@ -44,13 +44,13 @@
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "libneuf.h"
 #include "neuf_asm.h"
+#include "bench_util.h"
 
-#define PAGE_SZ 4096ul
+#define PAGE_SZ BENCH_PAGE_SZ
 #define HUGE_SZ (2ul << 20)
 #define MIB (1ul << 20)
 #define TIMEOUT_NS (1200ll * 1000000000ll)
@@ -58,6 +58,9 @@
 #define MAX_SIZES 16
 #define PARAM_DIR "/sys/module/neuf/parameters/"
 #define P1X4_PROCS 4
+
+/* What bench_die()'s messages start with. */
+const char bench_prog[] = "neuf-bench";
 
 /*
  * The ioctl interface of the kernel's test_hmm module (lib/test_hmm_uapi.h
@@ -111,9 +114,6 @@ static const char rw_src[] =
 	"st32 [r4], r5\n"
 	"halt\n";
 
-enum mode { MODE_READ, MODE_WRITE, MODE_RW, NUM_MODES };
-static const char *const mode_names[NUM_MODES] = { "read", "write", "rw" };
-
 enum memory { MEM_FRESH, MEM_POPULATED, MEM_THP };
 static const char *const memory_names[] = { "fresh-4k", "populated-4k",
 					    "populated-thp" };
@@ -122,7 +122,7 @@ static const char *const case_names[] = { "P1", "P1'", "P2" };
 struct bench {
 	struct neuf_device *dev;
 	uint32_t vm;
-	struct neuf_asm_program shader[NUM_MODES];
+	struct neuf_asm_program shader[BENCH_NUM_MODES];
 	int hmm;		/* /dev/hmm_dmirror0, or -1 */
 	uint8_t *hmm_buf;	/* test_hmm's user buffer, largest size */
 	unsigned int runs;
@@ -140,40 +140,16 @@ enum {
 	CASE_P1 = 1, CASE_P1P = 2, CASE_P2 = 4, CASE_P3 = 8, CASE_P4 = 16,
 	CASE_P1X4 = 32, CASE_P5 = 64,
 };
+/* --only's names: only_names[i] is bit i of the CASE_* bits. */
+static const char *const only_names[] = {
+	"P1", "P1'", "P2", "P3", "P4", "P1x4", "P5", NULL,
+};
 
 /* What one run measured: time and, for neuf, the VM's counters. */
 struct sample {
 	double us_per_page;
 	struct drm_neuf_vm_stats d;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "neuf-bench: %s: %s\n", what, strerror(err));
-	exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The value at fraction @q of the sorted @v (0.5: the median). */
-static double quantile(double *v, unsigned int n, double q)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(unsigned int)(q * (n - 1) + 0.5)];
-}
 
 /*
  * @len bytes of private anonymous memory: base pages only, or (@thp)
@@ -187,19 +163,13 @@ static uint8_t *map_mem(size_t len, bool thp, void **mapping, size_t *maplen)
 	uint8_t *a;
 
 	if (p == MAP_FAILED)
-		die("mmap", errno);
+		bench_die("mmap", errno);
 	a = thp ? (uint8_t *)(((uintptr_t)p + HUGE_SZ - 1) & ~(HUGE_SZ - 1)) : p;
 	if (madvise(a, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		die("madvise", errno);
+		bench_die("madvise", errno);
 	*mapping = p;
 	*maplen = len + extra;
 	return a;
-}
-
-static void populate(uint8_t *p, size_t len)
-{
-	for (size_t off = 0; off < len; off += PAGE_SZ)
-		p[off] = (uint8_t)(off >> 12) | 1;
 }
 
 static struct drm_neuf_vm_stats vm_stats(struct bench *b)
@@ -208,7 +178,7 @@ static struct drm_neuf_vm_stats vm_stats(struct bench *b)
 	int ret = neuf_vm_stats(b->dev, b->vm, &s);
 
 	if (ret)
-		die("VM_STATS", -ret);
+		bench_die("VM_STATS", -ret);
 	return s;
 }
 
@@ -227,7 +197,7 @@ static void stats_sub(struct drm_neuf_vm_stats *d,
 }
 
 /* One access per page of @p on the GPU; returns the wall time in ns. */
-static uint64_t gpu_pass(struct bench *b, enum mode m, uint8_t *p,
+static uint64_t gpu_pass(struct bench *b, enum bench_mode m, uint8_t *p,
 			 size_t npages)
 {
 	struct neuf_dispatch d = {
@@ -237,29 +207,14 @@ static uint64_t gpu_pass(struct bench *b, enum mode m, uint8_t *p,
 		.args = { (uint64_t)(uintptr_t)p, PAGE_SZ },
 	};
 	struct drm_neuf_job_status st;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	int ret = neuf_run(b->dev, b->vm, &d, TIMEOUT_NS, &st);
 
 	if (ret)
-		die("running a dispatch", -ret);
+		bench_die("running a dispatch", -ret);
 	if (st.error)
-		die("a dispatch failed", -st.error);
-	return now_ns() - t0;
-}
-
-static uint64_t cpu_pass(enum mode m, uint8_t *p, size_t npages)
-{
-	volatile uint8_t *v = p;
-	uint64_t t0 = now_ns();
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < npages; i++) {
-		if (m != MODE_WRITE)
-			sum += v[i * PAGE_SZ];
-		if (m != MODE_READ)
-			v[i * PAGE_SZ] = (uint8_t)(sum + i);
-	}
-	return now_ns() - t0;
+		bench_die("a dispatch failed", -st.error);
+	return bench_now_ns() - t0;
 }
 
 static void hmm_cmd(struct bench *b, unsigned long req, uint8_t *p,
@@ -272,19 +227,19 @@ static void hmm_cmd(struct bench *b, unsigned long req, uint8_t *p,
 	};
 
 	if (ioctl(b->hmm, req, &c))
-		die("test_hmm", errno);
+		bench_die("test_hmm", errno);
 }
 
-static uint64_t hmm_pass(struct bench *b, enum mode m, uint8_t *p,
+static uint64_t hmm_pass(struct bench *b, enum bench_mode m, uint8_t *p,
 			 size_t npages)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
-	if (m != MODE_WRITE)
+	if (m != BENCH_WRITE)
 		hmm_cmd(b, HMM_CMD_READ, p, npages);
-	if (m != MODE_READ)
+	if (m != BENCH_READ)
 		hmm_cmd(b, HMM_CMD_WRITE, p, npages);
-	return now_ns() - t0;
+	return bench_now_ns() - t0;
 }
 
 enum system { SYS_NEUF, SYS_HMM, SYS_CPU, NUM_SYSTEMS };
@@ -292,7 +247,7 @@ static const char *const system_names[] = { "neuf", "test_hmm", "cpu" };
 
 /* One run of a P1/P1'/P2 case: fresh memory, prepared, measured. */
 static struct sample run_touch(struct bench *b, enum system sys,
-			       enum memory mem, enum mode m, size_t len)
+			       enum memory mem, enum bench_mode m, size_t len)
 {
 	size_t npages = len / PAGE_SZ, maplen;
 	struct drm_neuf_vm_stats s0, s1;
@@ -302,7 +257,7 @@ static struct sample run_touch(struct bench *b, enum system sys,
 	uint64_t ns;
 
 	if (mem != MEM_FRESH)
-		populate(p, len);
+		bench_populate(p, len);
 	s0 = vm_stats(b);
 	switch (sys) {
 	case SYS_NEUF:
@@ -312,7 +267,7 @@ static struct sample run_touch(struct bench *b, enum system sys,
 		ns = hmm_pass(b, m, p, npages);
 		break;
 	default:
-		ns = cpu_pass(m, p, npages);
+		ns = bench_cpu_pass(m, p, npages);
 		break;
 	}
 	s1 = vm_stats(b);
@@ -320,12 +275,6 @@ static struct sample run_touch(struct bench *b, enum system sys,
 	r.us_per_page = (double)ns / 1e3 / (double)npages;
 	munmap(mapping, maplen);
 	return r;
-}
-
-static void json_sep(struct bench *b)
-{
-	fprintf(b->out, "%s\n    ", b->first ? "" : ",");
-	b->first = false;
 }
 
 /* Emit one record: the runs' median, min and max, and neuf's counters. */
@@ -347,10 +296,10 @@ static void emit(struct bench *b, const char *kase, const char *memory,
 		t.windows += r[i].d.windows;
 		t.huge_mapped += r[i].d.huge_mapped;
 	}
-	med = quantile(v, n, 0.5);
+	med = bench_quantile(v, n, 0.5);
 	lo = v[0];
 	hi = v[n - 1];
-	json_sep(b);
+	bench_json_sep(b->out, &b->first);
 	fprintf(b->out, "{\"case\": \"%s\", \"memory\": \"%s\", \"mode\": \"%s\", "
 		"\"system\": \"%s\", \"ablation\": \"%s\", \"size_mib\": %u, "
 		"\"runs\": %u, \"us_per_page\": {\"median\": %.3f, \"min\": %.3f, "
@@ -375,7 +324,7 @@ static void bench_touch(struct bench *b, enum memory mem, unsigned int mib,
 {
 	struct sample r[MAX_RUNS];
 
-	for (int m = 0; m < NUM_MODES; m++) {
+	for (int m = 0; m < BENCH_NUM_MODES; m++) {
 		for (int sys = 0; sys < NUM_SYSTEMS; sys++) {
 			if (sys == SYS_HMM && b->hmm < 0)
 				continue;
@@ -383,8 +332,9 @@ static void bench_touch(struct bench *b, enum memory mem, unsigned int mib,
 				continue;
 			for (unsigned int i = 0; i < b->runs; i++)
 				r[i] = run_touch(b, sys, mem, m, (size_t)mib * MIB);
-			emit(b, case_names[mem], memory_names[mem], mode_names[m],
-			     system_names[sys], ablation, mib, r, b->runs);
+			emit(b, case_names[mem], memory_names[mem],
+			     bench_mode_names[m], system_names[sys], ablation,
+			     mib, r, b->runs);
 		}
 	}
 }
@@ -414,20 +364,22 @@ static void bench_round_trip(struct bench *b)
 
 	if (!fault || !nofault || !cpu_fault || !cpu_nofault || !gpu_beyond ||
 	    !cpu_beyond)
-		die("calloc", ENOMEM);
+		bench_die("calloc", ENOMEM);
 	p = map_mem(len, false, &mapping, &maplen);
-	gpu_pass(b, MODE_WRITE, p + n * PAGE_SZ, 1);	/* the mapped page */
+	gpu_pass(b, BENCH_WRITE, p + n * PAGE_SZ, 1);	/* the mapped page */
 	for (size_t i = 0; i < n; i++) {
-		nofault[i] = (double)gpu_pass(b, MODE_WRITE, p + n * PAGE_SZ, 1) / 1e3;
-		fault[i] = (double)gpu_pass(b, MODE_WRITE, p + i * PAGE_SZ, 1) / 1e3;
+		nofault[i] = (double)gpu_pass(b, BENCH_WRITE, p + n * PAGE_SZ, 1) / 1e3;
+		fault[i] = (double)gpu_pass(b, BENCH_WRITE, p + i * PAGE_SZ, 1) / 1e3;
 	}
 	munmap(mapping, maplen);
 
 	p = map_mem(len, false, &mapping, &maplen);
 	p[n * PAGE_SZ] = 1;
 	for (size_t i = 0; i < n; i++) {
-		cpu_nofault[i] = (double)cpu_pass(MODE_WRITE, p + n * PAGE_SZ, 1) / 1e3;
-		cpu_fault[i] = (double)cpu_pass(MODE_WRITE, p + i * PAGE_SZ, 1) / 1e3;
+		cpu_nofault[i] = (double)bench_cpu_pass(BENCH_WRITE,
+						p + n * PAGE_SZ, 1) / 1e3;
+		cpu_fault[i] = (double)bench_cpu_pass(BENCH_WRITE,
+						p + i * PAGE_SZ, 1) / 1e3;
 	}
 	munmap(mapping, maplen);
 
@@ -439,10 +391,10 @@ static void bench_round_trip(struct bench *b)
 	for (size_t s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
 		double *v = series[s].v, med, p90;
 
-		/* quantile() sorts: v[0] is the minimum only after it. */
-		med = quantile(v, (unsigned int)n, 0.5);
-		p90 = quantile(v, (unsigned int)n, 0.9);
-		json_sep(b);
+		/* bench_quantile() sorts: v[0] is the minimum only after it. */
+		med = bench_quantile(v, (unsigned int)n, 0.5);
+		p90 = bench_quantile(v, (unsigned int)n, 0.9);
+		bench_json_sep(b->out, &b->first);
 		fprintf(b->out, "{\"case\": \"P3\", \"series\": \"%s\", "
 			"\"samples\": %zu, \"us\": {\"median\": %.3f, "
 			"\"p90\": %.3f, \"min\": %.3f}}", series[s].name, n,
@@ -469,16 +421,16 @@ static void bench_munmap(struct bench *b, bool thp, unsigned int mib,
 			uint8_t *p = map_mem(len, thp, &mapping, &maplen);
 			uint64_t t0;
 
-			populate(p, len);
+			bench_populate(p, len);
 			if (k == 0)
-				gpu_pass(b, MODE_READ, p, npages);
+				gpu_pass(b, BENCH_READ, p, npages);
 			else if (k == 2)
 				hmm_cmd(b, HMM_CMD_READ, p, npages);
 			s0 = vm_stats(b);
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			if (munmap(mapping, maplen))
-				die("munmap", errno);
-			r[i].us_per_page = (double)(now_ns() - t0) / 1e3 /
+				bench_die("munmap", errno);
+			r[i].us_per_page = (double)(bench_now_ns() - t0) / 1e3 /
 					   (double)npages;
 			s1 = vm_stats(b);
 			stats_sub(&r[i].d, &s1, &s0);
@@ -509,28 +461,28 @@ static void concurrent_child(struct bench *b, enum system sys, size_t len,
 		if (!ret)
 			ret = neuf_vm_create(c.dev, NEUF_VM_CREATE_SVM, &c.vm);
 		if (ret)
-			die("P1x4: a process's VM", -ret);
+			bench_die("P1x4: a process's VM", -ret);
 		s0 = vm_stats(&c);
 	} else if (sys == SYS_HMM) {
 		c.hmm = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
 		c.hmm_buf = malloc(len);
 		if (c.hmm < 0 || !c.hmm_buf)
-			die("P1x4: a process's test_hmm mirror", errno);
+			bench_die("P1x4: a process's test_hmm mirror", errno);
 	}
 	if (write(ready, "r", 1) != 1 || read(go, &byte, 1) != 0)
-		die("P1x4: start", errno);
+		bench_die("P1x4: start", errno);
 	if (sys == SYS_NEUF)
-		gpu_pass(&c, MODE_RW, p, npages);
+		gpu_pass(&c, BENCH_RW, p, npages);
 	else if (sys == SYS_HMM)
-		hmm_pass(&c, MODE_RW, p, npages);
+		hmm_pass(&c, BENCH_RW, p, npages);
 	else
-		cpu_pass(MODE_RW, p, npages);
+		bench_cpu_pass(BENCH_RW, p, npages);
 	if (sys == SYS_NEUF) {
 		s1 = vm_stats(&c);
 		stats_sub(&s0, &s1, &s0);
 	}
 	if (write(ready, &s0, sizeof(s0)) != sizeof(s0))
-		die("P1x4: result", errno);
+		bench_die("P1x4: result", errno);
 	_exit(0);
 }
 
@@ -546,12 +498,12 @@ static struct sample run_concurrent(struct bench *b, enum system sys,
 	char byte;
 
 	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
-		die("pipe", errno);
+		bench_die("pipe", errno);
 	fflush(NULL);
 	for (int i = 0; i < P1X4_PROCS; i++) {
 		pid[i] = fork();
 		if (pid[i] < 0)
-			die("fork", errno);
+			bench_die("fork", errno);
 		if (!pid[i]) {
 			close(ready[0]);
 			close(go[1]);
@@ -562,14 +514,14 @@ static struct sample run_concurrent(struct bench *b, enum system sys,
 	close(go[0]);
 	for (int i = 0; i < P1X4_PROCS; i++)
 		if (read(ready[0], &byte, 1) != 1)
-			die("P1x4: a process did not get ready", EIO);
-	t0 = now_ns();
+			bench_die("P1x4: a process did not get ready", EIO);
+	t0 = bench_now_ns();
 	close(go[1]);
 	for (int i = 0; i < P1X4_PROCS; i++) {
 		struct drm_neuf_vm_stats d;
 
 		if (read(ready[0], &d, sizeof(d)) != sizeof(d))
-			die("P1x4: a process did not finish", EIO);
+			bench_die("P1x4: a process did not finish", EIO);
 		r.d.faults += d.faults;
 		r.d.batches += d.batches;
 		r.d.pages_mapped += d.pages_mapped;
@@ -578,7 +530,7 @@ static struct sample run_concurrent(struct bench *b, enum system sys,
 		r.d.windows += d.windows;
 		r.d.huge_mapped += d.huge_mapped;
 	}
-	r.us_per_page = (double)(now_ns() - t0) / 1e3 /
+	r.us_per_page = (double)(bench_now_ns() - t0) / 1e3 /
 			((double)mib * MIB / PAGE_SZ);
 	close(ready[0]);
 	for (int i = 0; i < P1X4_PROCS; i++) {
@@ -586,7 +538,7 @@ static struct sample run_concurrent(struct bench *b, enum system sys,
 
 		if (waitpid(pid[i], &status, 0) < 0 || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
-			die("P1x4: a process failed", ECHILD);
+			bench_die("P1x4: a process failed", ECHILD);
 	}
 	return r;
 }
@@ -618,18 +570,18 @@ static void svm_attr(struct bench *b, uint32_t op, uint8_t *p, size_t len,
 	int ret = neuf_svm_attr(b->dev, &a);
 
 	if (ret)
-		die("SVM_ATTR", -ret);
+		bench_die("SVM_ATTR", -ret);
 }
 
 /* Prefetch to @location in steps of @step bytes; returns the time. */
 static uint64_t prefetch_pass(struct bench *b, uint8_t *p, size_t len,
 			      size_t step, uint32_t location)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (size_t off = 0; off < len; off += step)
 		svm_attr(b, NEUF_SVM_OP_PREFETCH, p + off, step, 0, location);
-	return now_ns() - t0;
+	return bench_now_ns() - t0;
 }
 
 enum p5_mode {
@@ -655,7 +607,7 @@ static struct sample run_p5(struct bench *b, enum p5_mode m, size_t len)
 	uint8_t *p = map_mem(len, false, &mapping, &maplen);
 	uint64_t ns = 0;
 
-	populate(p, len);
+	bench_populate(p, len);
 	if (m == P5_TO_RAM_2M || m == P5_TO_RAM_4K || m == P5_CPU_FAULT ||
 	    m == P5_GPU_PASS)
 		prefetch_pass(b, p, len, HUGE_SZ, NEUF_SVM_LOC_VRAM);
@@ -678,10 +630,10 @@ static struct sample run_p5(struct bench *b, enum p5_mode m, size_t len)
 		break;
 	case P5_GPU_FAULT:
 	case P5_GPU_PASS:
-		ns = gpu_pass(b, MODE_READ, p, npages);
+		ns = gpu_pass(b, BENCH_READ, p, npages);
 		break;
 	case P5_CPU_FAULT:
-		ns = cpu_pass(MODE_READ, p, npages);
+		ns = bench_cpu_pass(BENCH_READ, p, npages);
 		break;
 	default:
 		break;
@@ -703,22 +655,22 @@ static struct sample run_p5_peer(struct bench *b, enum p5_mode m, size_t len)
 	uint8_t *q = NULL;
 	uint64_t t0, ns;
 
-	populate(p, len);
+	bench_populate(p, len);
 	if (m == NUM_P5) {
 		/* memcpy() between two populated buffers */
 		q = map_mem(len, false, &mapping2, &maplen2);
-		populate(q, len);
-		t0 = now_ns();
+		bench_populate(q, len);
+		t0 = bench_now_ns();
 		memcpy(q, p, len);
-		ns = now_ns() - t0;
+		ns = bench_now_ns() - t0;
 		munmap(mapping2, maplen2);
 	} else {
 		if (m == P5_TO_RAM_2M)
 			hmm_cmd(b, HMM_CMD_MIGRATE_TO_DEV, p, npages);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		hmm_cmd(b, m == P5_TO_RAM_2M ? HMM_CMD_MIGRATE_TO_SYS :
 			HMM_CMD_MIGRATE_TO_DEV, p, npages);
-		ns = now_ns() - t0;
+		ns = bench_now_ns() - t0;
 	}
 	r.us_per_page = (double)ns / 1e3 / (double)npages;
 	munmap(mapping, maplen);
@@ -790,7 +742,7 @@ static void new_vm(struct bench *b)
 	if (!ret)
 		ret = neuf_vm_create(b->dev, NEUF_VM_CREATE_SVM, &b->vm);
 	if (ret)
-		die("recreating the VM", -ret);
+		bench_die("recreating the VM", -ret);
 }
 
 /* neuf's cases at one size, with each technique switched off in turn. */
@@ -845,47 +797,6 @@ static void usage(void)
 	exit(2);
 }
 
-/* Call @one for each comma-separated item of @arg; usage() if none. */
-static void parse_list(struct bench *b, const char *arg,
-		       void (*one)(struct bench *b, const char *item))
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	unsigned int n = 0;
-
-	if (!copy)
-		die("strdup", ENOMEM);
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save), n++)
-		one(b, tok);
-	free(copy);
-	if (!n)
-		usage();
-}
-
-static void add_case(struct bench *b, const char *name)
-{
-	static const char *const names[] = {
-		"P1", "P1'", "P2", "P3", "P4", "P1x4", "P5",
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i]))
-			break;
-	if (i == sizeof(names) / sizeof(names[0]))
-		usage();
-	b->only |= 1u << i;
-}
-
-static void add_size(struct bench *b, const char *mib)
-{
-	unsigned long v = strtoul(mib, NULL, 10);
-
-	if (!v || v > 4096 || b->num_sizes == MAX_SIZES)
-		usage();
-	b->sizes[b->num_sizes++] = (unsigned int)v;
-}
-
 int main(int argc, char **argv)
 {
 	struct bench b = {
@@ -893,7 +804,7 @@ int main(int argc, char **argv)
 		.sizes = { 1, 4, 16, 64, 256 }, .num_sizes = 5, .first = true,
 		.only = ~0u,
 	};
-	const char *srcs[NUM_MODES] = { read_src, write_src, rw_src };
+	const char *srcs[BENCH_NUM_MODES] = { read_src, write_src, rw_src };
 	bool ablation = true;
 	unsigned int max_mib = 0;
 	struct utsname u;
@@ -916,11 +827,13 @@ int main(int argc, char **argv)
 			usage();
 		v = argv[++i];
 		if (!strcmp(a, "--sizes")) {
-			b.num_sizes = 0;
-			parse_list(&b, v, add_size);
+			b.num_sizes = bench_parse_sizes(v, b.sizes, MAX_SIZES);
+			if (!b.num_sizes)
+				usage();
 		} else if (!strcmp(a, "--only")) {
-			b.only = 0;
-			parse_list(&b, v, add_case);
+			b.only = bench_parse_cases(v, only_names);
+			if (!b.only)
+				usage();
 		} else if (!strcmp(a, "--runs")) {
 			b.runs = (unsigned int)strtoul(v, NULL, 10);
 		} else if (!strcmp(a, "--samples")) {
@@ -930,7 +843,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--out")) {
 			b.out = fopen(v, "we");
 			if (!b.out)
-				die(v, errno);
+				bench_die(v, errno);
 		} else {
 			usage();
 		}
@@ -940,11 +853,11 @@ int main(int argc, char **argv)
 
 	ret = neuf_device_open(0, &b.dev);
 	if (ret)
-		die("opening the neuf device", -ret);
+		bench_die("opening the neuf device", -ret);
 	ret = neuf_vm_create(b.dev, NEUF_VM_CREATE_SVM, &b.vm);
 	if (ret)
-		die("creating an SVM VM", -ret);
-	for (int m = 0; m < NUM_MODES; m++) {
+		bench_die("creating an SVM VM", -ret);
+	for (int m = 0; m < BENCH_NUM_MODES; m++) {
 		ret = neuf_assemble(srcs[m], &b.shader[m], err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "neuf-bench: %s\n", err);
@@ -966,7 +879,7 @@ int main(int argc, char **argv)
 				 PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (b.hmm_buf == MAP_FAILED)
-			die("mmap", errno);
+			bench_die("mmap", errno);
 	}
 
 	uname(&u);
@@ -1005,7 +918,7 @@ int main(int argc, char **argv)
 	fprintf(b.out, "\n  ]\n}\n");
 	if (b.out != stdout)
 		fclose(b.out);
-	for (int m = 0; m < NUM_MODES; m++)
+	for (int m = 0; m < BENCH_NUM_MODES; m++)
 		neuf_asm_program_free(&b.shader[m]);
 	neuf_vm_destroy(b.dev, b.vm);
 	neuf_device_close(b.dev);
