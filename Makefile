@@ -28,7 +28,16 @@ SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
-.PHONY: all help deps userspace module debug-kernel check demo lint install clean mutants bisect-demo flakes coverage bench stress
+# The NVIDIA leg (make check-nvidia): built where nvcc is, else skipped.
+NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
+CUDA_INC = $(dir $(NVCC))../include
+# sm_75 (Turing, the oldest GPUs with HMM) to sm_90, and PTX for newer ones.
+NVCC_ARCHS := 75 80 86 89 90
+NVCC_FLAGS := $(foreach a,$(NVCC_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
+	-gencode arch=compute_90,code=compute_90
+CUDA_TESTS := $(if $(NVCC),$(BUILD)/igt-tests/neuf_svm_cuda $(BUILD)/tools/neuf-bench-nvidia)
+
+.PHONY: all help deps userspace module debug-kernel check check-nvidia demo lint install clean mutants bisect-demo flakes coverage bench bench-nvidia stress
 
 all: userspace
 
@@ -38,6 +47,8 @@ help:
 	@echo "make check         build and test on every kernel: debian-6.12, debian-6.1, debug"
 	@echo "                   KERNEL=NAME[,NAME...] or KERNEL=/path/to/linux (any tree)"
 	@echo "                   FILTER=REGEX runs only matching igt@BIN@SUBTEST"
+	@echo "make check-nvidia  the shared SVM subtests on this host's NVIDIA GPU (CUDA, HMM)"
+	@echo "                   into build/results/nvidia (FILTER= as for check)"
 	@echo "make demo          boot a guest and run the demo (KERNEL= as for check)"
 	@echo "make module        build neuf.ko for KERNEL (default: all)"
 	@echo "tools/neuf-bisect  find the kernel commit that broke SVM (--help)"
@@ -49,6 +60,8 @@ help:
 	@echo "make coverage      line and branch coverage of neuf.ko by the suite (gcov kernel)"
 	@echo "make bench         neuf's fault path against test_hmm and the CPU, one debug"
 	@echo "                   boot (BENCH_SIZES=, BENCH_RUNS=, BENCH_ABLATION=0; about an hour)"
+	@echo "make bench-nvidia  P1/P3/P4 on this host's NVIDIA GPU (CUDA, HMM) beside neuf's"
+	@echo "                   latest figures (BENCH_SIZES=, BENCH_RUNS=, BENCH_SAMPLES=, BENCH_ONLY=)"
 	@echo "make stress        fuzzer, mm churn, OOM, hangs, unbind, isolation and allocation"
 	@echo "                   failures in one debug boot, one table (STRESS_PARTS=,"
 	@echo "                   STRESS_SIZES=, STRESS_SEED=; KERNEL= as for check)"
@@ -63,8 +76,8 @@ userspace: deps
 	@$(MAKE) --no-print-directory userspace-build
 
 .PHONY: userspace-build
-userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST) $(HOST_TESTS)
-	@:
+userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST) $(HOST_TESTS) $(CUDA_TESTS)
+	@$(if $(NVCC),:,echo "nvcc not found: the NVIDIA leg (neuf_svm_cuda, neuf-bench-nvidia) is not built")
 
 # libneuf
 LIB_HEADERS := lib/libneuf.h lib/neuf_asm.h uapi/drm/neuf_drm.h drivers/gpu/drm/neuf/include/neuf_isa.h
@@ -111,9 +124,31 @@ SVM_OBJS := $(BUILD)/igt-tests/lib/svm_backend.o $(BUILD)/igt-tests/lib/svm_back
 $(NEUF_IGT_LIB): $(NEUF_IGT_OBJS) $(SVM_OBJS)
 	$(AR) rcs $@ $^
 
-# The benchmark (make bench) and the measurement helpers it shares with
-# neuf-bench-nvidia: an explicit rule, so that the generic one of the tools
-# does not take it.
+# The CUDA backend: the driver is dlopen()ed, so only cuda.h is needed here.
+$(BUILD)/igt-tests/lib/svm_backend_cuda.o: igt-tests/lib/svm_backend_cuda.c igt-tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -isystem $(CUDA_INC) -c $< -o $@
+
+$(BUILD)/igt-tests/lib/svm_kernels.fatbin: igt-tests/lib/svm_kernels.cu
+	@mkdir -p $(@D)
+	$(NVCC) --fatbin $(NVCC_FLAGS) -o $@ $<
+
+$(BUILD)/igt-tests/lib/svm_kernels_fatbin.o: igt-tests/lib/svm_kernels_fatbin.S \
+		$(BUILD)/igt-tests/lib/svm_kernels.fatbin
+	$(CC) -c -DSVM_FATBIN='"$(BUILD)/igt-tests/lib/svm_kernels.fatbin"' $< -o $@
+
+CUDA_OBJS := $(BUILD)/igt-tests/lib/svm_backend_cuda.o $(BUILD)/igt-tests/lib/svm_kernels_fatbin.o
+
+# Without libneuf or libdrm: it runs on NVIDIA hosts, needing only libc.
+$(BUILD)/igt-tests/neuf_svm_cuda: igt-tests/neuf_svm_cuda.c $(CUDA_OBJS) $(NEUF_IGT_LIB) $(IGT_LIB) \
+		igt-tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< $(CUDA_OBJS) -o $@ $(NEUF_IGT_LIB) \
+		$(IGT_LIB) -pthread -ldl
+
+# The benchmarks (make bench, make bench-nvidia) and the measurement
+# helpers they share: explicit rules, so that the generic one of the tools
+# does not take them. neuf-bench-nvidia is the CUDA backend without IGT.
 BENCH_UTIL_SRC := tools/bench/bench_util.c
 BENCH_UTIL_DEPS := $(BENCH_UTIL_SRC) tools/bench/bench_util.h
 
@@ -122,6 +157,12 @@ $(BUILD)/tools/neuf-bench: tools/neuf-bench.c $(BENCH_UTIL_DEPS) $(BUILD)/lib/li
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itools/bench $< $(BENCH_UTIL_SRC) -o $@ \
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
+
+$(BUILD)/tools/neuf-bench-nvidia: tools/neuf-bench-nvidia.c $(CUDA_OBJS) \
+		$(BUILD)/igt-tests/lib/svm_backend.o igt-tests/lib/*.h $(BENCH_UTIL_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iigt-tests/lib -Itools/bench $< $(BENCH_UTIL_SRC) $(CUDA_OBJS) \
+		$(BUILD)/igt-tests/lib/svm_backend.o -o $@ -ldl
 
 $(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
@@ -193,6 +234,9 @@ debug-kernel: deps
 check: userspace
 	@tools/check.sh $(KERNEL) '$(FILTER)'
 
+check-nvidia: userspace
+	@tools/check-nvidia.sh '$(FILTER)'
+
 demo: userspace
 	@tools/demo.sh $(KERNEL)
 
@@ -208,6 +252,9 @@ stress: userspace
 
 bench: userspace
 	@tools/bench.sh $(if $(filter-out all,$(KERNEL)),$(KERNEL),debug)
+
+bench-nvidia: userspace
+	@tools/bench-nvidia.sh
 
 bisect-demo: userspace
 	@tools/neuf-bisect-demo $(if $(MUTANT),--mutant '$(MUTANT)') $(if $(FILTER),--filter '$(FILTER)')

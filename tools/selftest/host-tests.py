@@ -14,6 +14,8 @@
   invalid; a failure of the unmutated kernel does not count).
 - IGT tests of userspace alone (HOST_IGT_TESTS, e.g. the assembler's) run
   here rather than in the guests: one entry per subtest.
+- neuf_svm_cuda (the NVIDIA leg) skips every subtest with the right reason
+  where it cannot run, against a stand-in libcuda.so.1 for each case.
 
 Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
@@ -46,6 +48,7 @@ def test(fn):
 
 class Ctx:
     def __init__(self, build):
+        self.build = build
         self.bin = os.path.join(build, "igt-tests", "lib", "igt_selftest")
 
     def run(self, *args):
@@ -639,6 +642,187 @@ def stress_report_goals(c):
         check(rc == 1 and "cannot run here" in out, f"a skipped part: exit {rc}: {out}")
 
 
+def bench_record(case, memory, mode, system, mib, median, lo, hi):
+    return {"case": case, "memory": memory, "mode": mode, "system": system,
+            "ablation": "all", "size_mib": mib, "runs": 5,
+            "us_per_page": {"median": median, "min": lo, "max": hi}}
+
+
+def p3_record(name, median):
+    return {"case": "P3", "series": name, "samples": 200,
+            "us": {"median": median, "p90": median * 1.5, "min": median / 2}}
+
+
+def report_row(out, start):
+    """The line of a table that starts with @start, split at the groups."""
+    for line in out.splitlines():
+        if line.startswith(start):
+            return [part.split() for part in line[len(start):].split("|")]
+    raise AssertionError(f"no row {start!r}: {out}")
+
+
+@test
+def bench_nvidia_report(c):
+    """make bench-nvidia's side-by-side tables: each figure, each system's
+    ratio to its own machine's CPU, "-" for a size one side lacks, NVIDIA
+    alone when neuf's figures are missing; the tool skips without a driver."""
+    nvidia = {"gpu": "Test GPU (sm_90, CUDA driver 12.4, HMM)", "backend": "cuda",
+              "kernel": "6.8.0 x86_64", "runs": 5, "samples": 200, "gpu_timer": True,
+              "records": [
+                  bench_record("P1", "fresh-4k", "read", "nvidia", 16, 2.0, 1.5, 3.0),
+                  bench_record("P1", "fresh-4k", "read", "cpu", 16, 0.5, 0.4, 0.6),
+                  bench_record("P1", "fresh-4k", "rw", "nvidia", 16, 4.0, 3.5, 4.5),
+                  bench_record("P1", "fresh-4k", "rw", "cpu", 16, 2.0, 1.9, 2.1),
+                  bench_record("P1", "fresh-4k", "read", "nvidia", 64, 1.2, 1.1, 1.3),
+                  bench_record("P1", "fresh-4k", "read", "cpu", 64, 0.4, 0.3, 0.5),
+                  bench_record("P4", "populated-4k", "munmap", "nvidia", 16, 0.9, 0.8, 1.0),
+                  bench_record("P4", "populated-4k", "munmap", "never-mirrored", 16,
+                               0.3, 0.2, 0.4),
+                  p3_record("nvidia-fault", 30.0), p3_record("nvidia-no-fault", 1.0),
+                  p3_record("nvidia-launch-fault", 45.0),
+                  p3_record("nvidia-launch-no-fault", 10.0),
+                  p3_record("cpu-fault", 1.5), p3_record("cpu-no-fault", 0.1),
+                  p3_record("nvidia-beyond", 28.5), p3_record("nvidia-launch-beyond", 34.0),
+                  p3_record("cpu-beyond", 1.25)]}
+    neuf = {"kernel": "6.12.117-neuf-debug x86_64", "runs": 5, "samples": 200,
+            "test_hmm": True, "records": [
+                bench_record("P1", "fresh-4k", "read", "neuf", 16, 60.0, 55.0, 70.0),
+                bench_record("P1", "fresh-4k", "read", "test_hmm", 16, 80.0, 75.0, 85.0),
+                bench_record("P1", "fresh-4k", "read", "cpu", 16, 40.0, 39.0, 41.0),
+                bench_record("P1", "fresh-4k", "read", "neuf", 4, 50.0, 45.0, 55.0),
+                bench_record("P1", "fresh-4k", "read", "cpu", 4, 25.0, 24.0, 26.0),
+                bench_record("P4", "populated-4k", "munmap", "neuf", 16, 12.0, 11.0, 13.0),
+                bench_record("P4", "populated-4k", "munmap", "never-mirrored", 16,
+                             8.0, 7.0, 9.0),
+                bench_record("P4", "populated-4k", "munmap", "test_hmm", 16, 10.0, 9.0, 11.0),
+                p3_record("neuf-fault", 500.0), p3_record("neuf-no-fault", 300.0),
+                p3_record("cpu-fault", 60.0), p3_record("cpu-no-fault", 10.0),
+                p3_record("neuf-beyond", 190.0), p3_record("cpu-beyond", 47.5)]}
+    report = os.path.join(TOOLS, "neuf-bench-nvidia-report")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, doc in (("nvidia", nvidia), ("neuf", neuf)):
+            paths[name] = os.path.join(tmp, f"{name}.json")
+            with open(paths[name], "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+
+        def run(neuf_path):
+            p = subprocess.run([report, "--neuf", neuf_path, paths["nvidia"]],
+                               capture_output=True, text=True, timeout=60, check=False)
+            check(p.returncode == 0, f"exit {p.returncode}: {p.stdout}{p.stderr}")
+            return p.stdout
+
+        out = run(paths["neuf"])
+        check("Test GPU (sm_90" in out and "6.12.117-neuf-debug" in out, out)
+        check("× CPU" in out and "× never" in out, out)
+        # neuf, x CPU, test_hmm, x CPU, guest CPU | NVIDIA, x CPU, host CPU
+        want = {"  16 read": [["60.0", "[55.0-70.0]", "1.50", "80.0", "[75.0-85.0]",
+                               "2.00", "40.0", "[39.0-41.0]"],
+                              ["2.00", "[1.50-3.00]", "4.00", "0.500", "[0.400-0.600]"]],
+                "  16 rw": [["-", "-", "-", "-", "-"],
+                            ["4.00", "[3.50-4.50]", "2.00", "2.00", "[1.90-2.10]"]],
+                "   4 read": [["50.0", "[45.0-55.0]", "2.00", "-", "-", "25.0",
+                               "[24.0-26.0]"], ["-", "-", "-"]],
+                "  64 read": [["-", "-", "-", "-", "-"],
+                              ["1.20", "[1.10-1.30]", "3.00", "0.400", "[0.300-0.500]"]],
+                "  16 munmap": [["12.0", "[11.0-13.0]", "1.50", "10.0", "[9.00-11.0]",
+                                 "1.25", "8.00", "[7.00-9.00]"],
+                                ["0.900", "[0.800-1.00]", "3.00", "0.300",
+                                 "[0.200-0.400]"]]}
+        for start, cells in want.items():
+            row = report_row(out, start)
+            check(row == cells, f"{start!r}: {row}, expected {cells}: {out}")
+        # samples, fault, no-fault, beyond, beyond / the machine's CPU's
+        for start, cells in (("  neuf dispatch", ["200", "500", "300", "190", "4.00"]),
+                             ("  guest CPU", ["200", "60.0", "10.0", "47.5"]),
+                             ("  NVIDIA GPU timer", ["200", "30.0", "1.00", "28.5", "22.80"]),
+                             ("  NVIDIA launch+wait", ["200", "45.0", "10.0", "34.0",
+                                                      "27.20"]),
+                             ("  host CPU", ["200", "1.50", "0.100", "1.25"])):
+            row = report_row(out, start)
+            check(row == [cells], f"{start!r}: {row}, expected {cells}: {out}")
+
+        out = run(os.path.join(tmp, "no-such.json"))
+        check("neuf's figures are missing" in out and "make bench" in out, out)
+        check("test_hmm" not in out and "guest CPU" not in out, out)
+        check(report_row(out, "  16 read") ==
+              [["2.00", "[1.50-3.00]", "4.00", "0.500", "[0.400-0.600]"]], out)
+        check(report_row(out, "  NVIDIA GPU timer") ==
+              [["200", "30.0", "1.00", "28.5", "22.80"]], out)
+
+        tool = os.path.join(c.build, "tools", "neuf-bench-nvidia")
+        if os.path.exists(tool):
+            json_out = os.path.join(tmp, "out.json")
+            p = subprocess.run([tool, "--out", json_out], capture_output=True, text=True,
+                               timeout=60, check=False,
+                               env=dict(os.environ,
+                                        NEUF_LIBCUDA="/nonexistent/libcuda.so.1"))
+            check(p.returncode == 77, f"exit {p.returncode}: {p.stderr}")
+            check("neuf-bench-nvidia: cannot run: no NVIDIA driver" in p.stderr, p.stderr)
+            check(not os.path.exists(json_out), "a JSON file without figures")
+
+
+class Skip(Exception):
+    """The test cannot run here; its result is skip, with the reason."""
+
+
+@test
+def cuda_skip_reasons(c):
+    """neuf_svm_cuda lists neuf_svm's shared subtests and, on every system
+    it cannot run on, skips each of them with the right reason: no driver,
+    cuInit failing, no GPU, no pageable memory access (and why), a context
+    it cannot make. A stand-in libcuda.so.1 plays the systems."""
+    cuda = os.path.join(c.build, "igt-tests", "neuf_svm_cuda")
+    svm = os.path.join(c.build, "igt-tests", "neuf_svm")
+    if not os.path.exists(cuda):
+        raise Skip("neuf_svm_cuda was not built (no nvcc)")
+    names = subprocess.run([cuda, "--list-subtests"], capture_output=True,
+                           text=True, timeout=60, check=True).stdout.split()
+    neuf = subprocess.run([svm, "--list-subtests"], capture_output=True,
+                          text=True, timeout=60, check=True).stdout.split()
+    check(len(names) >= 20, f"only {len(names)} shared subtests: {names}")
+    check(not set(names) - set(neuf),
+          f"not in neuf_svm: {sorted(set(names) - set(neuf))}")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "fake_libcuda.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = os.path.join(tmp, "libcuda.so.1")
+        subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
+                        "-shared", "-fPIC", "-o", lib, src], check=True,
+                       capture_output=True, timeout=120)
+        nohmm = os.path.join(tmp, "config-nohmm")
+        with open(nohmm, "w", encoding="utf-8") as f:
+            f.write("# CONFIG_HMM_MIRROR is not set\nCONFIG_DEVICE_PRIVATE=y\n")
+        withhmm = os.path.join(tmp, "config-hmm")
+        with open(withhmm, "w", encoding="utf-8") as f:
+            f.write("CONFIG_HMM_MIRROR=y\nCONFIG_DEVICE_PRIVATE=y\n")
+        systems = [
+            ({"NEUF_LIBCUDA": os.path.join(tmp, "none", "libcuda.so.1")},
+             "no NVIDIA driver: "),
+            ({"NEUF_LIBCUDA": lib, "FAKE_CUDA_INIT": "100"},
+             "cuInit: CUDA_ERROR_NO_DEVICE"),
+            ({"NEUF_LIBCUDA": lib, "FAKE_CUDA_COUNT": "0"}, "no NVIDIA GPU"),
+            ({"NEUF_LIBCUDA": lib, "NEUF_KERNEL_CONFIG": nohmm},
+             "no pageable memory access: the kernel lacks CONFIG_HMM_MIRROR"),
+            ({"NEUF_LIBCUDA": lib, "NEUF_KERNEL_CONFIG": withhmm},
+             "CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS is 0"),
+            ({"NEUF_LIBCUDA": lib, "FAKE_CUDA_PAGEABLE": "1"},
+             "setting up a context and loading the kernels: "
+             "CUDA_ERROR_NOT_SUPPORTED"),
+        ]
+        for env, reason in systems:
+            p = subprocess.run([cuda], capture_output=True, text=True,
+                               timeout=120, check=False,
+                               env={**os.environ, **env})
+            what = f"{env}: exit {p.returncode}"
+            check(p.returncode == 77, f"{what}\n{p.stdout}{p.stderr}")
+            got = dict(re.findall(r"^Subtest (\S+): (\w+) ", p.stdout, re.M))
+            check(sorted(got) == sorted(names) and
+                  set(got.values()) == {"SKIP"}, f"{what}: {got}")
+            check(reason in p.stdout + p.stderr,
+                  f"{what}: no '{reason}' in\n{p.stdout}{p.stderr}")
+
+
 def main():
     build, resdir = sys.argv[1], sys.argv[2]
     os.makedirs(resdir, exist_ok=True)
@@ -649,6 +833,8 @@ def main():
         try:
             fn(ctx)
             result, err = "pass", ""
+        except Skip as e:
+            result, err = "skip", str(e)
         except Exception as e:  # noqa: BLE001 - any error fails the test
             result, err = "fail", f"{type(e).__name__}: {e}"
         name = f"host@selftest@{fn.__name__.replace('_', '-')}"

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# make bench-nvidia: neuf-bench's P1 (first touch), P3 (one fault's round
+# trip) and P4 (munmap) on this host's NVIDIA GPU, through CUDA and HMM:
+# build/tools/neuf-bench-nvidia on the host (no guest: the NVIDIA driver is
+# the host's), then tools/neuf-bench-nvidia-report, which prints its
+# figures beside neuf's latest (build/bench/bench.json, from make bench).
+# Skips, with the reason, where there is no NVIDIA driver, GPU or HMM.
+#
+# Usage: tools/bench-nvidia.sh
+# Environment: BENCH_SIZES (MiB, default 1,4,16,64,256), BENCH_RUNS (5),
+# BENCH_SAMPLES (P3's samples, 200), BENCH_ONLY=P1,P3,P4 for some cases.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+bench=$top/build/tools/neuf-bench-nvidia
+out=$top/build/bench-nvidia
+if [ ! -x "$bench" ]; then
+	echo "bench-nvidia: nvcc was not found when building: nothing to run" >&2
+	exit 1
+fi
+mkdir -p "$out"
+args=(--sizes "${BENCH_SIZES:-1,4,16,64,256}" --runs "${BENCH_RUNS:-5}"
+	--samples "${BENCH_SAMPLES:-200}" --out "$out/bench.json.tmp")
+[ -n "${BENCH_ONLY:-}" ] && args+=(--only "$BENCH_ONLY")
+rc=0
+# Its progress on stderr, also kept; with pipefail, tee does not hide its rc.
+"$bench" "${args[@]}" 2>&1 | tee "$out/stderr.txt" >&2 || rc=$?
+if [ "$rc" = 77 ]; then
+	rm -f "$out/bench.json.tmp"
+	why=$(sed -n 's/^neuf-bench-nvidia: cannot run: //p' "$out/stderr.txt")
+	echo "bench-nvidia: skipped: ${why:-$(tail -n 1 "$out/stderr.txt")}"
+	exit 0
+fi
+if [ "$rc" != 0 ]; then
+	rm -f "$out/bench.json.tmp"
+	echo "bench-nvidia: neuf-bench-nvidia failed (exit $rc)" >&2
+	exit 1
+fi
+mv "$out/bench.json.tmp" "$out/bench.json"
+"$top/tools/neuf-bench-nvidia-report" --neuf "$top/build/bench/bench.json" \
+	"$out/bench.json" | tee "$out/report.txt"
