@@ -1099,6 +1099,38 @@ void svm_scenarios(struct svm_backend *b)
 		free(dst);
 	}
 
+	igt_describe("A child fork() made does not get its parent's GPU "
+		     "context: a launch on the one it inherited fails (neuf: "
+		     "EXEC refused with EACCES; CUDA: no context in a forked "
+		     "child), writes nothing, and the parent's GPU goes on.");
+	igt_subtest("fork-child-gpu-denied") {
+		const size_t n = 1024;
+		uint32_t *buf = svm_xmalloc(n * 4);
+
+		neuf_igt_fill_pattern(buf, n, 0xd3d3);
+		run_ok(SVM_RMW, n, PTR(buf), 1);	/* GPU-mapped */
+
+		igt_fork(child, 1) {
+			struct svm_result res = { 0 };
+			uint64_t args[4] = { PTR(buf), 0x666 };
+			int ret;
+
+			ret = svm_backend_run(backend, SVM_FILL, n, args, &res);
+			igt_assert_f(ret < 0 || res.error < 0, "the child's "
+				     "launch on its parent's GPU context "
+				     "succeeded\n");
+			igt_info("the child's launch: %s\n", ret < 0 ?
+				 neuf_igt_errno_name(ret) : result_text(&res));
+			/* Its copy of the buffer, and the parent's, untouched. */
+			neuf_igt_check_pattern(buf, n, 0xd3d3, 1);
+		}
+		igt_waitchildren();
+		neuf_igt_check_pattern(buf, n, 0xd3d3, 1);
+		run_ok(SVM_RMW, n, PTR(buf), 1);
+		neuf_igt_check_pattern(buf, n, 0xd3d3, 2);
+		free(buf);
+	}
+
 	igt_describe("CPU threads and GPU dispatches increment the same u64 "
 		     "and u32 counters at once, with atomic adds and with a "
 		     "CAS loop; no increment is lost.");
