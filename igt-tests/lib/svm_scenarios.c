@@ -1009,6 +1009,12 @@ void svm_scenarios(struct svm_backend *b)
 		int ret;
 
 		neuf_igt_require_kconfig("CONFIG_MEMORY_FAILURE");
+		/* Harmless in a test guest, not on a machine people use. */
+		igt_require_f(!getenv("NEUF_SOFT_OFFLINE") ||
+			      strcmp(getenv("NEUF_SOFT_OFFLINE"), "0"),
+			      "NEUF_SOFT_OFFLINE=0: MADV_SOFT_OFFLINE would take "
+			      "8 pages of this machine's memory out of service "
+			      "until it reboots\n");
 		buf = svm_map_anon(len, MAP_PRIVATE);
 		madvise(buf, len, MADV_NOHUGEPAGE);
 		neuf_igt_fill_pattern(buf, n, 0xc0c0);
