@@ -274,7 +274,8 @@ static CUresult recover(struct svm_backend *b)
 	if (cb->mod)
 		cb->api.module_unload(cb->mod);	/* fails on a dead context */
 	cb->mod = NULL;
-	cb->api.device_primary_ctx_release(cb->dev);
+	if (cb->ctx)
+		cb->api.device_primary_ctx_release(cb->dev);
 	cb->ctx = NULL;
 	r = cb->api.device_primary_ctx_reset(cb->dev);
 	if (r != CUDA_SUCCESS)
@@ -399,13 +400,14 @@ static int cuda_backend_run_batch(struct svm_backend *b,
 		if (r != CUDA_SUCCESS)
 			return -EIO;
 	}
+	for (i = 0; i < count; i++)
+		if (d[i].kernel >= SVM_NUM_KERNELS)
+			return -EINVAL;
 	for (i = 0; i < count; i++) {
 		uint32_t grid = d[i].grid;
 		uint64_t a[4];
 		void *params[] = { &grid, &a[0], &a[1], &a[2], &a[3] };
 
-		if (d[i].kernel >= SVM_NUM_KERNELS)
-			return -EINVAL;
 		memcpy(a, d[i].args, sizeof(a));
 		if (!grid)
 			continue;

@@ -16,6 +16,9 @@
   here rather than in the guests: one entry per subtest.
 - neuf_svm_cuda (the NVIDIA leg) skips every subtest with the right reason
   where it cannot run, against a stand-in libcuda.so.1 for each case.
+- neuf_svm_cuda and neuf-bench-nvidia run through the CUDA backend against
+  the stand-in running the kernels on the CPU: the scenarios and the
+  backend's control flow, not NVIDIA's hardware.
 
 Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
@@ -766,6 +769,17 @@ class Skip(Exception):
     """The test cannot run here; its result is skip, with the reason."""
 
 
+def build_fake_libcuda(tmp):
+    """The stand-in libcuda.so.1 (fake_libcuda.c), built in @tmp."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "fake_libcuda.c")
+    lib = os.path.join(tmp, "libcuda.so.1")
+    subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
+                    "-shared", "-fPIC", "-o", lib, src], check=True,
+                   capture_output=True, timeout=120)
+    return lib
+
+
 @test
 def cuda_skip_reasons(c):
     """neuf_svm_cuda lists neuf_svm's shared subtests and, on every system
@@ -783,13 +797,8 @@ def cuda_skip_reasons(c):
     check(len(names) >= 20, f"only {len(names)} shared subtests: {names}")
     check(not set(names) - set(neuf),
           f"not in neuf_svm: {sorted(set(names) - set(neuf))}")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       "fake_libcuda.c")
     with tempfile.TemporaryDirectory() as tmp:
-        lib = os.path.join(tmp, "libcuda.so.1")
-        subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
-                        "-shared", "-fPIC", "-o", lib, src], check=True,
-                       capture_output=True, timeout=120)
+        lib = build_fake_libcuda(tmp)
         nohmm = os.path.join(tmp, "config-nohmm")
         with open(nohmm, "w", encoding="utf-8") as f:
             f.write("# CONFIG_HMM_MIRROR is not set\nCONFIG_DEVICE_PRIVATE=y\n")
@@ -821,6 +830,76 @@ def cuda_skip_reasons(c):
                   set(got.values()) == {"SKIP"}, f"{what}: {got}")
             check(reason in p.stdout + p.stderr,
                   f"{what}: no '{reason}' in\n{p.stdout}{p.stderr}")
+
+
+# What neuf_svm_cuda must pass on the CPU stand-in, whatever the host's
+# kernel (the others may skip for its configuration or privileges).
+CUDA_ON_CPU_MUST_PASS = [
+    "read-malloc", "write-malloc", "read-write-stack", "first-touch",
+    "vector-add-16m", "linked-list", "munmap-then-fault", "mprotect-read-only",
+    "mprotect-none", "mremap-move", "fork-cow", "atomics-cpu-gpu",
+    "large-dispatch-256m"]
+
+
+@test
+def cuda_backend_on_cpu(c):
+    """neuf_svm_cuda's scenarios and the CUDA backend's whole control flow
+    (context, module loading, launches, synchronize, and the rebuild of the
+    context after each sticky CUDA_ERROR_ILLEGAL_ADDRESS) run against a
+    CPU stand-in for libcuda.so.1 (fake_libcuda.c, FAKE_CUDA_CPU=1): it
+    runs svm_kernels.cu's kernels as C code whose every access goes through
+    the process's page tables, as a GPU under HMM does. This checks the
+    scenarios and the backend's code paths without an NVIDIA GPU; it proves
+    nothing about NVIDIA hardware or its driver."""
+    cuda = os.path.join(c.build, "igt-tests", "neuf_svm_cuda")
+    if not os.path.exists(cuda):
+        raise Skip("neuf_svm_cuda was not built (no nvcc)")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NEUF_LIBCUDA": build_fake_libcuda(tmp),
+               "FAKE_CUDA_CPU": "1", "NEUF_SOFT_OFFLINE": "0"}
+        p = subprocess.run([cuda], capture_output=True, text=True,
+                           timeout=600, check=False, env=env)
+    log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+    check(p.returncode in (0, 77), log)
+    got = dict(re.findall(r"^Subtest (\S+): (\w+) ", p.stdout, re.M))
+    bad = {name: r for name, r in got.items() if r in ("FAIL", "CRASH")}
+    check(not bad, f"{bad}: {log}")
+    missing = [name for name in CUDA_ON_CPU_MUST_PASS
+               if got.get(name) != "SUCCESS"]
+    check(not missing, f"did not pass: {missing}: {log}")
+    # The faults the scenarios provoke made the backend rebuild its
+    # context (at most once per fault the stand-in counted).
+    m = re.search(r"^(\d+) CUDA context\(s\) rebuilt after sticky faults$",
+                  p.stdout, re.M)
+    check(m and int(m.group(1)) > 0, f"no context rebuilt: {log}")
+    fake = re.search(r"^fake_libcuda: \d+ launches, \d+ invocations, "
+                     r"(\d+) illegal addresses ", p.stderr, re.M)
+    check(fake and int(fake.group(1)) >= int(m.group(1)),
+          f"more contexts rebuilt than faults: {log}")
+
+
+@test
+def bench_nvidia_on_cpu(c):
+    """neuf-bench-nvidia runs P1, P3 and P4 to the end against the CPU
+    stand-in for libcuda.so.1 (as cuda-backend-on-cpu) and writes their
+    records: its control flow only, the figures are the CPU's and mean
+    nothing about NVIDIA hardware."""
+    tool = os.path.join(c.build, "tools", "neuf-bench-nvidia")
+    if not os.path.exists(tool):
+        raise Skip("neuf-bench-nvidia was not built (no nvcc)")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.json")
+        env = {**os.environ, "NEUF_LIBCUDA": build_fake_libcuda(tmp),
+               "FAKE_CUDA_CPU": "1"}
+        p = subprocess.run([tool, "--sizes", "1", "--runs", "2", "--samples",
+                            "10", "--out", out], capture_output=True,
+                           text=True, timeout=600, check=False, env=env)
+        check(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        with open(out, encoding="utf-8") as f:
+            doc = json.load(f)
+    cases = {r.get("case") for r in doc.get("records", [])}
+    check({"P1", "P3", "P4"} <= cases, f"cases {sorted(cases)}: {doc}")
+    check(doc.get("backend") == "cuda" and doc.get("gpu_timer") is True, doc)
 
 
 def main():
