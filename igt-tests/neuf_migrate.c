@@ -26,6 +26,7 @@
 #include "igt.h"
 #include "libneuf.h"
 #include "neuf_igt.h"
+#include "svm_backend_neuf.h"
 
 #define PAGE_SZ 4096ul
 #define SZ_2M (2ul << 20)
@@ -34,30 +35,6 @@
 #define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 #define ARGS(...) ((const uint64_t[NEUF_EXEC_NUM_ARGS]){ __VA_ARGS__ })
-
-/* buf[i] += arg1 */
-static const char rmw_src[] =
-	"sreg r1, global_id\n"
-	"sreg r2, arg0        # buf\n"
-	"sreg r3, arg1        # addend\n"
-	"shli r4, r1, 2\n"
-	"add r4, r2, r4\n"
-	"ld32 r5, [r4]\n"
-	"add r5, r5, r3\n"
-	"st32 [r4], r5\n"
-	"halt\n";
-
-/* buf[i * 1024] += arg1: the first word of each 4 KiB page */
-static const char rmw_page_src[] =
-	"sreg r1, global_id\n"
-	"sreg r2, arg0        # buf\n"
-	"sreg r3, arg1        # addend\n"
-	"shli r4, r1, 12\n"
-	"add r4, r2, r4\n"
-	"ld32 r5, [r4]\n"
-	"add r5, r5, r3\n"
-	"st32 [r4], r5\n"
-	"halt\n";
 
 static struct neuf_device *dev;
 static uint32_t vm;
@@ -88,8 +65,8 @@ static void gpu_add_(uint32_t *buf, size_t n, uint32_t add, bool per_page)
 			.group_size = 64,
 		};
 
-		memcpy(d.args, ARGS(PTR(buf + done * step), add),
-		       sizeof(d.args));
+		memcpy(d.args, ARGS(PTR(buf + done * step), add,
+				    step * sizeof(*buf)), sizeof(d.args));
 		ret = neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st);
 		igt_assert_f(ret == 0, "running a job: %s\n",
 			     neuf_igt_errno_name(ret));
@@ -276,8 +253,9 @@ igt_main
 		ret = neuf_getparam(dev, NEUF_PARAM_VRAM_SIZE, &vram_size);
 		igt_assert_f(ret == 0, "GETPARAM VRAM_SIZE: %s\n",
 			     neuf_igt_errno_name(ret));
-		sh_rmw = neuf_igt_assemble(rmw_src);
-		sh_rmw_page = neuf_igt_assemble(rmw_page_src);
+		sh_rmw = neuf_igt_assemble(svm_backend_neuf_source(SVM_RMW));
+		/* The first word of each page: strided by arg2 bytes. */
+		sh_rmw_page = neuf_igt_assemble(svm_backend_neuf_source(SVM_RMW_STRIDED));
 	}
 
 	igt_describe("Pages prefetched to VRAM hold what the CPU wrote: the "

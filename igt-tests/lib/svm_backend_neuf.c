@@ -364,6 +364,11 @@ void svm_backend_neuf_vm(struct svm_backend *b, struct neuf_device **dev,
 	*vm = priv(b)->vm;
 }
 
+const char *svm_backend_neuf_source(enum svm_kernel kernel)
+{
+	return kernel < SVM_NUM_KERNELS ? kernel_src[kernel] : NULL;
+}
+
 const uint64_t *svm_backend_neuf_code(struct svm_backend *b,
 				      enum svm_kernel kernel)
 {

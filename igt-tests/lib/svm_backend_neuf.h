@@ -35,4 +35,14 @@ void svm_backend_neuf_vm(struct svm_backend *b, struct neuf_device **dev,
 const uint64_t *svm_backend_neuf_code(struct svm_backend *b,
 				      enum svm_kernel kernel);
 
+/**
+ * svm_backend_neuf_source() - the neuf shader source of a kernel
+ * @kernel: the kernel
+ *
+ * For tests that run the kernels on VMs of their own.
+ *
+ * Return: the source (static), or NULL for a kernel neuf does not have.
+ */
+const char *svm_backend_neuf_source(enum svm_kernel kernel);
+
 #endif /* NEUF_SVM_BACKEND_NEUF_H */
