@@ -119,7 +119,8 @@ $(NEUF_IGT_OBJS): $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.
 
 # The SVM scenarios and the backends they run on (svm_backend.h).
 SVM_OBJS := $(BUILD)/igt-tests/lib/svm_backend.o $(BUILD)/igt-tests/lib/svm_backend_neuf.o \
-	$(BUILD)/igt-tests/lib/svm_mem.o $(BUILD)/igt-tests/lib/svm_scenarios.o
+	$(BUILD)/igt-tests/lib/svm_kernels_neuf.o $(BUILD)/igt-tests/lib/svm_mem.o \
+	$(BUILD)/igt-tests/lib/svm_scenarios.o
 
 $(NEUF_IGT_LIB): $(NEUF_IGT_OBJS) $(SVM_OBJS)
 	$(AR) rcs $@ $^
@@ -201,12 +202,14 @@ $(BUILD)/igt-tests/neuf_fuzz: igt-tests/neuf_fuzz.c $(FUZZ_DEPS) $(NEUF_IGT_LIB)
 		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 # The other stress parts: a tool (make stress) and an IGT test (short forms).
-STRESS_SRC := $(wildcard tools/stress/*.c)
-STRESS_DEPS := $(STRESS_SRC) $(wildcard tools/stress/*.h) $(BUILD)/lib/libneuf.a $(LIB_HEADERS)
+# The stress parts run the SVM scenarios' neuf kernels on VMs of their own.
+STRESS_SRC := $(wildcard tools/stress/*.c) igt-tests/lib/svm_kernels_neuf.c
+STRESS_DEPS := $(STRESS_SRC) $(wildcard tools/stress/*.h) $(BUILD)/lib/libneuf.a $(LIB_HEADERS) \
+	igt-tests/lib/svm_backend.h igt-tests/lib/svm_backend_neuf.h
 
 $(BUILD)/tools/neuf-stress: tools/neuf-stress.c $(STRESS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -pthread -Itools/stress $< $(STRESS_SRC) -o $@ \
+	$(CC) $(ALL_CFLAGS) -pthread -Itools/stress -Iigt-tests/lib $< $(STRESS_SRC) -o $@ \
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(BUILD)/igt-tests/neuf_stress: igt-tests/neuf_stress.c $(STRESS_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \

@@ -24,6 +24,7 @@
 #include "libneuf.h"
 #include "neuf_asm.h"
 #include "neuf_igt.h"
+#include "svm_backend_neuf.h"
 
 #define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
 /* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
@@ -35,17 +36,6 @@
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 #define ARGS(...) ((const uint64_t[NEUF_EXEC_NUM_ARGS]){ __VA_ARGS__ })
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
-
-/* buf[i] = arg1 + i, for the u32 array buf = arg0 */
-static const char fill_src[] =
-	"sreg r1, global_id\n"
-	"sreg r2, arg0\n"
-	"sreg r3, arg1\n"
-	"shli r4, r1, 2\n"
-	"add r4, r2, r4\n"
-	"add r5, r3, r1\n"
-	"st32 [r4], r5\n"
-	"halt\n";
 
 /* Spin arg0 iterations, then the u64 at arg1 = arg2. */
 static const char spin_store_src[] =
@@ -329,7 +319,8 @@ igt_main
 		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
 		dev = open_device();
 		vm = create_vm(dev);
-		sh_fill = neuf_igt_assemble(fill_src);
+		/* buf[i] = arg1 + i, for the u32 array buf = arg0 */
+		sh_fill = neuf_igt_assemble(svm_backend_neuf_source(SVM_FILL));
 		sh_spin_store = neuf_igt_assemble(spin_store_src);
 		sh_double = neuf_igt_assemble(double_src);
 		scratch = malloc(SCRATCH_WORDS * 4);

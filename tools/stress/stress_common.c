@@ -20,31 +20,10 @@
 #include <unistd.h>
 
 #include "neuf_asm.h"
+#include "svm_backend_neuf.h"
 #include "stress_internal.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
-
-static const char fill_src[] =
-	"sreg r1, global_id\n"
-	"sreg r2, arg0\n"
-	"sreg r3, arg1\n"
-	"shli r4, r1, 2\n"
-	"add r4, r2, r4\n"
-	"add r5, r3, r1\n"
-	"st32 [r4], r5\n"
-	"halt\n";
-
-static const char rmw_strided_src[] =
-	"sreg r1, global_id\n"
-	"sreg r2, arg0\n"
-	"sreg r3, arg1\n"
-	"sreg r6, arg2\n"
-	"mul r4, r1, r6\n"
-	"add r4, r2, r4\n"
-	"ld32 r5, [r4]\n"
-	"add r5, r5, r3\n"
-	"st32 [r4], r5\n"
-	"halt\n";
 
 static const char spin_src[] =
 	"sreg r2, arg0\n"
@@ -102,8 +81,10 @@ int ns_shaders_init(struct ns_shaders *sh)
 	int ret;
 
 	memset(sh, 0, sizeof(*sh));
-	ret = assemble(fill_src, &sh->fill, &sh->fill_bytes);
-	ret = ret ?: assemble(rmw_strided_src, &sh->rmw_strided, NULL);
+	ret = assemble(svm_backend_neuf_source(SVM_FILL), &sh->fill,
+		       &sh->fill_bytes);
+	ret = ret ?: assemble(svm_backend_neuf_source(SVM_RMW_STRIDED),
+			      &sh->rmw_strided, NULL);
 	ret = ret ?: assemble(spin_src, &sh->spin, NULL);
 	ret = ret ?: assemble(touch_src, &sh->touch, NULL);
 	ret = ret ?: assemble(copy_word_src, &sh->copy_word, NULL);
