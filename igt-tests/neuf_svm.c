@@ -392,6 +392,39 @@ static int write_file(const char *path, const char *text)
 	return (int)n;
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+
+/*
+ * A tracefs instance of this process's, @inst (of @size bytes), for
+ * neuf's events; skips without tracefs or neuf's events.
+ *
+ * Enabling an event also records task names, unless the instance was
+ * created with the record-cmd option off: that attaches probes to
+ * sched_switch and sched_wakeup, whose static keys text_poke_bp() patches
+ * in the scheduler's hottest code while other CPUs run it. Under QEMU's
+ * TCG a CPU can then execute the patch's stale int3 (seen once: an Oops
+ * "int3" in ttwu_do_activate(), debian-6.12). The events here need no
+ * task names: the instance copies the top level's options when created,
+ * so record-cmd is off for that moment, then restored.
+ */
+static void trace_instance_create(char *inst, size_t size, const char *name)
+{
+	char *old;
+	int ret;
+
+	if (access(TRACEFS "/instances", F_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	igt_require_f(!access(TRACEFS "/events/neuf", F_OK),
+		      "no tracefs or no neuf events\n");
+	snprintf(inst, size, TRACEFS "/instances/%s-%d", name, getpid());
+	old = neuf_igt_read_text(TRACEFS "/options/record-cmd");
+	igt_assert_eq(write_file(TRACEFS "/options/record-cmd", "0"), 0);
+	ret = mkdir(inst, 0755) ? -errno : 0;
+	write_file(TRACEFS "/options/record-cmd", old[0] == '0' ? "0" : "1");
+	free(old);
+	igt_assert_f(ret == 0, "mkdir %s: %s\n", inst, neuf_igt_errno_name(ret));
+}
+
 /*
  * A count debugfs gives for the one VM of this process (@key: "dma_pages",
  * "pt_pages"), found by its pages_mapped counter in neuf_vms.
@@ -1374,14 +1407,7 @@ igt_main
 		bool seen;
 		pid_t pid;
 
-		if (access("/sys/kernel/tracing/instances", F_OK))
-			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-		igt_require_f(!access("/sys/kernel/tracing/events/neuf", F_OK),
-			      "no tracefs or no neuf events\n");
-		snprintf(inst, sizeof(inst),
-			 "/sys/kernel/tracing/instances/neuf-reap-%d", getpid());
-		igt_assert_f(!mkdir(inst, 0755), "mkdir %s: %s\n", inst,
-			     strerror(errno));
+		trace_instance_create(inst, sizeof(inst), "neuf-reap");
 		snprintf(path, sizeof(path),
 			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
 		igt_assert_eq(write_file(path, "1"), 0);
@@ -1465,14 +1491,7 @@ igt_main
 		struct drm_neuf_vm_stats st;
 		uint8_t *fresh;
 
-		if (access("/sys/kernel/tracing/instances", F_OK))
-			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-		igt_require_f(!access("/sys/kernel/tracing/events/neuf", F_OK),
-			      "no tracefs or no neuf events\n");
-		snprintf(inst, sizeof(inst),
-			 "/sys/kernel/tracing/instances/neuf-%d", getpid());
-		igt_assert_f(!mkdir(inst, 0755), "mkdir %s: %s\n", inst,
-			     strerror(errno));
+		trace_instance_create(inst, sizeof(inst), "neuf");
 		snprintf(path, sizeof(path), "%s/events/neuf/enable", inst);
 		igt_assert_eq(write_file(path, "1"), 0);
 
