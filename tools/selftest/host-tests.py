@@ -266,6 +266,20 @@ def runner_timeout_kills_and_goes_on(c):
 
 
 @test
+def runner_overall_timeout(c):
+    """No subtest starts after --overall-timeout: the rest are notrun, and
+    the results so far are written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, tests = run_runner(tmp, "--timeout", "1", "--overall-timeout",
+                                "0.5", "--filter", "first|@hang|last")
+        got = {k: v["result"] for k, v in tests.items()}
+        check(got == {"igt@fake_test@first": "pass",
+                      "igt@fake_test@hang": "timeout",
+                      "igt@fake_test@last": "notrun"}, got)
+        check("overall timeout of 0.5 s: 1 subtest(s) not run" in out, out)
+
+
+@test
 def runner_aborts_on_unkillable(c):
     with tempfile.TemporaryDirectory() as tmp:
         try:
