@@ -90,6 +90,15 @@ enum svm_access {
 #define SVM_CAP_STATS (1u << 2)
 /** A GPU clock kernels read: SVM_TIMED_STORE (CUDA's %globaltimer). */
 #define SVM_CAP_GPU_TIMER (1u << 3)
+/*
+ * A GPU fault never moves a page: the GPU maps the system memory the
+ * CPU's page tables point at, and a huge page stays huge (neuf, unless
+ * asked to migrate). Without it the driver may move the pages the GPU
+ * touches to the GPU's memory (device-private pages) and back on the
+ * CPU's next fault (NVIDIA's UVM): which frame backs a page, whether it
+ * is huge and whether it is dirty are then the driver's choice.
+ */
+#define SVM_CAP_NO_MIGRATION (1u << 4)
 
 /**
  * struct svm_dispatch - one kernel launch
@@ -145,7 +154,9 @@ struct svm_backend;
  * @run_batch: launch @count dispatches back to back (they run in order),
  *	wait for all of them and say how each ended in @res; returns 0 when
  *	all ran to an end, ok or not, a negative errno when they could not
- *	be launched or waited for
+ *	be launched or waited for: -ENOTRECOVERABLE when an earlier sticky
+ *	fault left the process unable to run GPU work again (CUDA documents
+ *	that only a new process is sure to)
  * @stats: read the counters of the process's GPU context; NULL without
  *	SVM_CAP_STATS
  */

@@ -22,10 +22,12 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cuda.h>
 
@@ -81,6 +83,7 @@ struct cuda_backend {
 	CUcontext ctx;		/* the primary context, retained */
 	CUmodule mod;		/* NULL: to be loaded before the next launch */
 	CUfunction fn[SVM_NUM_KERNELS];
+	bool lost;		/* no new context after a sticky fault */
 };
 
 static const struct {
@@ -145,7 +148,11 @@ static int load_api(struct cuda_api *api, char *why, size_t size)
 
 	if (!path || !*path)
 		path = "libcuda.so.1";
-	api->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/*
+	 * Never unmapped: the driver's threads and exit handlers outlive
+	 * the backend (dlclose() only drops the reference).
+	 */
+	api->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!api->lib) {
 		snprintf(why, size, "no NVIDIA driver: %s", dlerror());
 		return -ENOENT;
@@ -178,34 +185,64 @@ static void read_line(const char *path, char *buf, size_t size)
 }
 
 /*
+ * Opens a kernel .config at @path for reading, through gzip when it ends
+ * in ".gz" (/proc/config.gz); *@piped says it wants pclose().
+ */
+static FILE *open_config(const char *path, bool *piped)
+{
+	size_t len = strlen(path);
+	char cmd[340];
+
+	*piped = len > 3 && !strcmp(path + len - 3, ".gz");
+	if (!*piped)
+		return fopen(path, "re");
+	if (strchr(path, '\'') || access(path, R_OK) ||
+	    snprintf(cmd, sizeof(cmd), "gzip -dc '%s' 2>/dev/null", path) >=
+	    (int)sizeof(cmd))
+		return NULL;
+	return popen(cmd, "re");
+}
+
+/*
  * Whether the running kernel's .config ($NEUF_KERNEL_CONFIG, else
- * /boot/config-$(uname -r)) has @opt=y: 1, 0, or -1 when there is none.
+ * /boot/config-$(uname -r), else /proc/config.gz) has @opt=y: 1, 0, or -1
+ * when none can be read.
  */
 static int kernel_has(const char *opt)
 {
 	const char *config = getenv("NEUF_KERNEL_CONFIG");
-	char path[300], line[256];
-	struct utsname u;
+	const char *paths[2] = { config, NULL };
+	char boot[300], line[256];
 	size_t len = strlen(opt);
-	int found = 0;
-	FILE *f;
+	struct utsname u;
 
-	if (config && *config) {
-		snprintf(path, sizeof(path), "%s", config);
-	} else {
+	if (!config || !*config) {
 		if (uname(&u))
 			return -1;
-		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		snprintf(boot, sizeof(boot), "/boot/config-%s", u.release);
+		paths[0] = boot;
+		paths[1] = "/proc/config.gz";
 	}
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, opt, len) && line[len] == '=' &&
-		    line[len + 1] == 'y')
-			found = 1;
-	fclose(f);
-	return found;
+	for (int i = 0; i < 2 && paths[i]; i++) {
+		unsigned int lines = 0;
+		int found = 0, status;
+		bool piped;
+		FILE *f = open_config(paths[i], &piped);
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			lines++;
+			if (!strncmp(line, opt, len) && line[len] == '=' &&
+			    line[len + 1] == 'y')
+				found = 1;
+		}
+		status = piped ? pclose(f) : fclose(f);
+		/* An empty file or a failed gzip says nothing either way. */
+		if (lines && !status)
+			return found;
+	}
+	return -1;
 }
 
 /*
@@ -235,8 +272,9 @@ static void explain_no_hmm(char *why, size_t size, const char *gpu)
 	else
 		snprintf(why, size, "%s: no pageable memory access "
 			 "(CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS is 0: "
-			 "a GPU older than Turing, nvidia_uvm not loaded, or a "
-			 "driver older than r535)", gpu);
+			 "a GPU older than Turing, nvidia_uvm not loaded, a "
+			 "driver older than r535, or a sandbox such as gVisor "
+			 "between the process and the driver)", gpu);
 }
 
 /* Loads the kernels into the current context. */
@@ -395,10 +433,20 @@ static int cuda_backend_run_batch(struct svm_backend *b,
 	CUresult r = CUDA_SUCCESS;
 	unsigned int i;
 
+	if (cb->lost)
+		return -ENOTRECOVERABLE;
 	if (!cb->mod) {
 		r = recover(b);
-		if (r != CUDA_SUCCESS)
-			return -EIO;
+		if (r != CUDA_SUCCESS) {
+			/*
+			 * CUDA documents a sticky error as the process's end:
+			 * say so once, then refuse.
+			 */
+			fprintf(stderr, "cuda: no new context after a sticky "
+				"fault: %s\n", cu_name(&cb->api, r));
+			cb->lost = true;
+			return -ENOTRECOVERABLE;
+		}
 	}
 	for (i = 0; i < count; i++)
 		if (d[i].kernel >= SVM_NUM_KERNELS)

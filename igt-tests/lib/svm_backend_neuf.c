@@ -231,8 +231,9 @@ struct svm_backend *svm_backend_neuf(void)
 	if (!b)
 		return NULL;
 	b->name = "neuf";
+	/* A VM's default policy: no preferred location, no migration. */
 	b->caps = SVM_CAP_FAULT_ADDRESS | SVM_CAP_FAULT_KEEPS_CONTEXT |
-		  SVM_CAP_STATS;
+		  SVM_CAP_STATS | SVM_CAP_NO_MIGRATION;
 	b->ops = &neuf_backend_ops;
 	return b;
 }

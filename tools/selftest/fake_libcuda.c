@@ -42,7 +42,10 @@
  *    synchronize and module call returns the error until the primary
  *    context is reset: cuDevicePrimaryCtxReset_v2(), or the release of its
  *    last reference. A reset destroys the modules loaded before it: their
- *    handles, and their functions', are CUDA_ERROR_INVALID_HANDLE.
+ *    handles, and their functions', are CUDA_ERROR_INVALID_HANDLE. With
+ *    FAKE_CUDA_STICKY_FOREVER=1 a reset does not clear the error, as CUDA's
+ *    documentation allows ("the process must be terminated and
+ *    relaunched").
  *  - In a child fork() made, the context, module and launch calls return
  *    CUDA_ERROR_NOT_INITIALIZED: CUDA may not be used there.
  *  - It counts launches, illegal addresses and resets, and says so on
@@ -431,7 +434,9 @@ static bool ctx_usable(void)
 static void ctx_reset(void)
 {
 	ctx.generation++;
-	ctx.sticky = FAKE_SUCCESS;
+	/* FAKE_CUDA_STICKY_FOREVER=1: only a new process clears it. */
+	if (!env_int("FAKE_CUDA_STICKY_FOREVER", 0))
+		ctx.sticky = FAKE_SUCCESS;
 }
 
 static bool module_live(const struct module *m)

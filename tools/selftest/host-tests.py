@@ -24,6 +24,7 @@ Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
 Usage: host-tests.py BUILD_DIR RESULTS_DIR
 """
+import gzip
 import json
 import os
 import re
@@ -816,6 +817,10 @@ def cuda_skip_reasons(c):
         nohmm = os.path.join(tmp, "config-nohmm")
         with open(nohmm, "w", encoding="utf-8") as f:
             f.write("# CONFIG_HMM_MIRROR is not set\nCONFIG_DEVICE_PRIVATE=y\n")
+        # As /proc/config.gz: read through gzip.
+        nodp = os.path.join(tmp, "config-nodp.gz")
+        with gzip.open(nodp, "wt", encoding="utf-8") as f:
+            f.write("CONFIG_HMM_MIRROR=y\n# CONFIG_DEVICE_PRIVATE is not set\n")
         withhmm = os.path.join(tmp, "config-hmm")
         with open(withhmm, "w", encoding="utf-8") as f:
             f.write("CONFIG_HMM_MIRROR=y\nCONFIG_DEVICE_PRIVATE=y\n")
@@ -827,6 +832,8 @@ def cuda_skip_reasons(c):
             ({"NEUF_LIBCUDA": lib, "FAKE_CUDA_COUNT": "0"}, "no NVIDIA GPU"),
             ({"NEUF_LIBCUDA": lib, "NEUF_KERNEL_CONFIG": nohmm},
              "no pageable memory access: the kernel lacks CONFIG_HMM_MIRROR"),
+            ({"NEUF_LIBCUDA": lib, "NEUF_KERNEL_CONFIG": nodp},
+             "no pageable memory access: the kernel lacks CONFIG_DEVICE_PRIVATE"),
             ({"NEUF_LIBCUDA": lib, "NEUF_KERNEL_CONFIG": withhmm},
              "CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS is 0"),
             ({"NEUF_LIBCUDA": lib, "FAKE_CUDA_PAGEABLE": "1"},
@@ -890,6 +897,21 @@ def cuda_backend_on_cpu(c):
                      r"(\d+) illegal addresses ", p.stderr, re.M)
     check(fake and int(fake.group(1)) >= int(m.group(1)),
           f"more contexts rebuilt than faults: {log}")
+
+    # Where a sticky error outlives the context's reset (CUDA documents
+    # only a new process as the way back), the rest of a subtest after
+    # its first fault skips, saying so; it does not fail.
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NEUF_LIBCUDA": build_fake_libcuda(tmp),
+               "FAKE_CUDA_CPU": "1", "FAKE_CUDA_STICKY_FOREVER": "1"}
+        p = subprocess.run([cuda, "--run-subtest", "munmap-then-fault"],
+                           capture_output=True, text=True, timeout=120,
+                           check=False, env=env)
+    log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+    check(p.returncode == 77 and
+          "Subtest munmap-then-fault: SKIP" in p.stdout and
+          "cannot run GPU work again in this process" in p.stdout + p.stderr,
+          log)
 
 
 @test
