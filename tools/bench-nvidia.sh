@@ -10,9 +10,12 @@
 #
 # Usage: tools/bench-nvidia.sh
 # Environment: BENCH_SIZES (MiB, default 1,4,16,64,256), BENCH_RUNS (5),
-# BENCH_SAMPLES (P3's samples, 200), BENCH_ONLY=P1,P3,P4 for some cases.
+# BENCH_SAMPLES (P3's samples, 200), BENCH_ONLY=P1,P3,P4 for some cases;
+# PYTHON, the python3 for the report (default: python3 on PATH). Builds
+# nothing, as tools/check-nvidia.sh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+py=${PYTHON:-python3}
 
 bench=$top/build/tools/neuf-bench-nvidia
 out=$top/build/bench-nvidia
@@ -39,5 +42,5 @@ if [ "$rc" != 0 ]; then
 	exit 1
 fi
 mv "$out/bench.json.tmp" "$out/bench.json"
-"$top/tools/neuf-bench-nvidia-report" --neuf "$top/build/bench/bench.json" \
+"$py" "$top/tools/neuf-bench-nvidia-report" --neuf "$top/build/bench/bench.json" \
 	"$out/bench.json" | tee "$out/report.txt"

@@ -8,12 +8,20 @@
 # (igt_runner's), and ends with `N passed, N failed, N skipped`. Without an
 # NVIDIA driver, GPU or HMM every subtest skips with the reason.
 #
+# Builds nothing: on a GPU machine without a compiler, a tree built
+# elsewhere runs with its build/ (the binary needs only the C library).
+#
 # Usage: tools/check-nvidia.sh [FILTER]
 #   FILTER   regex over igt@neuf_svm_cuda@SUBTEST names (default: all)
+# Environment: NVIDIA_TIMEOUT, seconds a subtest may run (default 600);
+# NVIDIA_OVERALL_TIMEOUT, seconds after which no subtest starts (the rest
+# are notrun; default: no limit);
+# PYTHON, the python3 to run the runner with (default: python3 on PATH).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 filter=${1:-}
 out=$top/build/results/nvidia
+py=${PYTHON:-python3}
 
 if [ ! -x "$top/build/igt-tests/neuf_svm_cuda" ]; then
 	echo "check-nvidia: build/igt-tests/neuf_svm_cuda was not built (nvcc was" \
@@ -25,20 +33,28 @@ mkdir -p "$out"
 {
 	echo "host: $(uname -r), $(nproc) cpus"
 	cat /proc/driver/nvidia/version 2>/dev/null || echo "no /proc/driver/nvidia/version"
-	for p in /sys/module/nvidia_uvm/parameters/uvm_disable_hmm; do
-		[ -e "$p" ] && echo "$p: $(cat "$p")"
+	p=/sys/module/nvidia_uvm/parameters/uvm_disable_hmm
+	[ -e "$p" ] && echo "$p: $(cat "$p")"
+	# What HMM needs of the kernel, where its .config can be read.
+	for c in "${NEUF_KERNEL_CONFIG:-/boot/config-$(uname -r)}" /proc/config.gz; do
+		[ -r "$c" ] || continue
+		zcat -f "$c" | grep -E '^# CONFIG_(HMM_MIRROR|DEVICE_PRIVATE|ZONE_DEVICE) |^CONFIG_(HMM_MIRROR|DEVICE_PRIVATE|ZONE_DEVICE)=' |
+			sed "s|^|$c: |"
+		break
 	done
 	command -v nvidia-smi > /dev/null &&
 		nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv,noheader
 } 2>&1 | tee "$out/system.txt"
-# The per-subtest timeout is generous: 256 MiB of first touches over PCIe.
+# The per-subtest timeout is generous by default: 256 MiB of first
+# touches over PCIe.
 # migrate-soft-offline would take 8 pages of the host's memory out of
 # service until it reboots: only with NEUF_SOFT_OFFLINE=1.
-NEUF_SOFT_OFFLINE=${NEUF_SOFT_OFFLINE:-0} /usr/bin/python3 "$top/tools/neuf-runner" --results "$out" --bindir "$top/build" \
-	--name nvidia --timeout 600 ${filter:+--filter "$filter"} \
+NEUF_SOFT_OFFLINE=${NEUF_SOFT_OFFLINE:-0} "$py" "$top/tools/neuf-runner" --results "$out" --bindir "$top/build" \
+	--name nvidia --timeout "${NVIDIA_TIMEOUT:-600}" \
+	--overall-timeout "${NVIDIA_OVERALL_TIMEOUT:-0}" ${filter:+--filter "$filter"} \
 	"$top/igt-tests/test-list-nvidia.txt"
 # Every subtest skipped for one reason when the backend could not open.
-/usr/bin/python3 - "$out/results.json" <<'PY'
+"$py" - "$out/results.json" <<'PY'
 import json, re, sys
 tests = json.load(open(sys.argv[1]))["tests"].values()
 if tests and all(t["result"] == "skip" for t in tests):
@@ -46,4 +62,4 @@ if tests and all(t["result"] == "skip" for t in tests):
     print("check-nvidia: every subtest skipped: " + (m.group(1) if m else "?"))
 PY
 echo "== results =="
-exec "$top/tools/neuf-report" "$out"
+exec "$py" "$top/tools/neuf-report" "$out"

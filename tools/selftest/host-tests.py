@@ -18,7 +18,9 @@
   where it cannot run, against a stand-in libcuda.so.1 for each case.
 - neuf_svm_cuda and neuf-bench-nvidia run through the CUDA backend against
   the stand-in running the kernels on the CPU: the scenarios and the
-  backend's control flow, not NVIDIA's hardware.
+  backend's control flow, not NVIDIA's hardware; and so do make
+  check-nvidia's and make bench-nvidia's scripts, in a tree that has only
+  what a GPU machine without a compiler gets.
 
 Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
@@ -28,6 +30,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -936,6 +939,87 @@ def bench_nvidia_on_cpu(c):
     cases = {r.get("case") for r in doc.get("records", [])}
     check({"P1", "P3", "P4"} <= cases, f"cases {sorted(cases)}: {doc}")
     check(doc.get("backend") == "cuda" and doc.get("gpu_timer") is True, doc)
+
+
+def device_tree(c, tmp):
+    """What a GPU machine without a compiler gets: the tracked tools and
+    test list, and of build/ only the NVIDIA leg's two binaries."""
+    tree = os.path.join(tmp, "tree")
+    shutil.copytree(TOOLS, os.path.join(tree, "tools"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(tree, "igt-tests"))
+    shutil.copy(os.path.join(TOOLS, "..", "igt-tests", "test-list-nvidia.txt"),
+                os.path.join(tree, "igt-tests"))
+    for binary in ("igt-tests/neuf_svm_cuda", "tools/neuf-bench-nvidia"):
+        os.makedirs(os.path.join(tree, "build", os.path.dirname(binary)),
+                    exist_ok=True)
+        shutil.copy(os.path.join(c.build, binary),
+                    os.path.join(tree, "build", binary))
+    return tree
+
+
+@test
+def nvidia_leg_scripts(c):
+    """tools/check-nvidia.sh and tools/bench-nvidia.sh, as a GPU machine
+    runs them: in a tree that holds only the leg's two binaries of build/,
+    with no make, against the CPU stand-in for libcuda.so.1. They write
+    results.json, system.txt and the report where the docs say, end with
+    the summary line, and say the one reason when nothing can run."""
+    for binary in ("igt-tests/neuf_svm_cuda", "tools/neuf-bench-nvidia"):
+        if not os.path.exists(os.path.join(c.build, binary)):
+            raise Skip(f"{binary} was not built (no nvcc)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = device_tree(c, tmp)
+        cpu = {**os.environ, "NEUF_LIBCUDA": build_fake_libcuda(tmp),
+               "FAKE_CUDA_CPU": "1", "NVIDIA_TIMEOUT": "120"}
+        p = subprocess.run([os.path.join(tree, "tools", "check-nvidia.sh"),
+                            "igt@neuf_svm_cuda@(read-malloc|munmap-then-fault)$"],
+                           capture_output=True, text=True, timeout=600,
+                           check=False, env=cpu)
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        check(p.returncode == 0, log)
+        check(p.stdout.rstrip().endswith("2 passed, 0 failed, 0 skipped"), log)
+        res = os.path.join(tree, "build", "results", "nvidia")
+        with open(os.path.join(res, "results.json"), encoding="utf-8") as f:
+            tests = json.load(f)["tests"]
+        check(sorted(tests) == ["igt@neuf_svm_cuda@munmap-then-fault",
+                                "igt@neuf_svm_cuda@read-malloc"], tests)
+        with open(os.path.join(res, "system.txt"), encoding="utf-8") as f:
+            check(f.read().startswith("host: "), "system.txt")
+
+        none = {**cpu, "NEUF_LIBCUDA": os.path.join(tmp, "no", "libcuda.so.1")}
+        p = subprocess.run([os.path.join(tree, "tools", "check-nvidia.sh"),
+                            "igt@neuf_svm_cuda@read-malloc$"],
+                           capture_output=True, text=True, timeout=300,
+                           check=False, env=none)
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        # Nothing ran: not a pass (neuf-report's rule), and the reason.
+        check(p.returncode == 1 and "check-nvidia: every subtest skipped: "
+              "no NVIDIA driver" in p.stdout, log)
+        check(p.stdout.rstrip().endswith("0 passed, 0 failed, 1 skipped"), log)
+
+        small = {**cpu, "BENCH_SIZES": "1", "BENCH_RUNS": "2",
+                 "BENCH_SAMPLES": "5"}
+        bench = os.path.join(tree, "tools", "bench-nvidia.sh")
+        p = subprocess.run([bench], capture_output=True, text=True,
+                           timeout=600, check=False, env=small)
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        check(p.returncode == 0, log)
+        out = os.path.join(tree, "build", "bench-nvidia")
+        with open(os.path.join(out, "report.txt"), encoding="utf-8") as f:
+            report = f.read()
+        check(report.startswith("NVIDIA: ") and "neuf's figures are missing"
+              in report and report == p.stdout, log)
+        with open(os.path.join(out, "bench.json"), encoding="utf-8") as f:
+            cases = {r.get("case") for r in json.load(f)["records"]}
+        check({"P1", "P3", "P4"} <= cases, f"cases {sorted(cases)}")
+
+        p = subprocess.run([bench], capture_output=True, text=True,
+                           timeout=300, check=False, env={**small, **{
+                               "NEUF_LIBCUDA": none["NEUF_LIBCUDA"]}})
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        check(p.returncode == 0 and p.stdout.startswith(
+            "bench-nvidia: skipped: no NVIDIA driver"), log)
 
 
 def main():
