@@ -490,9 +490,9 @@ int main(int argc, char **argv)
 			if (!b.only)
 				usage();
 		} else if (!strcmp(a, "--runs")) {
-			b.runs = (unsigned int)strtoul(v, NULL, 10);
+			b.runs = bench_parse_count(v, MAX_RUNS);
 		} else if (!strcmp(a, "--samples")) {
-			b.samples = (unsigned int)strtoul(v, NULL, 10);
+			b.samples = bench_parse_count(v, MAX_SAMPLES);
 		} else if (!strcmp(a, "--out")) {
 			out_path = v;
 		} else {

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -835,11 +836,11 @@ int main(int argc, char **argv)
 			if (!b.only)
 				usage();
 		} else if (!strcmp(a, "--runs")) {
-			b.runs = (unsigned int)strtoul(v, NULL, 10);
+			b.runs = bench_parse_count(v, MAX_RUNS);
 		} else if (!strcmp(a, "--samples")) {
-			b.samples = (unsigned int)strtoul(v, NULL, 10);
+			b.samples = bench_parse_count(v, UINT_MAX);
 		} else if (!strcmp(a, "--ablation-size")) {
-			b.ablation_mib = (unsigned int)strtoul(v, NULL, 10);
+			b.ablation_mib = bench_parse_count(v, UINT_MAX);
 		} else if (!strcmp(a, "--out")) {
 			b.out = fopen(v, "we");
 			if (!b.out)

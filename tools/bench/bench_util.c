@@ -78,6 +78,20 @@ unsigned int bench_for_each_item(const char *arg,
 	return n;
 }
 
+unsigned int bench_parse_count(const char *s, unsigned int max)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > max)
+		return 0;
+	return (unsigned int)v;
+}
+
 struct size_list {
 	unsigned int *sizes;
 	unsigned int max;
@@ -88,12 +102,12 @@ struct size_list {
 static void add_size(void *ctx, const char *mib)
 {
 	struct size_list *l = ctx;
-	unsigned long v = strtoul(mib, NULL, 10);
+	unsigned int v = bench_parse_count(mib, 4096);
 
-	if (!v || v > 4096 || l->n == l->max)
+	if (!v || l->n == l->max)
 		l->bad = true;
 	else
-		l->sizes[l->n++] = (unsigned int)v;
+		l->sizes[l->n++] = v;
 }
 
 unsigned int bench_parse_sizes(const char *arg, unsigned int *sizes,

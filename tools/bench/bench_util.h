@@ -92,6 +92,16 @@ unsigned int bench_for_each_item(const char *arg,
 				 void *ctx);
 
 /**
+ * bench_parse_count() - parse a count option's value (--runs, --samples)
+ * @s: the value, decimal
+ * @max: the largest count allowed
+ *
+ * Return: the count, or 0 if @s is not a decimal number from 1 to @max
+ * and nothing else (a usage error).
+ */
+unsigned int bench_parse_count(const char *s, unsigned int max);
+
+/**
  * bench_parse_sizes() - parse --sizes: a comma list of MiB counts
  * @arg: the list ("1,4,16")
  * @sizes: filled with the sizes, in order
