@@ -430,7 +430,7 @@ static int cuda_backend_run_batch(struct svm_backend *b,
 				  unsigned int count, struct svm_result *res)
 {
 	struct cuda_backend *cb = priv(b);
-	CUresult r = CUDA_SUCCESS;
+	CUresult r = CUDA_SUCCESS, sync;
 	unsigned int i;
 
 	if (cb->lost)
@@ -468,10 +468,13 @@ static int cuda_backend_run_batch(struct svm_backend *b,
 	}
 	/*
 	 * Kernels on one stream run in order. A sticky error says that one
-	 * of them failed, not which: every job of the batch gets it.
+	 * of them failed, not which: every job of the batch gets it. After a
+	 * refused launch too, wait for those launched before it: the caller
+	 * may free their memory as soon as this returns.
 	 */
+	sync = cb->api.ctx_synchronize();
 	if (r == CUDA_SUCCESS)
-		r = cb->api.ctx_synchronize();
+		r = sync;
 	for (unsigned int j = 0; j < count; j++) {
 		memset(&res[j], 0, sizeof(res[j]));
 		res[j].error = cu_errno(r);
