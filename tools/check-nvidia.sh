@@ -30,6 +30,14 @@ if [ ! -x "$top/build/igt-tests/neuf_svm_cuda" ]; then
 fi
 rm -rf "$out"
 mkdir -p "$out"
+# writeback-gpu-store-after-clean wants a filesystem on a block device:
+# the results directory's, where it is one (NEUF_BLOCK_DIR= picks another).
+if [ -z "${NEUF_BLOCK_DIR:-}" ] && command -v findmnt > /dev/null; then
+	read -r src fstype < <(findmnt -n -o SOURCE,FSTYPE --target "$out")
+	case "${src:-}:${fstype:-}" in
+	/dev/*:ext[234] | /dev/*:xfs | /dev/*:btrfs) export NEUF_BLOCK_DIR=$out ;;
+	esac
+fi
 {
 	echo "host: $(uname -r), $(nproc) cpus"
 	cat /proc/driver/nvidia/version 2>/dev/null || echo "no /proc/driver/nvidia/version"
@@ -42,6 +50,7 @@ mkdir -p "$out"
 			sed "s|^|$c: |"
 		break
 	done
+	echo "NEUF_BLOCK_DIR: ${NEUF_BLOCK_DIR:-unset (writeback-gpu-store-after-clean skips)}"
 	command -v nvidia-smi > /dev/null &&
 		nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv,noheader
 } 2>&1 | tee "$out/system.txt"
