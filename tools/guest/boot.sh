@@ -25,8 +25,13 @@ mkdir -p "$rwdir"
 # The kernel's console (warnings and worse: an Oops, a panic) goes to our
 # stderr with the command's output, so a guest that dies still leaves its
 # last words on the host. secretmem.enable=1: 6.1 has memfd_secret() off
-# unless asked (6.12 defaults to on).
+# unless asked (6.12 defaults to on). watchdog_thresh=60: a soft lockup
+# is reported after 120 s instead of 20. Under TCG a vCPU can stand still
+# for 20 s and more through no fault of the kernel's (twice seen in
+# clear_page_erms() on fresh guest memory, with nothing else on the host),
+# and the taint (L) would fail the run; a CPU that does not schedule for
+# two minutes is still caught.
 exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
-	--verbose --append "loglevel=5 secretmem.enable=1 ${NEUF_GUEST_APPEND:-}" \
+	--verbose --append "loglevel=5 secretmem.enable=1 watchdog_thresh=60 ${NEUF_GUEST_APPEND:-}" \
 	--cpus 2 --memory "${NEUF_GUEST_MEMORY:-2G}" --rwdir="$rwdir" --cwd "$top" \
 	--exec "$(printf '%q ' "$@")" < /dev/null
