@@ -60,8 +60,6 @@
  */
 #define P3_STRIDE (2ul << 20)
 #define MAX_SAMPLES 100000
-#define MAX_RUNS 64
-#define MAX_SIZES 16
 
 /* What bench_die()'s messages start with. */
 const char bench_prog[] = "neuf-bench-nvidia";
@@ -88,11 +86,7 @@ static const char *const only_names[] = { "P1", "P3", "P4", NULL };
 struct bench {
 	struct svm_backend *gpu;
 	uint8_t *scratch;	/* one page */
-	unsigned int runs;
-	unsigned int samples;
-	unsigned int sizes[MAX_SIZES];
-	unsigned int num_sizes;
-	unsigned int only;	/* CASE_* bits to run */
+	struct bench_options opt;	/* only: CASE_* bits */
 	FILE *out;
 	bool first;
 };
@@ -269,14 +263,14 @@ static void emit(struct bench *b, const char *kase, const char *memory,
 /* P1: first touch of fresh memory, each mode, the GPU and the CPU. */
 static void bench_touch(struct bench *b, unsigned int mib)
 {
-	double r[MAX_RUNS];
+	double r[BENCH_MAX_RUNS];
 
 	for (int m = 0; m < BENCH_NUM_MODES; m++) {
 		for (int sys = 0; sys < NUM_SYSTEMS; sys++) {
-			for (unsigned int i = 0; i < b->runs; i++)
+			for (unsigned int i = 0; i < b->opt.runs; i++)
 				r[i] = run_touch(b, sys, m, (size_t)mib * MIB, i);
 			emit(b, "P1", "fresh-4k", bench_mode_names[m],
-			     system_names[sys], mib, r, b->runs);
+			     system_names[sys], mib, r, b->opt.runs);
 		}
 	}
 }
@@ -316,7 +310,7 @@ static const char *const p3_names[NUM_P3] = {
  */
 static void bench_round_trip(struct bench *b)
 {
-	size_t n = b->samples, len = (n + 1) * P3_STRIDE;
+	size_t n = b->opt.samples, len = (n + 1) * P3_STRIDE;
 	size_t cpu_len = (n + 1) * PAGE_SZ;
 	size_t res_len = (2 * n * 16 + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
 	bool timer = b->gpu->caps & SVM_CAP_GPU_TIMER;
@@ -407,10 +401,10 @@ static void bench_munmap(struct bench *b, unsigned int mib)
 {
 	static const char *const kinds[] = { "nvidia", "never-mirrored" };
 	size_t len = (size_t)mib * MIB, npages = len / PAGE_SZ;
-	double r[MAX_RUNS];
+	double r[BENCH_MAX_RUNS];
 
 	for (unsigned int k = 0; k < 2; k++) {
-		for (unsigned int i = 0; i < b->runs; i++) {
+		for (unsigned int i = 0; i < b->opt.runs; i++) {
 			uint8_t *p = map_mem(len);
 			uint64_t t0;
 
@@ -425,7 +419,7 @@ static void bench_munmap(struct bench *b, unsigned int mib)
 			r[i] = (double)(bench_now_ns() - t0) / 1e3 / (double)npages;
 		}
 		emit(b, "P4", "populated-4k", "munmap", kinds[k], mib, r,
-		     b->runs);
+		     b->opt.runs);
 	}
 }
 
@@ -465,43 +459,18 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct bench b = {
-		.runs = 5, .samples = 200,
-		.sizes = { 1, 4, 16, 64, 256 }, .num_sizes = 5, .first = true,
-		.only = ~0u,
-	};
-	const char *out_path = NULL;
+	struct bench b = { .opt = BENCH_OPTIONS_DEFAULT, .first = true };
 	char why[512] = "";
 	struct utsname u;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-
-		if (i + 1 >= argc)
+		if (i + 1 >= argc ||
+		    bench_take_option(&b.opt, argv[i], argv[i + 1], only_names,
+				      MAX_SAMPLES) <= 0)
 			usage();
-		v = argv[++i];
-		if (!strcmp(a, "--sizes")) {
-			b.num_sizes = bench_parse_sizes(v, b.sizes, MAX_SIZES);
-			if (!b.num_sizes)
-				usage();
-		} else if (!strcmp(a, "--only")) {
-			b.only = bench_parse_cases(v, only_names);
-			if (!b.only)
-				usage();
-		} else if (!strcmp(a, "--runs")) {
-			b.runs = bench_parse_count(v, MAX_RUNS);
-		} else if (!strcmp(a, "--samples")) {
-			b.samples = bench_parse_count(v, MAX_SAMPLES);
-		} else if (!strcmp(a, "--out")) {
-			out_path = v;
-		} else {
-			usage();
-		}
+		i++;
 	}
-	if (!b.runs || b.runs > MAX_RUNS || b.samples < 2 ||
-	    b.samples > MAX_SAMPLES)
-		usage();
 
 	b.gpu = svm_backend_cuda();
 	if (!b.gpu)
@@ -516,10 +485,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "neuf-bench-nvidia: %s backend: %s\n", b.gpu->name,
 		b.gpu->device);
 	b.out = stdout;
-	if (out_path) {
-		b.out = fopen(out_path, "we");
+	if (b.opt.out) {
+		b.out = fopen(b.opt.out, "we");
 		if (!b.out)
-			bench_die(out_path, errno);
+			bench_die(b.opt.out, errno);
 	}
 	b.scratch = map_mem(PAGE_SZ);
 	warm_up(&b);
@@ -532,16 +501,16 @@ int main(int argc, char **argv)
 	json_str(b.out, b.gpu->name);
 	fprintf(b.out, ", \"kernel\": \"%s %s\", \"runs\": %u, "
 		"\"samples\": %u, \"gpu_timer\": %s,\n  \"records\": [",
-		u.release, u.machine, b.runs, b.samples,
+		u.release, u.machine, b.opt.runs, b.opt.samples,
 		b.gpu->caps & SVM_CAP_GPU_TIMER ? "true" : "false");
-	for (unsigned int i = 0; i < b.num_sizes; i++) {
-		fprintf(stderr, "neuf-bench-nvidia: %u MiB\n", b.sizes[i]);
-		if (b.only & CASE_P1)
-			bench_touch(&b, b.sizes[i]);
-		if (b.only & CASE_P4)
-			bench_munmap(&b, b.sizes[i]);
+	for (unsigned int i = 0; i < b.opt.num_sizes; i++) {
+		fprintf(stderr, "neuf-bench-nvidia: %u MiB\n", b.opt.sizes[i]);
+		if (b.opt.only & CASE_P1)
+			bench_touch(&b, b.opt.sizes[i]);
+		if (b.opt.only & CASE_P4)
+			bench_munmap(&b, b.opt.sizes[i]);
 	}
-	if (b.only & CASE_P3) {
+	if (b.opt.only & CASE_P3) {
 		fprintf(stderr, "neuf-bench-nvidia: round trip\n");
 		bench_round_trip(&b);
 	}

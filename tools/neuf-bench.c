@@ -55,8 +55,6 @@
 #define HUGE_SZ (2ul << 20)
 #define MIB (1ul << 20)
 #define TIMEOUT_NS (1200ll * 1000000000ll)
-#define MAX_RUNS 64
-#define MAX_SIZES 16
 #define PARAM_DIR "/sys/module/neuf/parameters/"
 #define P1X4_PROCS 4
 
@@ -126,12 +124,8 @@ struct bench {
 	struct neuf_asm_program shader[BENCH_NUM_MODES];
 	int hmm;		/* /dev/hmm_dmirror0, or -1 */
 	uint8_t *hmm_buf;	/* test_hmm's user buffer, largest size */
-	unsigned int runs;
-	unsigned int samples;
-	unsigned int sizes[MAX_SIZES];
-	unsigned int num_sizes;
+	struct bench_options opt;	/* only: CASE_* bits */
 	unsigned int ablation_mib;
-	unsigned int only;	/* CASE_* bits to run */
 	bool neuf_only;		/* measure neither test_hmm nor the CPU */
 	FILE *out;
 	bool first;
@@ -283,7 +277,7 @@ static void emit(struct bench *b, const char *kase, const char *memory,
 		 const char *mode, const char *sys, const char *ablation,
 		 unsigned int mib, struct sample *r, unsigned int n)
 {
-	double v[MAX_RUNS], pages = (double)mib * MIB / PAGE_SZ * n;
+	double v[BENCH_MAX_RUNS], pages = (double)mib * MIB / PAGE_SZ * n;
 	struct drm_neuf_vm_stats t = { 0 };
 	double med, lo, hi;
 
@@ -323,7 +317,7 @@ static void emit(struct bench *b, const char *kase, const char *memory,
 static void bench_touch(struct bench *b, enum memory mem, unsigned int mib,
 			const char *ablation, bool neuf_only)
 {
-	struct sample r[MAX_RUNS];
+	struct sample r[BENCH_MAX_RUNS];
 
 	for (int m = 0; m < BENCH_NUM_MODES; m++) {
 		for (int sys = 0; sys < NUM_SYSTEMS; sys++) {
@@ -331,11 +325,11 @@ static void bench_touch(struct bench *b, enum memory mem, unsigned int mib,
 				continue;
 			if (neuf_only && sys != SYS_NEUF)
 				continue;
-			for (unsigned int i = 0; i < b->runs; i++)
+			for (unsigned int i = 0; i < b->opt.runs; i++)
 				r[i] = run_touch(b, sys, mem, m, (size_t)mib * MIB);
 			emit(b, case_names[mem], memory_names[mem],
 			     bench_mode_names[m], system_names[sys], ablation,
-			     mib, r, b->runs);
+			     mib, r, b->opt.runs);
 		}
 	}
 }
@@ -348,7 +342,7 @@ static void bench_touch(struct bench *b, enum memory mem, unsigned int mib,
  */
 static void bench_round_trip(struct bench *b)
 {
-	size_t n = b->samples, len = (n + 1) * PAGE_SZ, maplen;
+	size_t n = b->opt.samples, len = (n + 1) * PAGE_SZ, maplen;
 	double *fault = calloc(n, sizeof(double));
 	double *nofault = calloc(n, sizeof(double));
 	double *cpu_fault = calloc(n, sizeof(double));
@@ -410,12 +404,12 @@ static void bench_munmap(struct bench *b, bool thp, unsigned int mib,
 {
 	static const char *const kinds[] = { "neuf", "never-mirrored", "test_hmm" };
 	size_t len = (size_t)mib * MIB, npages = len / PAGE_SZ;
-	struct sample r[MAX_RUNS];
+	struct sample r[BENCH_MAX_RUNS];
 
 	for (unsigned int k = 0; k < 3; k++) {
 		if ((k == 2 && b->hmm < 0) || (neuf_only && k != 0))
 			continue;
-		for (unsigned int i = 0; i < b->runs; i++) {
+		for (unsigned int i = 0; i < b->opt.runs; i++) {
 			struct drm_neuf_vm_stats s0, s1;
 			size_t maplen;
 			void *mapping;
@@ -437,7 +431,7 @@ static void bench_munmap(struct bench *b, bool thp, unsigned int mib,
 			stats_sub(&r[i].d, &s1, &s0);
 		}
 		emit(b, "P4", thp ? "populated-thp" : "populated-4k", "munmap",
-		     kinds[k], ablation, mib, r, b->runs);
+		     kinds[k], ablation, mib, r, b->opt.runs);
 	}
 }
 
@@ -548,15 +542,15 @@ static struct sample run_concurrent(struct bench *b, enum system sys,
 static void bench_concurrent(struct bench *b, unsigned int mib,
 			     const char *ablation, bool neuf_only)
 {
-	struct sample r[MAX_RUNS];
+	struct sample r[BENCH_MAX_RUNS];
 
 	for (int sys = 0; sys < NUM_SYSTEMS; sys++) {
 		if ((sys == SYS_HMM && b->hmm < 0) || (neuf_only && sys != SYS_NEUF))
 			continue;
-		for (unsigned int i = 0; i < b->runs; i++)
+		for (unsigned int i = 0; i < b->opt.runs; i++)
 			r[i] = run_concurrent(b, sys, mib);
 		emit(b, "P1x4", "fresh-4k", "rw", system_names[sys], ablation,
-		     mib, r, b->runs);
+		     mib, r, b->opt.runs);
 	}
 }
 
@@ -682,7 +676,7 @@ static struct sample run_p5_peer(struct bench *b, enum p5_mode m, size_t len)
 static void bench_migrate(struct bench *b, unsigned int mib, bool neuf_only)
 {
 	size_t len = (size_t)mib * MIB;
-	struct sample r[MAX_RUNS];
+	struct sample r[BENCH_MAX_RUNS];
 	uint64_t vram = 0;
 
 	if (neuf_getparam(b->dev, NEUF_PARAM_VRAM_SIZE, &vram) || !vram ||
@@ -695,23 +689,23 @@ static void bench_migrate(struct bench *b, unsigned int mib, bool neuf_only)
 		if ((m == P5_TO_VRAM_4K || m == P5_TO_RAM_4K) &&
 		    mib > P5_4K_MAX_MIB)
 			continue;
-		for (unsigned int i = 0; i < b->runs; i++)
+		for (unsigned int i = 0; i < b->opt.runs; i++)
 			r[i] = run_p5(b, (enum p5_mode)m, len);
 		emit(b, "P5", "populated-4k", p5_names[m], "neuf", "all", mib,
-		     r, b->runs);
+		     r, b->opt.runs);
 	}
 	if (neuf_only)
 		return;
-	for (unsigned int i = 0; i < b->runs; i++)
+	for (unsigned int i = 0; i < b->opt.runs; i++)
 		r[i] = run_p5_peer(b, NUM_P5, len);
-	emit(b, "P5", "populated-4k", "memcpy", "cpu", "all", mib, r, b->runs);
+	emit(b, "P5", "populated-4k", "memcpy", "cpu", "all", mib, r, b->opt.runs);
 	if (b->hmm < 0)
 		return;
 	for (unsigned int m = P5_TO_VRAM_2M; m <= P5_TO_RAM_2M; m++) {
-		for (unsigned int i = 0; i < b->runs; i++)
+		for (unsigned int i = 0; i < b->opt.runs; i++)
 			r[i] = run_p5_peer(b, (enum p5_mode)m, len);
 		emit(b, "P5", "populated-4k", p5_names[m], "test_hmm", "all",
-		     mib, r, b->runs);
+		     mib, r, b->opt.runs);
 	}
 }
 
@@ -781,7 +775,7 @@ static void bench_ablation(struct bench *b)
 		bench_munmap(b, false, b->ablation_mib, name, true);
 		bench_munmap(b, true, b->ablation_mib, name, true);
 		/* The run with everything on is P1x4's own (main()). */
-		if ((b->only & CASE_P1X4) && param)
+		if ((b->opt.only & CASE_P1X4) && param)
 			bench_concurrent(b, b->ablation_mib, name, true);
 		if (param)
 			param_write(param, params[i].on);
@@ -801,9 +795,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct bench b = {
-		.runs = 5, .samples = 200, .ablation_mib = 16, .hmm = -1,
-		.sizes = { 1, 4, 16, 64, 256 }, .num_sizes = 5, .first = true,
-		.only = ~0u,
+		.opt = BENCH_OPTIONS_DEFAULT, .ablation_mib = 16, .hmm = -1,
+		.first = true,
 	};
 	const char *srcs[BENCH_NUM_MODES] = { read_src, write_src, rw_src };
 	bool ablation = true;
@@ -812,9 +805,8 @@ int main(int argc, char **argv)
 	char err[128];
 	int ret;
 
-	b.out = stdout;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
+		const char *a = argv[i];
 
 		if (!strcmp(a, "--no-ablation")) {
 			ablation = false;
@@ -826,31 +818,22 @@ int main(int argc, char **argv)
 		}
 		if (i + 1 >= argc)
 			usage();
-		v = argv[++i];
-		if (!strcmp(a, "--sizes")) {
-			b.num_sizes = bench_parse_sizes(v, b.sizes, MAX_SIZES);
-			if (!b.num_sizes)
-				usage();
-		} else if (!strcmp(a, "--only")) {
-			b.only = bench_parse_cases(v, only_names);
-			if (!b.only)
-				usage();
-		} else if (!strcmp(a, "--runs")) {
-			b.runs = bench_parse_count(v, MAX_RUNS);
-		} else if (!strcmp(a, "--samples")) {
-			b.samples = bench_parse_count(v, UINT_MAX);
-		} else if (!strcmp(a, "--ablation-size")) {
-			b.ablation_mib = bench_parse_count(v, UINT_MAX);
-		} else if (!strcmp(a, "--out")) {
-			b.out = fopen(v, "we");
-			if (!b.out)
-				bench_die(v, errno);
-		} else {
+		ret = bench_take_option(&b.opt, a, argv[++i], only_names,
+					UINT_MAX);
+		if (ret > 0)
+			continue;
+		if (ret < 0 || strcmp(a, "--ablation-size"))
 			usage();
-		}
+		b.ablation_mib = bench_parse_count(argv[i], UINT_MAX);
+		if (!b.ablation_mib)
+			usage();
 	}
-	if (!b.runs || b.runs > MAX_RUNS || b.samples < 2 || !b.ablation_mib)
-		usage();
+	b.out = stdout;
+	if (b.opt.out) {
+		b.out = fopen(b.opt.out, "we");
+		if (!b.out)
+			bench_die(b.opt.out, errno);
+	}
 
 	ret = neuf_device_open(0, &b.dev);
 	if (ret)
@@ -865,9 +848,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (unsigned int i = 0; i < b.num_sizes; i++)
-		if (b.sizes[i] > max_mib)
-			max_mib = b.sizes[i];
+	for (unsigned int i = 0; i < b.opt.num_sizes; i++)
+		if (b.opt.sizes[i] > max_mib)
+			max_mib = b.opt.sizes[i];
 	if (b.ablation_mib > max_mib)
 		max_mib = b.ablation_mib;
 
@@ -886,28 +869,30 @@ int main(int argc, char **argv)
 	uname(&u);
 	fprintf(b.out, "{\n  \"kernel\": \"%s %s\", \"runs\": %u, "
 		"\"samples\": %u, \"test_hmm\": %s,\n  \"records\": [",
-		u.release, u.machine, b.runs, b.samples,
+		u.release, u.machine, b.opt.runs, b.opt.samples,
 		b.hmm >= 0 ? "true" : "false");
-	for (unsigned int i = 0; i < b.num_sizes; i++) {
-		fprintf(stderr, "neuf-bench: %u MiB\n", b.sizes[i]);
-		if (b.only & CASE_P1)
-			bench_touch(&b, MEM_FRESH, b.sizes[i], "all", b.neuf_only);
-		if (b.only & CASE_P1P)
-			bench_touch(&b, MEM_POPULATED, b.sizes[i], "all", b.neuf_only);
-		if (b.only & CASE_P2)
-			bench_touch(&b, MEM_THP, b.sizes[i], "all", b.neuf_only);
-		if (b.only & CASE_P4) {
-			bench_munmap(&b, false, b.sizes[i], "all", b.neuf_only);
-			bench_munmap(&b, true, b.sizes[i], "all", b.neuf_only);
+	for (unsigned int i = 0; i < b.opt.num_sizes; i++) {
+		unsigned int mib = b.opt.sizes[i];
+
+		fprintf(stderr, "neuf-bench: %u MiB\n", mib);
+		if (b.opt.only & CASE_P1)
+			bench_touch(&b, MEM_FRESH, mib, "all", b.neuf_only);
+		if (b.opt.only & CASE_P1P)
+			bench_touch(&b, MEM_POPULATED, mib, "all", b.neuf_only);
+		if (b.opt.only & CASE_P2)
+			bench_touch(&b, MEM_THP, mib, "all", b.neuf_only);
+		if (b.opt.only & CASE_P4) {
+			bench_munmap(&b, false, mib, "all", b.neuf_only);
+			bench_munmap(&b, true, mib, "all", b.neuf_only);
 		}
-		if (b.only & CASE_P5)
-			bench_migrate(&b, b.sizes[i], b.neuf_only);
+		if (b.opt.only & CASE_P5)
+			bench_migrate(&b, mib, b.neuf_only);
 	}
-	if (b.only & CASE_P3) {
+	if (b.opt.only & CASE_P3) {
 		fprintf(stderr, "neuf-bench: round trip\n");
 		bench_round_trip(&b);
 	}
-	if (b.only & CASE_P1X4) {
+	if (b.opt.only & CASE_P1X4) {
 		fprintf(stderr, "neuf-bench: %d processes at %u MiB\n", P1X4_PROCS,
 			b.ablation_mib);
 		bench_concurrent(&b, b.ablation_mib, "all", b.neuf_only);

@@ -152,3 +152,31 @@ void bench_json_sep(FILE *f, bool *first)
 	fprintf(f, "%s\n    ", *first ? "" : ",");
 	*first = false;
 }
+
+int bench_take_option(struct bench_options *o, const char *name,
+		      const char *value, const char *const *cases,
+		      unsigned int max_samples)
+{
+	if (!strcmp(name, "--sizes")) {
+		o->num_sizes = bench_parse_sizes(value, o->sizes,
+						 BENCH_MAX_SIZES);
+		return o->num_sizes ? 1 : -1;
+	}
+	if (!strcmp(name, "--only")) {
+		o->only = bench_parse_cases(value, cases);
+		return o->only ? 1 : -1;
+	}
+	if (!strcmp(name, "--runs")) {
+		o->runs = bench_parse_count(value, BENCH_MAX_RUNS);
+		return o->runs ? 1 : -1;
+	}
+	if (!strcmp(name, "--samples")) {
+		o->samples = bench_parse_count(value, max_samples);
+		return o->samples >= 2 ? 1 : -1;
+	}
+	if (!strcmp(name, "--out")) {
+		o->out = value;
+		return 1;
+	}
+	return 0;
+}

@@ -91,6 +91,48 @@ unsigned int bench_for_each_item(const char *arg,
 				 void (*one)(void *ctx, const char *item),
 				 void *ctx);
 
+/* The most --runs and --sizes the benchmarks take. */
+#define BENCH_MAX_RUNS 64
+#define BENCH_MAX_SIZES 16
+
+/**
+ * struct bench_options - the command-line options both benchmarks take
+ * @sizes: --sizes, in MiB
+ * @num_sizes: how many
+ * @only: --only: bit i set to run the case named i
+ * @runs: --runs: runs per figure
+ * @samples: --samples: P3's samples
+ * @out: --out: the JSON's path, NULL for stdout
+ */
+struct bench_options {
+	unsigned int sizes[BENCH_MAX_SIZES];
+	unsigned int num_sizes;
+	unsigned int only;
+	unsigned int runs;
+	unsigned int samples;
+	const char *out;
+};
+
+/* Their defaults: every size and case, 5 runs, 200 samples, stdout. */
+#define BENCH_OPTIONS_DEFAULT { .sizes = { 1, 4, 16, 64, 256 }, \
+	.num_sizes = 5, .only = ~0u, .runs = 5, .samples = 200 }
+
+/**
+ * bench_take_option() - take one of the options of struct bench_options
+ * @o: the options
+ * @name: the option, e.g. "--runs"
+ * @value: its value
+ * @cases: --only's case names, NULL-terminated
+ * @max_samples: the most --samples allowed
+ *
+ * Return: 1 if @name is one of them and @value is good, 0 if @name is not
+ * one of them, -1 if @value is not good (a usage error). --samples must
+ * be at least 2.
+ */
+int bench_take_option(struct bench_options *o, const char *name,
+		      const char *value, const char *const *cases,
+		      unsigned int max_samples);
+
 /**
  * bench_parse_count() - parse a count option's value (--runs, --samples)
  * @s: the value, decimal
