@@ -21,6 +21,8 @@
   backend's control flow, not NVIDIA's hardware; and so do make
   check-nvidia's and make bench-nvidia's scripts, in a tree that has only
   what a GPU machine without a compiler gets.
+- neuf-bench and neuf-bench-nvidia refuse bad command lines before they
+  measure anything.
 
 Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
@@ -915,6 +917,32 @@ def cuda_backend_on_cpu(c):
           "Subtest munmap-then-fault: SKIP" in p.stdout and
           "cannot run GPU work again in this process" in p.stdout + p.stderr,
           log)
+
+
+@test
+def bench_usage_errors(c):
+    """neuf-bench and neuf-bench-nvidia refuse a bad command line with
+    exit status 2 before they measure anything (bench_take_option() and
+    each tool's own options), and create no --out file."""
+    bad = [["--runs", "5x"], ["--runs", "0"], ["--runs", "65"],
+           ["--samples", "1"], ["--samples", "-3"], ["--sizes", "1,4x"],
+           ["--sizes", "4097"], ["--only", "P9"], ["--bogus", "1"],
+           ["--runs"]]
+    tools = {"neuf-bench": [["--ablation-size", "0"], ["--no-ablation", "x"]],
+             "neuf-bench-nvidia": [["--no-ablation"]]}
+    for tool, own in tools.items():
+        path = os.path.join(c.build, "tools", tool)
+        if not os.path.exists(path):
+            raise Skip(f"{tool} was not built (no nvcc)")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out.json")
+            for args in bad + own:
+                p = subprocess.run([path, "--out", out, *args],
+                                   capture_output=True, text=True,
+                                   timeout=60, check=False)
+                check(p.returncode == 2 and "usage:" in p.stderr,
+                      f"{tool} {args}: exit {p.returncode}: {p.stderr}")
+                check(not os.path.exists(out), f"{tool} {args} made --out")
 
 
 @test
