@@ -118,7 +118,8 @@ $(NEUF_IGT_OBJS): $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.
 	$(CC) $(ALL_CFLAGS) -Iigt-tests/lib -c $< -o $@
 
 # The SVM scenarios and the backends they run on (svm_backend.h).
-SVM_OBJS := $(BUILD)/igt-tests/lib/svm_backend.o $(BUILD)/igt-tests/lib/svm_backend_neuf.o \
+SVM_OBJS := $(BUILD)/igt-tests/lib/kernel_files.o \
+	$(BUILD)/igt-tests/lib/svm_backend.o $(BUILD)/igt-tests/lib/svm_backend_neuf.o \
 	$(BUILD)/igt-tests/lib/svm_kernels_neuf.o $(BUILD)/igt-tests/lib/svm_mem.o \
 	$(BUILD)/igt-tests/lib/svm_scenarios.o
 
@@ -203,9 +204,10 @@ $(BUILD)/igt-tests/neuf_fuzz: igt-tests/neuf_fuzz.c $(FUZZ_DEPS) $(NEUF_IGT_LIB)
 
 # The other stress parts: a tool (make stress) and an IGT test (short forms).
 # The stress parts run the SVM scenarios' neuf kernels on VMs of their own.
-STRESS_SRC := $(wildcard tools/stress/*.c) igt-tests/lib/svm_kernels_neuf.c
+STRESS_SRC := $(wildcard tools/stress/*.c) igt-tests/lib/svm_kernels_neuf.c \
+	igt-tests/lib/kernel_files.c
 STRESS_DEPS := $(STRESS_SRC) $(wildcard tools/stress/*.h) $(BUILD)/lib/libneuf.a $(LIB_HEADERS) \
-	igt-tests/lib/svm_backend.h igt-tests/lib/svm_backend_neuf.h
+	igt-tests/lib/svm_backend.h igt-tests/lib/svm_backend_neuf.h igt-tests/lib/kernel_files.h
 
 $(BUILD)/tools/neuf-stress: tools/neuf-stress.c $(STRESS_DEPS)
 	@mkdir -p $(@D)

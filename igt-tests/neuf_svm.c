@@ -43,6 +43,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "kernel_files.h"
 #include "libneuf.h"
 #include "neuf_asm.h"
 #include "neuf_igt.h"
@@ -379,19 +380,6 @@ static void *mutator_thread(void *arg)
 	return NULL;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	ssize_t len = (ssize_t)strlen(text), n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, (size_t)len);
-	n = n == len ? 0 : n < 0 ? -errno : -EIO;
-	close(fd);
-	return (int)n;
-}
-
 #define TRACEFS "/sys/kernel/tracing"
 
 /*
@@ -418,9 +406,9 @@ static void trace_instance_create(char *inst, size_t size, const char *name)
 		      "no tracefs or no neuf events\n");
 	snprintf(inst, size, TRACEFS "/instances/%s-%d", name, getpid());
 	old = neuf_igt_read_text(TRACEFS "/options/record-cmd");
-	igt_assert_eq(write_file(TRACEFS "/options/record-cmd", "0"), 0);
+	igt_assert_eq(kfile_write(TRACEFS "/options/record-cmd", "0"), 0);
 	ret = mkdir(inst, 0755) ? -errno : 0;
-	write_file(TRACEFS "/options/record-cmd", old[0] == '0' ? "0" : "1");
+	kfile_write(TRACEFS "/options/record-cmd", old[0] == '0' ? "0" : "1");
 	free(old);
 	igt_assert_f(ret == 0, "mkdir %s: %s\n", inst, neuf_igt_errno_name(ret));
 }
@@ -586,7 +574,7 @@ static void fault_attr_set(const char *dir, const char *knob, const char *value)
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, knob);
-	ret = write_file(path, value);
+	ret = kfile_write(path, value);
 	igt_assert_f(ret == 0, "writing %s to %s: %s\n", value, path,
 		     neuf_igt_errno_name(ret));
 }
@@ -612,7 +600,7 @@ static void restore_params(int sig)
 		struct saved_param *p = &saved_params[--num_saved_params];
 
 		snprintf(path, sizeof(path), NEUF_PARAM_DIR "%s", p->name);
-		write_file(path, p->value);
+		kfile_write(path, p->value);
 	}
 }
 
@@ -632,7 +620,7 @@ static void set_param(const char *name, const char *value)
 	free(old);
 	num_saved_params++;
 	igt_install_exit_handler(restore_params);
-	ret = write_file(path, value);
+	ret = kfile_write(path, value);
 	igt_assert_f(ret == 0, "writing %s to %s: %s\n", value, path,
 		     neuf_igt_errno_name(ret));
 }
@@ -1410,7 +1398,7 @@ igt_main
 		trace_instance_create(inst, sizeof(inst), "neuf-reap");
 		snprintf(path, sizeof(path),
 			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
-		igt_assert_eq(write_file(path, "1"), 0);
+		igt_assert_eq(kfile_write(path, "1"), 0);
 
 		pidfd = reap_victim_stop(&pid);
 		again = reap_victim_mrelease(pidfd);
@@ -1422,7 +1410,7 @@ igt_main
 		free(text);
 		snprintf(path, sizeof(path),
 			 "%s/events/neuf/neuf_svm_invalidate/enable", inst);
-		write_file(path, "0");
+		kfile_write(path, "0");
 		igt_assert_eq(rmdir(inst), 0);
 		igt_info("reaped after %d EAGAIN retries; non-blockable "
 			 "invalidation %s\n", again, seen ? "seen" : "not seen");
@@ -1493,13 +1481,13 @@ igt_main
 
 		trace_instance_create(inst, sizeof(inst), "neuf");
 		snprintf(path, sizeof(path), "%s/events/neuf/enable", inst);
-		igt_assert_eq(write_file(path, "1"), 0);
+		igt_assert_eq(kfile_write(path, "1"), 0);
 
 		fresh = svm_map_anon(len, MAP_PRIVATE);
 		run_ok(sh_fill_strided, pages, PTR(fresh), 1, PAGE_SZ);
 		igt_assert_eq(munmap(fresh, len), 0);
 
-		igt_assert_eq(write_file(path, "0"), 0);
+		igt_assert_eq(kfile_write(path, "0"), 0);
 		snprintf(path, sizeof(path), "%s/trace", inst);
 		text = neuf_igt_read_text(path);
 		for (size_t i = 0; i < sizeof(events) / sizeof(*events); i++)

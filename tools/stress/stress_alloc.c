@@ -300,7 +300,7 @@ static int fi_write(const char *dir, const char *file, uint64_t value)
 
 	snprintf(path, sizeof(path), "%s%s", dir, file);
 	snprintf(text, sizeof(text), "%" PRIu64 "\n", value);
-	return ns_write_file(path, text);
+	return kfile_write(path, text);
 }
 
 /* Both capabilities: the same settings. */
@@ -491,7 +491,7 @@ static bool run_nth(struct alloc *a, const struct scenario *sc, unsigned int nth
 	a->rep->ops++;
 	fi_write("", FAIL_NTH, nth);
 	ret = sc->act(a, &s);
-	left = ns_read_number(FAIL_NTH);
+	left = kfile_read_number(FAIL_NTH);
 	fi_write("", FAIL_NTH, 0);
 	if (left == 0) {
 		a->rep->events++;
@@ -527,8 +527,8 @@ static void run_fn(struct alloc *a, const struct scenario *sc,
 	fi_set("probability", 100);
 	ret = sc->act(a, &s);
 	fi_set("probability", 0);
-	if (ns_read_number(FAILSLAB "times") == 1 &&
-	    ns_read_number(FAIL_PAGE "times") == 1) {
+	if (kfile_read_number(FAILSLAB "times") == 1 &&
+	    kfile_read_number(FAIL_PAGE "times") == 1) {
 		teardown(&s);
 		return;		/* nothing allocated under it */
 	}

@@ -184,7 +184,7 @@ static void split_huge(struct region *r)
 	snprintf(text, sizeof(text), "%d,%#lx,%#lx", getpid(),
 		 (unsigned long)(uintptr_t)r->addr,
 		 (unsigned long)(uintptr_t)(r->addr + r->len));
-	ns_write_file(SPLIT_THP, text);
+	kfile_write(SPLIT_THP, text);
 }
 
 /* Make one mm operation on @r; @mine: the GPU stream is not using it. */
@@ -261,7 +261,7 @@ static void mm_op(struct churner *c, struct region *r, bool mine)
 		split_huge(r);
 		break;
 	case OP_COMPACT:
-		ns_write_file("/proc/sys/vm/compact_memory", "1");
+		kfile_write("/proc/sys/vm/compact_memory", "1");
 		break;
 	case OP_KSM:
 		madvise(r->addr, r->len, (x >> 40) & 1 ? MADV_MERGEABLE :
@@ -431,7 +431,7 @@ int ns_churn(const struct neuf_stress_config *cfg,
 	unsigned int procs = cfg->procs ? cfg->procs : 1, started = 0;
 	struct neuf_stress_report *shared = ns_report_shared();
 	uint64_t start = ns_now_us();
-	long long ksm = ns_read_number(KSM_RUN);
+	long long ksm = kfile_read_number(KSM_RUN);
 	pid_t *pids = calloc(procs, sizeof(*pids));
 
 	if (!shared || !pids) {
@@ -440,7 +440,7 @@ int ns_churn(const struct neuf_stress_config *cfg,
 	}
 	/* ksmd merges the regions that ask for it while the part runs. */
 	if (ksm == 0)
-		ns_write_file(KSM_RUN, "1");
+		kfile_write(KSM_RUN, "1");
 	for (unsigned int i = 0; i < procs; i++) {
 		fflush(NULL);
 		pids[i] = fork();
@@ -470,7 +470,7 @@ int ns_churn(const struct neuf_stress_config *cfg,
 				WEXITSTATUS(status));
 	}
 	if (ksm == 0)
-		ns_write_file(KSM_RUN, "0");
+		kfile_write(KSM_RUN, "0");
 	free(pids);
 	ns_report_collect(shared, rep, start);
 	return 0;

@@ -243,71 +243,9 @@ int ns_check_device(struct neuf_device *d, uint32_t vm,
 
 unsigned long ns_taint(void)
 {
-	long long t = ns_read_number("/proc/sys/kernel/tainted");
+	long long t = kfile_read_number("/proc/sys/kernel/tainted");
 
 	return t < 0 ? 0 : (unsigned long)t & ~NS_TAINT_OK;
-}
-
-int ns_write_file(const char *path, const char *text)
-{
-	ssize_t len = (ssize_t)strlen(text), n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, (size_t)len);
-	n = n == len ? 0 : n < 0 ? -errno : -EIO;
-	close(fd);
-	return (int)n;
-}
-
-long long ns_read_number(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-long long ns_read_key(const char *path, const char *key)
-{
-	size_t klen = strlen(key);
-	long long value = -1;
-	char line[256];
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			value = strtoll(line + klen + 1, NULL, 10);
-	fclose(f);
-	return value;
-}
-
-bool ns_file_has_word(const char *path, const char *word)
-{
-	char buf[4096], *save = NULL;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	for (char *s = strtok_r(buf, " \n", &save); s;
-	     s = strtok_r(NULL, " \n", &save))
-		if (!strcmp(s, word))
-			return true;
-	return false;
 }
 
 long long ns_param(const char *name)
@@ -315,7 +253,7 @@ long long ns_param(const char *name)
 	char path[128];
 
 	snprintf(path, sizeof(path), NS_PARAMS "%s", name);
-	return ns_read_number(path);
+	return kfile_read_number(path);
 }
 
 long long ns_param_set(const char *name, long long value)
@@ -325,7 +263,7 @@ long long ns_param_set(const char *name, long long value)
 
 	snprintf(path, sizeof(path), NS_PARAMS "%s", name);
 	snprintf(text, sizeof(text), "%lld\n", value);
-	return ns_write_file(path, text) ? -1 : old;
+	return kfile_write(path, text) ? -1 : old;
 }
 
 int ns_cgroup_create(char *cg, size_t len, const char *name, const char *max)
@@ -333,19 +271,19 @@ int ns_cgroup_create(char *cg, size_t len, const char *name, const char *max)
 	char path[256];
 	int ret;
 
-	if (!ns_file_has_word(CGROUP_ROOT "/cgroup.controllers", "memory"))
+	if (!kfile_has_word(CGROUP_ROOT "/cgroup.controllers", "memory"))
 		return -EOPNOTSUPP;
-	if (!ns_file_has_word(CGROUP_ROOT "/cgroup.subtree_control", "memory") &&
-	    ns_write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
+	if (!kfile_has_word(CGROUP_ROOT "/cgroup.subtree_control", "memory") &&
+	    kfile_write(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
 		return -EOPNOTSUPP;
 	snprintf(cg, len, CGROUP_ROOT "/%s-%d", name, getpid());
 	if (mkdir(cg, 0755) && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
-	ret = ns_write_file(path, max);
+	ret = kfile_write(path, max);
 	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
 	if (!ret && access(path, F_OK) == 0)
-		ret = ns_write_file(path, "0");
+		ret = kfile_write(path, "0");
 	if (ret)
 		ns_cgroup_remove(cg);
 	return ret;
@@ -368,7 +306,7 @@ int ns_cgroup_remove(const char *cg)
 		if (pfd.fd < 0)
 			continue;
 		pfd.events = POLLPRI;
-		if (ns_read_key(events, "populated") != 0)
+		if (kfile_read_key(events, "populated") != 0)
 			poll(&pfd, 1, 100);
 		close(pfd.fd);
 	}
@@ -381,7 +319,7 @@ int ns_cgroup_join(const char *cg)
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
-	return ns_write_file(path, pid);
+	return kfile_write(path, pid);
 }
 
 int ns_wait(pid_t pid)
@@ -449,9 +387,9 @@ int ns_counters_read(struct ns_counters *c)
 	}
 	fclose(f);
 	if (!debugfs_path("neuf_fault_buffer", path, sizeof(path)))
-		c->jobs_in_flight = ns_read_key(path, "jobs_in_flight");
+		c->jobs_in_flight = kfile_read_key(path, "jobs_in_flight");
 	if (!debugfs_path("neuf_device_memory", path, sizeof(path)))
-		c->vram_used = ns_read_key(path, "vram_used");
+		c->vram_used = kfile_read_key(path, "vram_used");
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kernel_files.h"
 #include "libneuf.h"
 #include "neuf_stress.h"
 
@@ -82,12 +83,6 @@ int ns_check_device(struct neuf_device *d, uint32_t vm,
 
 /* Kernel taint flags, less those an out-of-tree module sets. */
 unsigned long ns_taint(void);
-
-/* Files of sysfs, procfs, debugfs and cgroupfs. */
-int ns_write_file(const char *path, const char *text);
-long long ns_read_number(const char *path);
-long long ns_read_key(const char *path, const char *key);
-bool ns_file_has_word(const char *path, const char *word);
 
 /* A module parameter of neuf: read it, or set it (returns the old value). */
 long long ns_param(const char *name);

@@ -104,7 +104,7 @@ static int one_kill(const char *cg, const struct ns_shaders *sh,
 	pid_t pid;
 
 	snprintf(events, sizeof(events), "%s/memory.events", cg);
-	kills = ns_read_key(events, "oom_kill");
+	kills = kfile_read_key(events, "oom_kill");
 	if (pipe2(go, O_CLOEXEC))
 		return -errno;
 	fflush(NULL);
@@ -132,12 +132,12 @@ static int one_kill(const char *cg, const struct ns_shaders *sh,
 		return -EIO;
 	}
 	if (c != 'Q' || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL ||
-	    ns_read_key(events, "oom_kill") <= kills) {
+	    kfile_read_key(events, "oom_kill") <= kills) {
 		ns_fail(rep, cfg->log, "OOM round %" PRIu64 ": the victim "
 			"(jobs queued: %s) died of signal %d, oom_kill %lld -> "
 			"%lld", round, c == 'Q' ? "yes" : "no",
 			WIFSIGNALED(status) ? WTERMSIG(status) : 0, kills,
-			ns_read_key(events, "oom_kill"));
+			kfile_read_key(events, "oom_kill"));
 		return -EIO;
 	}
 	ns_count(&rep->events, 1);

@@ -87,7 +87,7 @@ static int driver_write(const char *file, const char *gpu)
 	char path[128];
 
 	snprintf(path, sizeof(path), DRIVER_SYSFS "/%s", file);
-	return ns_write_file(path, gpu);
+	return kfile_write(path, gpu);
 }
 
 /*
