@@ -37,7 +37,7 @@ NVCC_FLAGS := $(foreach a,$(NVCC_ARCHS),-gencode arch=compute_$(a),code=sm_$(a))
 	-gencode arch=compute_90,code=compute_90
 CUDA_TESTS := $(if $(NVCC),$(BUILD)/igt-tests/neuf_svm_cuda $(BUILD)/tools/neuf-bench-nvidia)
 
-.PHONY: all help deps userspace module debug-kernel check check-nvidia demo lint install clean mutants bisect-demo flakes coverage bench bench-nvidia stress
+.PHONY: all help deps userspace module debug-kernel check check-nvidia demo lint install clean mutants bisect-demo flakes coverage bench bench-nvidia stress FORCE
 
 all: userspace
 
@@ -94,7 +94,13 @@ $(BUILD)/lib/libneuf.a: $(LIB_OBJS)
 $(BUILD)/lib/libneuf.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libneuf.so.0 -o $@ $^ $(DRM_LIBS)
 
-$(BUILD)/lib/libneuf.pc: lib/libneuf.pc.in
+# The pkg-config file names PREFIX: remade when PREFIX changes, so that
+# make install PREFIX=DIR after a build for another prefix points at DIR.
+$(BUILD)/lib/prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+
+$(BUILD)/lib/libneuf.pc: lib/libneuf.pc.in $(BUILD)/lib/prefix
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PREFIX)/lib|' \
 	    -e 's|@INCLUDEDIR@|$(PREFIX)/include|' -e 's|@VERSION@|$(VERSION)|' $< > $@
@@ -278,6 +284,8 @@ install: userspace
 	install -m 644 $(BUILD)/lib/libneuf.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 lib/libneuf.h lib/neuf_asm.h drivers/gpu/drm/neuf/include/neuf_isa.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/drm/neuf_drm.h $(DESTDIR)$(PREFIX)/include/drm/
+
+FORCE:
 
 clean:
 	rm -rf $(BUILD)
