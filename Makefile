@@ -105,12 +105,19 @@ $(BUILD)/lib/libneuf.pc: lib/libneuf.pc.in $(BUILD)/lib/prefix
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PREFIX)/lib|' \
 	    -e 's|@INCLUDEDIR@|$(PREFIX)/include|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-# IGT stand-in and tests. Like IGT itself, the tests build with
-# -Wno-clobbered: subtests are left through siglongjmp by design, and state
-# that must survive a failed subtest lives in static storage.
+# IGT stand-in and tests. They build with the warnings IGT's meson.build adds
+# to -Wall -Wextra, so that they build as cleanly in IGT's tree (tests/neuf/),
+# and like IGT with -Wno-clobbered: subtests are left through siglongjmp by
+# design, and state that must survive a failed subtest lives in static storage.
+IGT_WARN := -Wbad-function-cast -Wdeclaration-after-statement -Wformat=2 -Wlogical-op \
+	-Wmissing-declarations -Wmissing-format-attribute -Wmissing-noreturn \
+	-Wmissing-prototypes -Wnested-externs -Wold-style-definition -Wredundant-decls \
+	-Wshadow -Wstrict-prototypes -Wno-clobbered
+IGT_CFLAGS = $(ALL_CFLAGS) $(IGT_WARN) -Iigt-tests/lib
+
 $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(IGT_CFLAGS) -c $< -o $@
 
 $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 	$(AR) rcs $@ $^
@@ -121,7 +128,7 @@ $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 NEUF_IGT_OBJS := $(BUILD)/igt-tests/lib/neuf_igt.o $(BUILD)/igt-tests/lib/neuf_igt_device.o
 $(NEUF_IGT_OBJS): $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iigt-tests/lib -c $< -o $@
+	$(CC) $(IGT_CFLAGS) -c $< -o $@
 
 # The SVM scenarios and the backends they run on (svm_backend.h).
 SVM_OBJS := $(BUILD)/igt-tests/lib/kernel_files.o \
@@ -135,7 +142,7 @@ $(NEUF_IGT_LIB): $(NEUF_IGT_OBJS) $(SVM_OBJS)
 # The CUDA backend: the driver is dlopen()ed, so only cuda.h is needed here.
 $(BUILD)/igt-tests/lib/svm_backend_cuda.o: igt-tests/lib/svm_backend_cuda.c igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -isystem $(CUDA_INC) -c $< -o $@
+	$(CC) $(IGT_CFLAGS) -isystem $(CUDA_INC) -c $< -o $@
 
 $(BUILD)/igt-tests/lib/svm_kernels.fatbin: igt-tests/lib/svm_kernels.cu
 	@mkdir -p $(@D)
@@ -151,7 +158,7 @@ CUDA_OBJS := $(BUILD)/igt-tests/lib/svm_backend_cuda.o $(BUILD)/igt-tests/lib/sv
 $(BUILD)/igt-tests/neuf_svm_cuda: igt-tests/neuf_svm_cuda.c $(CUDA_OBJS) $(NEUF_IGT_LIB) $(IGT_LIB) \
 		igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< $(CUDA_OBJS) -o $@ $(NEUF_IGT_LIB) \
+	$(CC) $(IGT_CFLAGS) $< $(CUDA_OBJS) -o $@ $(NEUF_IGT_LIB) \
 		$(IGT_LIB) -pthread -ldl
 
 # The benchmarks (make bench, make bench-nvidia) and the measurement
@@ -174,7 +181,7 @@ $(BUILD)/tools/neuf-bench-nvidia: tools/neuf-bench-nvidia.c $(CUDA_OBJS) \
 
 $(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) \
+	$(CC) $(IGT_CFLAGS) $< -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) \
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS) -pthread
 
 # The soft-float test links the model's float code, built for the host.
@@ -182,7 +189,7 @@ NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/vgpu/neuf_model_float.c
 $(BUILD)/igt-tests/neuf_float: igt-tests/neuf_float.c $(NEUF_FLOAT_SRC) \
 		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(IGT_LIB) igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
+	$(CC) $(IGT_CFLAGS) -DNEUF_FLOAT_HOST $< \
 		$(NEUF_FLOAT_SRC) -o $@ $(IGT_LIB) -lm
 
 # The device's float opcodes are checked against that same code.
@@ -190,7 +197,7 @@ $(BUILD)/igt-tests/neuf_fpu: igt-tests/neuf_fpu.c $(NEUF_FLOAT_SRC) \
 		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(NEUF_IGT_LIB) $(IGT_LIB) \
 		$(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib -DNEUF_FLOAT_HOST $< \
+	$(CC) $(IGT_CFLAGS) -DNEUF_FLOAT_HOST $< \
 		$(NEUF_FLOAT_SRC) -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 # The ioctl fuzzer: a tool (make stress) and an IGT test (its short form).
@@ -205,7 +212,7 @@ $(BUILD)/tools/neuf-fuzz: tools/neuf-fuzz.c $(FUZZ_DEPS)
 $(BUILD)/igt-tests/neuf_fuzz: igt-tests/neuf_fuzz.c $(FUZZ_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \
 		igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -pthread -Wno-clobbered -Iigt-tests/lib -Itools/fuzz $< $(FUZZ_SRC) \
+	$(CC) $(IGT_CFLAGS) -pthread -Itools/fuzz $< $(FUZZ_SRC) \
 		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 # The other stress parts: a tool (make stress) and an IGT test (short forms).
@@ -223,11 +230,11 @@ $(BUILD)/tools/neuf-stress: tools/neuf-stress.c $(STRESS_DEPS)
 $(BUILD)/igt-tests/neuf_stress: igt-tests/neuf_stress.c $(STRESS_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \
 		igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -pthread -Wno-clobbered -Iigt-tests/lib -Itools/stress $< $(STRESS_SRC) \
+	$(CC) $(IGT_CFLAGS) -pthread -Itools/stress $< $(STRESS_SRC) \
 		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
-	$(CC) $(ALL_CFLAGS) -Wno-clobbered -Iigt-tests/lib $< -o $@ $(IGT_LIB)
+	$(CC) $(IGT_CFLAGS) $< -o $@ $(IGT_LIB)
 
 # tools
 $(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a $(LIB_HEADERS)

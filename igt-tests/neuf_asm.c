@@ -46,7 +46,7 @@ static void expect_words(const uint64_t *words, size_t n)
 			     (unsigned long long)words[i]);
 }
 
-igt_main
+int igt_main()
 {
 	igt_describe("Each instruction form encodes to the documented fields.");
 	igt_subtest("encodings") {
@@ -176,6 +176,6 @@ igt_main
 		assemble_err("# nothing\n", "no instructions");
 	}
 
-	igt_fixture
+	igt_fixture()
 		neuf_asm_program_free(&prog);
 }

@@ -59,12 +59,12 @@ static void check_param(uint32_t param, uint64_t value)
 	case NEUF_PARAM_NUM_ENGINES:
 		/* The hardware has at least two concurrent compute engines. */
 		igt_assert_lte_u64(2, value);
-		igt_assert_gte_u64(64, value);
+		igt_assert_lte_u64(value, 64);
 		break;
 	case NEUF_PARAM_VA_BITS:
 		/* GPU VA == CPU VA: must cover x86-64's 47-bit user space. */
 		igt_assert_lte_u64(47, value);
-		igt_assert_gte_u64(64, value);
+		igt_assert_lte_u64(value, 64);
 		break;
 	case NEUF_PARAM_PAGE_SIZES:
 		igt_assert_f(value & 4096, "4K pages missing: %#" PRIx64 "\n",
@@ -77,7 +77,7 @@ static void check_param(uint32_t param, uint64_t value)
 		break;
 	case NEUF_PARAM_MAX_VMS:
 		igt_assert_lte_u64(1, value);
-		igt_assert_gte_u64(4096, value);
+		igt_assert_lte_u64(value, 4096);
 		break;
 	case NEUF_PARAM_VRAM_SIZE:
 		/* 0 without device memory; else whole 2 MiB blocks. */
@@ -259,20 +259,20 @@ static void check_device_runs(struct neuf_device *d)
 		"	st32 [r2], r1\n"
 		"	halt\n";
 	struct drm_neuf_job_status st = {};
+	struct neuf_dispatch disp = {
+		.grid_size = 32,
+		.group_size = 32,
+	};
 	struct neuf_asm_program prog;
 	uint32_t buf[32] = {}, vm;
 	char err[128];
 
 	igt_assert_eq(neuf_assemble(store, &prog, err, sizeof(err)), 0);
-	struct neuf_dispatch disp = {
-		.code = (uintptr_t)prog.code,
-		.grid_size = 32,
-		.group_size = 32,
-		.args = { (uintptr_t)buf },
-	};
+	disp.code = (uintptr_t)prog.code;
+	disp.args[0] = (uintptr_t)buf;
 
 	igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &vm), 0);
-	igt_assert_eq(neuf_run(d, vm, &disp, 10 * 1000000000ll, &st), 0);
+	igt_assert_eq(neuf_run(d, vm, &disp, 10 * NEUF_IGT_NSEC_PER_SEC, &st), 0);
 	igt_assert_eq(st.error, 0);
 	for (int i = 0; i < 32; i++)
 		igt_assert_eq_u32(buf[i], i);
@@ -433,8 +433,14 @@ static void check_atomics_interleaved(struct neuf_device *d, bool thp)
 	const size_t len = 2ul << 20;
 	uint64_t *code = neuf_igt_assemble(atomic_loop_src);
 	struct drm_neuf_job_status st = {};
+	struct neuf_dispatch disp = {
+		.code = (uintptr_t)code,
+		.grid_size = ATOMIC_LANES,
+		.group_size = ATOMIC_LANES,
+	};
 	struct cpu_adder adder = {};
 	uint8_t *area, *buf;
+	uint32_t *counters;
 	uint64_t total = 0;
 	pthread_t thread;
 	uint32_t vm;
@@ -451,19 +457,15 @@ static void check_atomics_interleaved(struct neuf_device *d, bool thp)
 	 * Not in the first page: 6.12 makes a THP's head page exclusive, not
 	 * its tail pages (the driver then moves the THP to VRAM).
 	 */
-	uint32_t *counters = (uint32_t *)(buf + 65536);
-	struct neuf_dispatch disp = {
-		.code = (uintptr_t)code,
-		.grid_size = ATOMIC_LANES,
-		.group_size = ATOMIC_LANES,
-		.args = { (uintptr_t)counters, ATOMIC_GPU_ITERS },
-	};
+	counters = (uint32_t *)(buf + 65536);
+	disp.args[0] = (uintptr_t)counters;
+	disp.args[1] = ATOMIC_GPU_ITERS;
 
 	igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &vm), 0);
 	adder.counters = counters;
 	igt_assert_eq(pthread_create(&thread, NULL, cpu_adder_thread, &adder),
 		      0);
-	igt_assert_eq(neuf_run(d, vm, &disp, 120 * 1000000000ll, &st), 0);
+	igt_assert_eq(neuf_run(d, vm, &disp, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
 	__atomic_store_n(&adder.stop, 1, __ATOMIC_RELEASE);
 	igt_assert_eq(pthread_join(thread, NULL), 0);
 	igt_assert_f(st.error == 0, "the atomic job ended with %s at %#llx\n",
@@ -503,7 +505,7 @@ static void gpu_add_on(struct neuf_device *d, uint32_t vm, uint32_t *buf,
 		.args = { (uintptr_t)buf, add },
 	};
 
-	igt_assert_eq(neuf_run(d, vm, &disp, 120 * 1000000000ll, &st), 0);
+	igt_assert_eq(neuf_run(d, vm, &disp, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
 	igt_assert_f(st.error == 0, "job ended with %s at %#llx\n",
 		     neuf_igt_errno_name(st.error),
 		     (unsigned long long)st.fault_addr);
@@ -588,10 +590,10 @@ static void rebind_and_check(const char *gpu)
 	check_device_runs(dev);
 }
 
-igt_main
+int igt_main()
 {
 
-	igt_fixture {
+	igt_fixture() {
 		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
 		dev = open_neuf();
 	}
@@ -605,6 +607,7 @@ igt_main
 		count = drmGetDevices2(0, devices, 64);
 		igt_assert_lt(0, count);
 		for (int i = 0; i < count; i++) {
+			drmVersionPtr v;
 			const char *node;
 			int fd;
 
@@ -614,7 +617,7 @@ igt_main
 			fd = open(node, O_RDWR | O_CLOEXEC);
 			if (fd < 0)
 				continue;
-			drmVersionPtr v = drmGetVersion(fd);
+			v = drmGetVersion(fd);
 
 			if (v && strcmp(v->name, "neuf") == 0) {
 				found++;
@@ -1347,7 +1350,7 @@ igt_main
 		rebind_and_check(gpu);
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		neuf_device_close(dev);
 	}
 }

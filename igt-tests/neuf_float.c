@@ -539,9 +539,9 @@ static void test_convert(void)
 	}
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture
+	igt_fixture()
 		require_ieee_host();
 
 	igt_describe("add and sub match the host FPU, signed zeros and "

@@ -20,11 +20,7 @@
 #include "neuf_igt.h"
 #include "neuf_model_float.h"
 
-#define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
-/* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
-#define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 /* The u64 result slots of one invocation, in the shader's order. */
 enum slot {
@@ -172,9 +168,9 @@ static struct neuf_device *dev;
 static uint64_t *code;
 static uint32_t vm;
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		neuf_igt_open_svm_vm(&dev, &vm);
 		code = neuf_igt_assemble(float_ops_src);
 	}
@@ -216,7 +212,7 @@ igt_main
 		}
 		memset(out, 0xa5, N_INVOCATIONS * NUM_SLOTS * 8);
 
-		ret = neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st);
+		ret = neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st);
 		igt_assert_f(ret == 0, "running the job: %s\n",
 			     neuf_igt_errno_name(ret));
 		igt_assert_f(st.state == NEUF_JOB_STATE_DONE && st.error == 0,
@@ -250,7 +246,7 @@ igt_main
 		free(out);
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		if (vm)
 			neuf_vm_destroy(dev, vm);
 		neuf_device_close(dev);

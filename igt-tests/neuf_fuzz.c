@@ -28,9 +28,9 @@ static uint64_t env_number(const char *name, uint64_t def)
 	return s && *s ? strtoull(s, NULL, 0) : def;
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
 	}
 

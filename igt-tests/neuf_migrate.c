@@ -29,10 +29,6 @@
 #include "svm_backend_neuf.h"
 
 #define PAGE_SZ 4096ul
-#define SZ_2M (2ul << 20)
-#define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
-/* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
-#define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 #define ARGS(...) ((const uint64_t[NEUF_EXEC_NUM_ARGS]){ __VA_ARGS__ })
 
@@ -67,7 +63,7 @@ static void gpu_add_(uint32_t *buf, size_t n, uint32_t add, bool per_page)
 
 		memcpy(d.args, ARGS(PTR(buf + done * step), add,
 				    step * sizeof(*buf)), sizeof(d.args));
-		ret = neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st);
+		ret = neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st);
 		igt_assert_f(ret == 0, "running a job: %s\n",
 			     neuf_igt_errno_name(ret));
 		igt_assert_f(st.state == NEUF_JOB_STATE_DONE && st.error == 0,
@@ -244,9 +240,9 @@ static void require_vram(void)
 		      "(no VRAM, or a kernel without CONFIG_DEVICE_PRIVATE)\n");
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		int ret;
 
 		neuf_igt_open_svm_vm(&dev, &vm);
@@ -556,7 +552,7 @@ igt_main
 
 		d.code = PTR(sh_rmw);
 		memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
-		igt_assert_eq(neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
 		igt_assert_f(st.error == -EFAULT &&
 			     st.fault_access == NEUF_ACCESS_KIND_WRITE,
 			     "a GPU write to read-only VRAM pages ended with "
@@ -760,7 +756,7 @@ igt_main
 		d.code = PTR(sh_rmw);
 		memcpy(d.args, ARGS(PTR(buf + 4 * PAGE_SZ / 4), 1),
 		       sizeof(d.args));
-		igt_assert_eq(neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
 		igt_assert_f(st.error == -EFAULT &&
 			     st.fault_access == NEUF_ACCESS_KIND_WRITE &&
 			     st.fault_addr >= PTR(buf) + 4 * PAGE_SZ &&
@@ -897,7 +893,7 @@ igt_main
 		munmap(buf, len);
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		neuf_vm_destroy(dev, vm);
 		neuf_device_close(dev);
 		free(sh_rmw);

@@ -68,9 +68,9 @@ static void run(enum neuf_stress_part part, unsigned int scenarios,
 	igt_assert_lt_u64(0, rep.ops);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		igt_require_f(neuf_device_count() > 0, "no neuf device\n");
 	}
 

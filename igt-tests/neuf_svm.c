@@ -53,9 +53,6 @@
 #include "svm_scenarios.h"
 
 #define PAGE_SZ SVM_PAGE_SZ
-#define NSEC_PER_SEC NEUF_IGT_NSEC_PER_SEC
-/* Generous: under QEMU's TCG the whole machine, GPU model included, is slow. */
-#define JOB_TIMEOUT_NS (120 * NSEC_PER_SEC)
 
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 /* Push constants of a dispatch; those not given are zero. */
@@ -142,7 +139,7 @@ static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
 	struct drm_neuf_job_status st;
 	int ret;
 
-	ret = neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st);
+	ret = neuf_run(d, v, &disp, NEUF_IGT_JOB_TIMEOUT_NS, &st);
 	igt_assert_f(ret == 0, "line %d: running a job (grid %u) on VM %u: "
 		     "%s (%d)\n", line, grid, v, neuf_igt_errno_name(ret), ret);
 	igt_assert_f(st.state == NEUF_JOB_STATE_DONE,
@@ -478,7 +475,7 @@ static __attribute__((noreturn)) void reap_child(int pipe_wr)
 	if (buf == MAP_FAILED)
 		_exit(REAP_CHILD_MMAP);
 	disp = dispatch(sh_fill, n, ARGS(PTR(buf), 1));
-	if (neuf_run(d, v, &disp, JOB_TIMEOUT_NS, &st) || st.error)
+	if (neuf_run(d, v, &disp, NEUF_IGT_JOB_TIMEOUT_NS, &st) || st.error)
 		_exit(REAP_CHILD_GPU);
 	disp = dispatch(sh_spin_fill, REAP_SPIN_GRID, ARGS(100, PTR(buf), 7));
 	for (int i = 0; i < REAP_JOBS; i++)
@@ -699,9 +696,9 @@ static long long fault_vm_overlaps(void)
 	return n;
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		neuf = svm_backend_neuf();
 		svm_scenarios_open(neuf);
 		svm_backend_neuf_vm(neuf, &dev, &vm);
@@ -743,14 +740,14 @@ igt_main
 		job = submit_on(dev, vm, sh_poll_change, 1,
 				ARGS(PTR(watched), 0x5a5a5a5a, PTR(&flags[0]),
 				     PTR(&flags[1])), done);
-		deadline = neuf_igt_deadline(JOB_TIMEOUT_NS);
+		deadline = neuf_igt_deadline(NEUF_IGT_JOB_TIMEOUT_NS);
 		while (!__atomic_load_n(&flags[0], __ATOMIC_ACQUIRE))
 			igt_assert_f(neuf_igt_deadline(0) < deadline,
 				     "the polling job never started\n");
 
 		igt_assert_eq(madvise(region, len, MADV_DONTNEED), 0);
 		igt_assert_eq_u32(*watched, 0);
-		neuf_igt_syncobj_wait(dev, done, 2 * JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, done, 2 * NEUF_IGT_JOB_TIMEOUT_NS);
 		st = job_status(dev, vm, job);
 		igt_assert_f(st.error == 0, "the polling job ended with %s (%d): "
 			     "the GPU kept reading the page MADV_DONTNEED "
@@ -1040,7 +1037,7 @@ igt_main
 			}
 			/* S: exact, every time */
 			d = dispatch(sh_fill, sn, ARGS(PTR(s), i * 0x10000));
-			ret = neuf_run(dev, vm, &d, JOB_TIMEOUT_NS, &st);
+			ret = neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st);
 			if (ret || st.state != NEUF_JOB_STATE_DONE || st.error) {
 				snprintf(bad, sizeof(bad), "job over S: %s, "
 					 "state %u, %s at %#" PRIx64,
@@ -1562,7 +1559,7 @@ igt_main
 		run_ok_on(dev, other, sh_fill, n, PTR(buf), 0x7100);
 		svm_check_sequence(buf, n, 0x7100);
 
-		neuf_igt_syncobj_wait(dev, hung, JOB_TIMEOUT_NS);
+		neuf_igt_syncobj_wait(dev, hung, NEUF_IGT_JOB_TIMEOUT_NS);
 		st = job_status(dev, vm, job);
 		igt_assert_eq_u32(st.state, NEUF_JOB_STATE_DONE);
 		igt_assert_f(st.error == -ETIMEDOUT, "the endless job ended "
@@ -1660,7 +1657,7 @@ igt_main
 		free(code);
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		svm_backend_free(neuf);
 		free(sh_spin_fill);
 		free(sh_poll_change);

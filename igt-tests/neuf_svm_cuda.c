@@ -19,16 +19,16 @@
 
 static struct svm_backend *cuda;
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		cuda = svm_backend_cuda();
 		svm_scenarios_open(cuda);
 	}
 
 	svm_scenarios(cuda);
 
-	igt_fixture {
+	igt_fixture() {
 		if (cuda && cuda->recoveries)
 			igt_info("%u CUDA context(s) rebuilt after sticky "
 				 "faults\n", cuda->recoveries);

@@ -20,6 +20,13 @@ struct neuf_device;
 #define NEUF_IGT_NSEC_PER_SEC 1000000000ll
 
 /**
+ * NEUF_IGT_JOB_TIMEOUT_NS - how long a test waits for a job it expects to end
+ *
+ * Generous: under QEMU's TCG the whole machine, GPU model included, is slow.
+ */
+#define NEUF_IGT_JOB_TIMEOUT_NS (120 * NEUF_IGT_NSEC_PER_SEC)
+
+/**
  * neuf_igt_assemble() - assemble shader source, or fail the subtest
  * @src: the source, in the syntax of Documentation/gpu/neuf/isa.rst
  *

@@ -258,9 +258,9 @@ void svm_scenarios_open(struct svm_backend *b)
 	igt_info("%s backend: %s\n", b->name, b->device);
 }
 
-void svm_scenarios(struct svm_backend *b)
+void svm_scenarios(struct svm_backend *on)
 {
-	backend = b;
+	backend = on;
 
 	igt_describe("The GPU reads malloc'd memory, from the heap and from "
 		     "malloc's own mmaps, as the CPU wrote it.");

@@ -16,19 +16,19 @@ struct svm_backend;
  * svm_scenarios_open() - open the backend the scenarios run on, or skip
  * @b: the backend (NULL: out of memory)
  *
- * Call it from an igt_fixture before svm_scenarios(): when the backend
+ * Call it from an igt_fixture() before svm_scenarios(): when the backend
  * cannot open (no GPU, no driver, no HMM) the subtests that follow skip
  * with the reason the backend gave.
  */
 void svm_scenarios_open(struct svm_backend *b);
 
 /**
- * svm_scenarios() - the shared SVM subtests, on @b
- * @b: the backend, opened by svm_scenarios_open() in a fixture before
+ * svm_scenarios() - the shared SVM subtests, on @on
+ * @on: the backend, opened by svm_scenarios_open() in a fixture before
  *
- * Call it from igt_main: it declares the subtests.
+ * Call it from igt_main(): it declares the subtests.
  */
-void svm_scenarios(struct svm_backend *b);
+void svm_scenarios(struct svm_backend *on);
 
 /**
  * svm_check_gpu_follows_cpu() - the GPU sees what the CPU sees, both ways

@@ -651,15 +651,18 @@ static void *fz_churn(void *arg)
 	uint64_t *rng = &f->churn_rng;
 
 	for (;;) {
+		struct fz_region *r;
+		size_t len, n;
+		void *p, *q;
+
 		while (sem_wait(&f->tick) && errno == EINTR)
 			;
 		if (atomic_load(&f->stop))
 			break;
 
-		struct fz_region *r = &f->regions[fz_splitmix(rng) % FZ_REGIONS];
-		void *p = (void *)atomic_load(&r->addr);
-		size_t len = atomic_load(&r->len), n;
-		void *q;
+		r = &f->regions[fz_splitmix(rng) % FZ_REGIONS];
+		p = (void *)atomic_load(&r->addr);
+		len = atomic_load(&r->len);
 
 		switch (fz_splitmix(rng) % 8) {
 		case 0:

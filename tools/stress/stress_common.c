@@ -164,6 +164,7 @@ void ns_count(uint64_t *counter, uint64_t n)
 }
 
 /* Log a failure or an escape; the first one's text is kept in @rep. */
+__attribute__((format(printf, 4, 0)))
 static void ns_note(struct neuf_stress_report *rep, FILE *log,
 		    const char *kind, const char *fmt, va_list ap)
 {

@@ -11,7 +11,7 @@
 
 #include "igt.h"
 
-igt_main
+int igt_main()
 {
 	igt_subtest("pass")
 		igt_info("passing\n");
@@ -52,7 +52,7 @@ igt_main
 	igt_subtest("crash")
 		raise(SIGSEGV);
 
-	igt_fixture
+	igt_fixture()
 		igt_require_f(false, "fixture skips the rest\n");
 
 	igt_subtest("after-fixture-skip")

@@ -9,11 +9,16 @@
 #define NEUF_MODEL_FLOAT_H
 
 #ifdef NEUF_FLOAT_HOST
-/* Host build, for igt-tests/neuf_float.c: the kernel's definitions. */
+/*
+ * Host build, for igt-tests/neuf_float.c and neuf_fpu.c: the kernel's types
+ * by their widths, the very types of <stdint.h> as IGT's
+ * include/linux_scaffold.h defines them (C11 allows the same typedef twice,
+ * so the tests build in IGT's tree too).
+ */
 #include <stdbool.h>
-typedef unsigned int u32;
-typedef unsigned long long u64;
-typedef signed long long s64;
+typedef __UINT32_TYPE__ u32;
+typedef __UINT64_TYPE__ u64;
+typedef __INT64_TYPE__ s64;
 #else
 #include <linux/types.h>
 #endif
