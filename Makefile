@@ -37,7 +37,7 @@ NVCC_FLAGS := $(foreach a,$(NVCC_ARCHS),-gencode arch=compute_$(a),code=sm_$(a))
 	-gencode arch=compute_90,code=compute_90
 CUDA_TESTS := $(if $(NVCC),$(BUILD)/igt-tests/neuf_svm_cuda $(BUILD)/tools/neuf-bench-nvidia)
 
-.PHONY: all help deps userspace module debug-kernel check check-nvidia demo lint install clean mutants bisect-demo flakes coverage bench bench-nvidia stress FORCE
+.PHONY: all help deps userspace module debug-kernel check check-nvidia demo lint install clean mutants bisect-demo flakes coverage bench bench-nvidia stress igt-tree FORCE
 
 all: userspace
 
@@ -68,6 +68,7 @@ help:
 	@echo "make debug-kernel  build and cache the debug kernel"
 	@echo "make lint          checkpatch --strict, sparse and kernel-doc"
 	@echo "make install       install libneuf and its pkg-config file under PREFIX"
+	@echo "make igt-tree IGT_SRC=DIR  put the tests into an IGT checkout (tests/neuf/)"
 
 deps:
 	@tools/deps.sh
@@ -291,6 +292,10 @@ install: userspace
 	install -m 644 $(BUILD)/lib/libneuf.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 lib/libneuf.h lib/neuf_asm.h drivers/gpu/drm/neuf/include/neuf_isa.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/drm/neuf_drm.h $(DESTDIR)$(PREFIX)/include/drm/
+
+igt-tree:
+	@test -n "$(IGT_SRC)" || { echo "usage: make igt-tree IGT_SRC=DIR" >&2; exit 2; }
+	tools/igt-tree.sh $(IGT_SRC)
 
 FORCE:
 

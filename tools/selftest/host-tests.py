@@ -28,6 +28,7 @@ Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
 Usage: host-tests.py BUILD_DIR RESULTS_DIR
 """
+import glob
 import gzip
 import json
 import os
@@ -943,6 +944,74 @@ def bench_usage_errors(c):
                 check(p.returncode == 2 and "usage:" in p.stderr,
                       f"{tool} {args}: exit {p.returncode}: {p.stderr}")
                 check(not os.path.exists(out), f"{tool} {args} made --out")
+
+
+def fake_igt_tree(tmp, function_like=True):
+    """The two files of an IGT checkout that tools/igt-tree.sh looks at."""
+    igt = os.path.join(tmp, "igt")
+    os.makedirs(os.path.join(igt, "lib"))
+    os.makedirs(os.path.join(igt, "tests"))
+    with open(os.path.join(igt, "lib", "igt_core.h"), "w", encoding="utf-8") as f:
+        f.write("#define igt_main() igt_main_args(NULL, NULL, NULL, NULL, NULL)\n"
+                if function_like else
+                "#define igt_main igt_main_args(NULL, NULL, NULL, NULL, NULL)\n")
+    with open(os.path.join(igt, "tests", "meson.build"), "w", encoding="utf-8") as f:
+        f.write("subdir('vkms')\n\nsubdir('vmwgfx')\n\n"
+                "gen_testlist = find_program('generate_testlist.sh')\n")
+    return igt
+
+
+@test
+def igt_tree_dropin(_):
+    """tools/igt-tree.sh puts every test and helper of igt-tests/ into an IGT
+    checkout's tests/neuf/ and hooks it in once, before IGT's test list is
+    made; its meson.build names only files the copy has, builds every test
+    of igt-tests/ and every helper of igt-tests/lib/, and leaves the
+    stand-in for IGT's core out. An IGT older than the function-like
+    igt_main() is refused."""
+    top = os.path.join(TOOLS, "..")
+    script = os.path.join(TOOLS, "igt-tree.sh")
+    with tempfile.TemporaryDirectory() as tmp:
+        igt = fake_igt_tree(tmp)
+        for _ in range(2):
+            p = subprocess.run([script, igt], capture_output=True, text=True,
+                               timeout=60, check=False)
+            check(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        with open(os.path.join(igt, "tests", "meson.build"), encoding="utf-8") as f:
+            hook = f.read()
+        check(hook.count("subdir('neuf')") == 1
+              and hook.index("subdir('neuf')") < hook.index("gen_testlist"), hook)
+
+        dst = os.path.join(igt, "tests", "neuf")
+        with open(os.path.join(dst, "meson.build"), encoding="utf-8") as f:
+            meson = f.read()
+        named = set(re.findall(r"'([\w/]+\.(?:c|cu|S))'", meson))
+        progs = set(re.findall(r"^\t\t'(neuf_\w+)' : \[", meson, re.M))
+        named |= {prog + ".c" for prog in progs}
+        missing = [n for n in sorted(named)
+                   if not os.path.exists(os.path.join(dst, n))]
+        check(not missing, f"meson.build names files the copy lacks: {missing}")
+
+        tests = {os.path.basename(t) for t in glob.glob(
+            os.path.join(top, "igt-tests", "*.c"))}
+        check(tests - named == set(),
+              f"tests left out of meson.build: {sorted(tests - named)}")
+        helpers = {"lib/" + os.path.basename(h) for h in glob.glob(
+            os.path.join(top, "igt-tests", "lib", "*.c"))} - {"lib/igt_core.c"}
+        check(helpers - named == set(),
+              f"helpers left out of meson.build: {sorted(helpers - named)}")
+        for stand_in in ("igt.h", "igt_core.h", "igt_core.c", "igt_sizes.h"):
+            check(not os.path.exists(os.path.join(dst, "lib", stand_in)),
+                  f"the stand-in's {stand_in} was copied")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        igt = fake_igt_tree(tmp, function_like=False)
+        p = subprocess.run([script, igt], capture_output=True, text=True,
+                           timeout=60, check=False)
+        check(p.returncode == 1 and "predates" in p.stderr,
+              f"old IGT: exit {p.returncode}: {p.stderr}")
+        check(not os.path.exists(os.path.join(igt, "tests", "neuf")),
+              "old IGT: tests/neuf was made")
 
 
 @test
