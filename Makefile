@@ -25,6 +25,15 @@ TESTS := $(patsubst %,$(BUILD)/%,$(shell sed 's/\#.*//' igt-tests/test-list.txt)
 TOOLS := $(BUILD)/tools/neuf-info $(BUILD)/tools/neuf-as $(BUILD)/tools/neuf-demo \
 	$(BUILD)/tools/neuf-bench $(BUILD)/tools/neuf-fuzz $(BUILD)/tools/neuf-stress
 SELFTEST := $(BUILD)/igt-tests/lib/igt_selftest
+# The tests run on IGT's own core where Debian's libigt.so.0 (intel-gpu-tools,
+# which ships no headers: igt-tests/lib/igt_core.h declares its ABI) is
+# installed, and on neuf's stand-in (igt-tests/lib/igt_core.c) where it is
+# not; IGT_CORE=standin forces the stand-in. igt_selftest_libigt is the
+# stand-in's self-test program on IGT's core, to hold both to one protocol.
+LIBIGT := $(filter /%,$(shell $(CC) -print-file-name=libigt.so.0))
+IGT_CORE ?= $(if $(LIBIGT),libigt,standin)
+IGT_CORE_LIBS = $(if $(filter libigt,$(IGT_CORE)),-l:libigt.so.0,$(IGT_LIB))
+SELFTEST_LIBIGT := $(if $(LIBIGT),$(BUILD)/igt-tests/lib/igt_selftest_libigt)
 # IGT tests of userspace alone, run on the host rather than in the guests.
 HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
@@ -77,7 +86,8 @@ userspace: deps
 	@$(MAKE) --no-print-directory userspace-build
 
 .PHONY: userspace-build
-userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST) $(HOST_TESTS) $(CUDA_TESTS)
+userspace-build: $(LIBNEUF) $(TESTS) $(TOOLS) $(SELFTEST) $(SELFTEST_LIBIGT) $(HOST_TESTS) \
+		$(CUDA_TESTS)
 	@$(if $(NVCC),:,echo "nvcc not found: the NVIDIA leg (neuf_svm_cuda, neuf-bench-nvidia) is not built")
 
 # libneuf
@@ -123,6 +133,12 @@ $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
 $(IGT_LIB): $(BUILD)/igt-tests/lib/igt_core.o
 	$(AR) rcs $@ $^
 
+# Which core the tests were linked with: they relink when it changes.
+IGT_CORE_STAMP := $(BUILD)/igt-tests/lib/core
+$(IGT_CORE_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(IGT_CORE)' | cmp -s - $@ || echo '$(IGT_CORE)' > $@
+
 # neuf's own test helpers (as IGT's per-driver lib/ helpers); those over
 # libneuf are in neuf_igt_device.o, which a test of another GPU never pulls
 # out of the archive.
@@ -155,7 +171,8 @@ $(BUILD)/igt-tests/lib/svm_kernels_fatbin.o: igt-tests/lib/svm_kernels_fatbin.S 
 
 CUDA_OBJS := $(BUILD)/igt-tests/lib/svm_backend_cuda.o $(BUILD)/igt-tests/lib/svm_kernels_fatbin.o
 
-# Without libneuf or libdrm: it runs on NVIDIA hosts, needing only libc.
+# Without libneuf or libdrm, and on the stand-in core even where libigt is
+# installed: it runs on NVIDIA hosts, which have no IGT, needing only libc.
 $(BUILD)/igt-tests/neuf_svm_cuda: igt-tests/neuf_svm_cuda.c $(CUDA_OBJS) $(NEUF_IGT_LIB) $(IGT_LIB) \
 		igt-tests/lib/*.h
 	@mkdir -p $(@D)
@@ -180,26 +197,29 @@ $(BUILD)/tools/neuf-bench-nvidia: tools/neuf-bench-nvidia.c $(CUDA_OBJS) \
 	$(CC) $(ALL_CFLAGS) -Iigt-tests/lib -Itools/bench $< $(BENCH_UTIL_SRC) $(CUDA_OBJS) \
 		$(BUILD)/igt-tests/lib/svm_backend.o -o $@ -ldl
 
-$(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
+$(BUILD)/igt-tests/%: igt-tests/%.c $(NEUF_IGT_LIB) $(IGT_LIB) $(IGT_CORE_STAMP) \
+		$(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(IGT_CFLAGS) $< -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) \
+	$(CC) $(IGT_CFLAGS) $< -o $@ $(NEUF_IGT_LIB) $(IGT_CORE_LIBS) \
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS) -pthread
 
 # The soft-float test links the model's float code, built for the host.
 NEUF_FLOAT_SRC := drivers/gpu/drm/neuf/vgpu/neuf_model_float.c
 $(BUILD)/igt-tests/neuf_float: igt-tests/neuf_float.c $(NEUF_FLOAT_SRC) \
-		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(IGT_LIB) igt-tests/lib/*.h
+		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(IGT_LIB) $(IGT_CORE_STAMP) \
+		igt-tests/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(IGT_CFLAGS) -DNEUF_FLOAT_HOST $< \
-		$(NEUF_FLOAT_SRC) -o $@ $(IGT_LIB) -lm
+		$(NEUF_FLOAT_SRC) -o $@ $(IGT_CORE_LIBS) -lm
 
 # The device's float opcodes are checked against that same code.
 $(BUILD)/igt-tests/neuf_fpu: igt-tests/neuf_fpu.c $(NEUF_FLOAT_SRC) \
 		drivers/gpu/drm/neuf/vgpu/neuf_model_float.h $(NEUF_IGT_LIB) $(IGT_LIB) \
-		$(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
+		$(IGT_CORE_STAMP) $(BUILD)/lib/libneuf.a igt-tests/lib/*.h $(LIB_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(IGT_CFLAGS) -DNEUF_FLOAT_HOST $< \
-		$(NEUF_FLOAT_SRC) -o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+		$(NEUF_FLOAT_SRC) -o $@ $(NEUF_IGT_LIB) $(IGT_CORE_LIBS) $(BUILD)/lib/libneuf.a \
+		$(DRM_LIBS)
 
 # The ioctl fuzzer: a tool (make stress) and an IGT test (its short form).
 FUZZ_SRC := tools/fuzz/neuf_fuzz.c
@@ -211,10 +231,10 @@ $(BUILD)/tools/neuf-fuzz: tools/neuf-fuzz.c $(FUZZ_DEPS)
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(BUILD)/igt-tests/neuf_fuzz: igt-tests/neuf_fuzz.c $(FUZZ_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \
-		igt-tests/lib/*.h
+		$(IGT_CORE_STAMP) igt-tests/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(IGT_CFLAGS) -pthread -Itools/fuzz $< $(FUZZ_SRC) \
-		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+		-o $@ $(NEUF_IGT_LIB) $(IGT_CORE_LIBS) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 # The other stress parts: a tool (make stress) and an IGT test (short forms).
 # The stress parts run the SVM scenarios' neuf kernels on VMs of their own.
@@ -229,13 +249,16 @@ $(BUILD)/tools/neuf-stress: tools/neuf-stress.c $(STRESS_DEPS)
 		$(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(BUILD)/igt-tests/neuf_stress: igt-tests/neuf_stress.c $(STRESS_DEPS) $(NEUF_IGT_LIB) $(IGT_LIB) \
-		igt-tests/lib/*.h
+		$(IGT_CORE_STAMP) igt-tests/lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(IGT_CFLAGS) -pthread -Itools/stress $< $(STRESS_SRC) \
-		-o $@ $(NEUF_IGT_LIB) $(IGT_LIB) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
+		-o $@ $(NEUF_IGT_LIB) $(IGT_CORE_LIBS) $(BUILD)/lib/libneuf.a $(DRM_LIBS)
 
 $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
 	$(CC) $(IGT_CFLAGS) $< -o $@ $(IGT_LIB)
+
+$(BUILD)/igt-tests/lib/igt_selftest_libigt: igt-tests/lib/selftest/igt_selftest.c igt-tests/lib/*.h
+	$(CC) $(IGT_CFLAGS) $< -o $@ -l:libigt.so.0
 
 # tools
 $(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a $(LIB_HEADERS)

@@ -4,7 +4,9 @@
  *
  * neuf's stand-in for IGT's lib/igt_core.c: subtests, fixtures, dynamic
  * subtests, requirements, assertions, logging, forked children and IGT's
- * command line, output and exit-code protocol. See igt_core.h.
+ * command line, output and exit-code protocol, behind the same entry points
+ * (igt_core.h). The tests link it where Debian's libigt.so.0 is missing;
+ * the host self-tests hold it and IGT's own core to one protocol.
  */
 #include "igt_core.h"
 
@@ -23,17 +25,21 @@
 #define MAX_CHILDREN 256
 #define MAX_EXIT_HANDLERS 8
 
-sigjmp_buf igt_subtest_jmpbuf;
-sigjmp_buf igt_dynamic_jmpbuf;
-sigjmp_buf igt_fixture_jmpbuf;
+/* jmp_buf, as IGT declares them; sigsetjmp() takes them (glibc). */
+jmp_buf igt_subtest_jmpbuf;
+jmp_buf igt_dynamic_jmpbuf;
 
-enum result { RESULT_NONE, RESULT_SUCCESS, RESULT_SKIP, RESULT_FAIL };
+enum result {
+	RESULT_NONE, RESULT_SUCCESS, RESULT_SKIP, RESULT_FAIL, RESULT_CRASH,
+	RESULT_COUNT
+};
 
 static const char *const result_name[] = {
 	[RESULT_NONE] = "NONE",
 	[RESULT_SUCCESS] = "SUCCESS",
 	[RESULT_SKIP] = "SKIP",
 	[RESULT_FAIL] = "FAIL",
+	[RESULT_CRASH] = "CRASH",
 };
 
 /* The state of this test process, as IGT keeps it. */
@@ -54,11 +60,12 @@ static struct {
 	struct timespec subtest_start;
 	char *dynamic;
 	struct timespec dynamic_start;
-	unsigned int dynamic_count[RESULT_FAIL + 1];
+	unsigned int dynamic_count[RESULT_COUNT];
 	enum result skip_henceforth;
 	bool run_filter_matched;
-	bool dynamic_filter_matched;
-	unsigned int results[RESULT_FAIL + 1];
+	unsigned int results[RESULT_COUNT];
+	/* the first failure's: 98 for a failure, 128 + signal for a crash */
+	int exit_code;
 	char *description;
 	/* processes */
 	bool is_child;
@@ -153,17 +160,6 @@ void igt_log(const char *domain, enum igt_log_level level, const char *fmt, ...)
 	fflush(out);
 }
 
-const char *__igt_format(const char *fmt, ...)
-{
-	static char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 void igt_describe_f(const char *fmt, ...)
 {
 	va_list ap;
@@ -226,26 +222,80 @@ static void print_usage(FILE *out)
 		igt.name);
 }
 
+/* IGT exits with its first failure's code, whatever came after it. */
+static void note_failure(int code)
+{
+	if (!igt.exit_code)
+		igt.exit_code = code;
+}
+
+__attribute__((noreturn)) static void exit_subtest(enum result result)
+{
+	double t = elapsed(&igt.subtest_start);
+
+	kill_children();
+	printf("Subtest %s: %s (%.3fs)\n", igt.subtest, result_name[result], t);
+	if (result == RESULT_FAIL) {
+		fprintf(stderr, "Subtest %s failed.\n", igt.subtest);
+		note_failure(IGT_EXIT_FAILURE);
+	}
+	kmsg("finished subtest %s, %s\n", igt.subtest, result_name[result]);
+	fflush(NULL);
+	igt.results[result]++;
+	free(igt.subtest);
+	igt.subtest = NULL;
+	siglongjmp(igt_subtest_jmpbuf, 1);
+}
+
+__attribute__((noreturn)) static void exit_dynamic(enum result result)
+{
+	double t = elapsed(&igt.dynamic_start);
+
+	kill_children();
+	printf("Dynamic subtest %s: %s (%.3fs)\n", igt.dynamic,
+	       result_name[result], t);
+	if (result == RESULT_FAIL)
+		fprintf(stderr, "Dynamic subtest %s failed.\n", igt.dynamic);
+	kmsg("finished dynamic subtest %s, %s\n", igt.dynamic,
+	     result_name[result]);
+	fflush(NULL);
+	igt.dynamic_count[result]++;
+	free(igt.dynamic);
+	igt.dynamic = NULL;
+	siglongjmp(igt_dynamic_jmpbuf, 1);
+}
+
+static bool crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL;
+}
+
+/*
+ * As IGT: a crash in a subtest ends it CRASH, makes 128 + the signal the
+ * exit code (unless a failure came first) and lets the subtests after it
+ * run, the subtest being left by a jump out of the handler; any other
+ * fatal signal, or one elsewhere, ends the process. SIGINT and SIGTERM
+ * end it without a word.
+ */
 static void fatal_signal(int sig)
 {
-	char buf[256];
+	char buf[64];
 	int len;
 
-	len = snprintf(buf, sizeof(buf), "Received signal %s.\n",
-		       sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" :
-		       sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" :
-		       sig == SIGABRT ? "SIGABRT" : sig == SIGTERM ? "SIGTERM" :
-		       "SIGINT");
-	if (write(STDERR_FILENO, buf, (size_t)len) < 0)
-		len = 0;
-	if (igt.subtest && !igt.is_child) {
-		len = snprintf(buf, sizeof(buf), "%sSubtest %s: CRASH (%.3fs)\n",
-			       igt.dynamic ? "Dynamic " : "",
-			       igt.dynamic ? igt.dynamic : igt.subtest,
-			       elapsed(igt.dynamic ? &igt.dynamic_start :
-						     &igt.subtest_start));
-		if (write(STDOUT_FILENO, buf, (size_t)len) < 0)
+	if (sig != SIGINT && sig != SIGTERM) {
+		len = snprintf(buf, sizeof(buf), "Received signal %s.\n",
+			       sig == SIGSEGV ? "SIGSEGV" :
+			       sig == SIGBUS ? "SIGBUS" :
+			       sig == SIGFPE ? "SIGFPE" :
+			       sig == SIGILL ? "SIGILL" : "SIGABRT");
+		if (write(STDERR_FILENO, buf, (size_t)len) < 0)
 			len = 0;
+	}
+	if (crash_signal(sig) && igt.subtest && !igt.is_child) {
+		note_failure(128 + sig);
+		if (igt.dynamic)
+			exit_dynamic(RESULT_CRASH);
+		exit_subtest(RESULT_CRASH);
 	}
 	if (!igt.is_child) {
 		kill_children();
@@ -338,42 +388,7 @@ int igt_subtest_init_parse_opts(int *argc, char **argv,
 	return 0;
 }
 
-__attribute__((noreturn)) static void exit_subtest(enum result result)
-{
-	double t = elapsed(&igt.subtest_start);
-
-	kill_children();
-	printf("Subtest %s: %s (%.3fs)\n", igt.subtest, result_name[result], t);
-	if (result == RESULT_FAIL)
-		fprintf(stderr, "Subtest %s failed.\n", igt.subtest);
-	kmsg("finished subtest %s, %s\n", igt.subtest, result_name[result]);
-	fflush(NULL);
-	igt.results[result]++;
-	free(igt.subtest);
-	igt.subtest = NULL;
-	siglongjmp(igt_subtest_jmpbuf, 1);
-}
-
-__attribute__((noreturn)) static void exit_dynamic(enum result result)
-{
-	double t = elapsed(&igt.dynamic_start);
-
-	kill_children();
-	printf("Dynamic subtest %s: %s (%.3fs)\n", igt.dynamic,
-	       result_name[result], t);
-	if (result == RESULT_FAIL)
-		fprintf(stderr, "Dynamic subtest %s failed.\n", igt.dynamic);
-	kmsg("finished dynamic subtest %s, %s\n", igt.dynamic,
-	     result_name[result]);
-	fflush(NULL);
-	igt.dynamic_count[result]++;
-	free(igt.dynamic);
-	igt.dynamic = NULL;
-	siglongjmp(igt_dynamic_jmpbuf, 1);
-}
-
-bool __igt_run_subtest(const char *name, const char *file, int line,
-		       bool with_dynamic)
+bool __igt_run_subtest(const char *name, const char *file, const int line)
 {
 	char *description = igt.description;
 
@@ -420,12 +435,18 @@ bool __igt_run_subtest(const char *name, const char *file, int line,
 		igt_critical("out of memory\n");
 		exit(IGT_EXIT_ABORT);
 	}
-	igt.subtest_is_container = with_dynamic;
+	igt.subtest_is_container = false;
 	memset(igt.dynamic_count, 0, sizeof(igt.dynamic_count));
 	kmsg("starting subtest %s\n", name);
 	printf("Starting subtest: %s\n", name);
 	fflush(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &igt.subtest_start);
+	return true;
+}
+
+bool __igt_enter_dynamic_container(void)
+{
+	igt.subtest_is_container = true;
 	return true;
 }
 
@@ -440,9 +461,9 @@ bool __igt_run_dynamic_subtest(const char *name)
 		igt_critical("Invalid dynamic subtest name \"%s\".\n", name);
 		igt_fail(IGT_EXIT_FAILURE);
 	}
+	/* As in IGT, a filter no dynamic subtest matches is no error. */
 	if (igt.dynamic_filter && !matches(igt.dynamic_filter, name))
 		return false;
-	igt.dynamic_filter_matched = true;
 
 	igt.dynamic = strdup(name);
 	if (!igt.dynamic) {
@@ -476,10 +497,13 @@ void igt_success(void)
 	if (igt.subtest) {
 		if (!igt.subtest_is_container)
 			exit_subtest(RESULT_SUCCESS);
-		if (igt.dynamic_count[RESULT_FAIL])
+		if (igt.dynamic_count[RESULT_FAIL] ||
+		    igt.dynamic_count[RESULT_CRASH])
 			exit_subtest(RESULT_FAIL);
 		if (igt.dynamic_count[RESULT_SUCCESS])
 			exit_subtest(RESULT_SUCCESS);
+		if (!igt.dynamic_count[RESULT_SKIP])
+			printf("No dynamic tests executed.\n");
 		exit_subtest(RESULT_SKIP);
 	}
 	igt.results[RESULT_SUCCESS]++;
@@ -494,11 +518,15 @@ static __attribute__((noreturn)) void leave(enum result result)
 	if (igt.in_fixture) {
 		igt.in_fixture = false;
 		igt.skip_henceforth = result;
-		if (result == RESULT_FAIL)
+		if (result == RESULT_FAIL) {
 			igt.results[RESULT_FAIL]++;
-		siglongjmp(igt_fixture_jmpbuf, 1);
+			note_failure(IGT_EXIT_FAILURE);
+		}
+		siglongjmp(igt_subtest_jmpbuf, 1);
 	}
 	igt.results[result]++;
+	if (result == RESULT_FAIL)
+		note_failure(IGT_EXIT_FAILURE);
 	igt_exit();
 }
 
@@ -644,12 +672,8 @@ void igt_exit(void)
 	if (igt.run_filter && !igt.run_filter_matched) {
 		fprintf(stderr, "Unknown subtest: %s\n", igt.run_filter);
 		code = IGT_EXIT_INVALID;
-	} else if (igt.dynamic_filter && !igt.dynamic_filter_matched) {
-		fprintf(stderr, "Unknown dynamic subtest: %s\n",
-			igt.dynamic_filter);
-		code = IGT_EXIT_INVALID;
-	} else if (igt.results[RESULT_FAIL]) {
-		code = IGT_EXIT_FAILURE;
+	} else if (igt.exit_code) {
+		code = igt.exit_code;
 	} else if (igt.results[RESULT_SUCCESS]) {
 		code = IGT_EXIT_SUCCESS;
 	} else {

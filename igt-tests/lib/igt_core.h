@@ -2,20 +2,23 @@
 /*
  * Copyright 2026 The neuf authors
  *
- * neuf's stand-in for the core of IGT GPU Tools' test API.
+ * The core of IGT GPU Tools' test API, as neuf's tests use it.
  *
- * Debian packages IGT's binaries but not its headers, so neuf's tests are
- * built against this small library instead. It implements the subset of
- * IGT's API the tests use, with IGT's names and semantics, and speaks IGT's
- * binary protocol (command line, output lines, exit codes, kernel log
- * markers), so that:
+ * Debian packages IGT's core as a library, libigt.so.0 (intel-gpu-tools),
+ * but not its headers. This header declares that library's interface:
+ * IGT's names, macros and entry points, with their ABI, for the subset of
+ * the API the tests use. The tests link IGT's own core where libigt.so.0
+ * is installed, and neuf's stand-in, igt_core.c, where it is not (always
+ * for neuf_svm_cuda, which runs on GPU machines without IGT). Either way
+ * they speak IGT's binary protocol (command line, output lines, exit
+ * codes, kernel log markers), and:
  *
  *  - every test in igt-tests/ builds unmodified in IGT's tree (tests/neuf/),
  *    where it picks up the real lib/igt_core.h instead of this file;
  *  - igt_runner, and anything else that drives IGT binaries, can drive ours.
  *
  * See igt-tests/README.md for the exact subset and protocol. Like IGT, the
- * library keeps per-process test state (the subtest being run, its jump
+ * core keeps per-process test state (the subtest being run, its jump
  * buffers): a test binary is one process running one test program.
  */
 #ifndef NEUF_IGT_CORE_H
@@ -26,6 +29,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,9 +57,8 @@ enum igt_log_level {
 	IGT_LOG_NONE,
 };
 
-extern sigjmp_buf igt_subtest_jmpbuf;
-extern sigjmp_buf igt_dynamic_jmpbuf;
-extern sigjmp_buf igt_fixture_jmpbuf;
+extern jmp_buf igt_subtest_jmpbuf;
+extern jmp_buf igt_dynamic_jmpbuf;
 
 /* Entry points the macros below expand to; not for direct use. */
 int igt_subtest_init_parse_opts(int *argc, char **argv,
@@ -65,14 +68,12 @@ int igt_subtest_init_parse_opts(int *argc, char **argv,
 				int (*extra_opt_handler)(int opt, int opt_index,
 							 void *data),
 				void *handler_data);
-bool __igt_run_subtest(const char *name, const char *file, int line,
-		       bool with_dynamic);
+bool __igt_run_subtest(const char *name, const char *file, const int line);
+bool __igt_enter_dynamic_container(void);
 bool __igt_run_dynamic_subtest(const char *name);
 bool __igt_fixture(void);
 void __igt_fixture_complete(void);
 bool __igt_fork(void);
-const char *__igt_format(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
 
 __attribute__((noreturn)) void
 __igt_fail_assert(const char *domain, const char *file, int line,
@@ -142,30 +143,47 @@ void igt_log(const char *domain, enum igt_log_level level, const char *fmt, ...)
 #define igt_fixture() \
 	for (int igt_unique(__fixture_once) = 0; \
 	     igt_unique(__fixture_once) < 1 && __igt_fixture() && \
-	     sigsetjmp(igt_fixture_jmpbuf, 1) == 0; \
+	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_unique(__fixture_once)++, __igt_fixture_complete())
 
 #define igt_subtest(name) \
-	for (; __igt_run_subtest((name), __FILE__, __LINE__, false) && \
+	for (; __igt_run_subtest((name), __FILE__, __LINE__) && \
 	       sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
 
-#define igt_subtest_f(...) igt_subtest(__igt_format(__VA_ARGS__))
+#define __igt_subtest_f(tmp, ...) \
+	for (char tmp[256]; snprintf(tmp, sizeof(tmp), __VA_ARGS__), \
+	     __igt_run_subtest(tmp, __FILE__, __LINE__) && \
+	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
+	     igt_success())
+#define igt_subtest_f(...) __igt_subtest_f(igt_unique(__tmpchar), __VA_ARGS__)
 
 #define igt_subtest_with_dynamic(name) \
-	for (; __igt_run_subtest((name), __FILE__, __LINE__, true) && \
+	for (; __igt_run_subtest((name), __FILE__, __LINE__) && \
+	       __igt_enter_dynamic_container() && \
 	       sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
 
+#define __igt_subtest_with_dynamic_f(tmp, ...) \
+	for (char tmp[256]; snprintf(tmp, sizeof(tmp), __VA_ARGS__), \
+	     __igt_run_subtest(tmp, __FILE__, __LINE__) && \
+	     __igt_enter_dynamic_container() && \
+	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
+	     igt_success())
 #define igt_subtest_with_dynamic_f(...) \
-	igt_subtest_with_dynamic(__igt_format(__VA_ARGS__))
+	__igt_subtest_with_dynamic_f(igt_unique(__tmpchar), __VA_ARGS__)
 
 #define igt_dynamic(name) \
 	for (; __igt_run_dynamic_subtest((name)) && \
 	       sigsetjmp(igt_dynamic_jmpbuf, 1) == 0; \
 	     igt_success())
 
-#define igt_dynamic_f(...) igt_dynamic(__igt_format(__VA_ARGS__))
+#define __igt_dynamic_f(tmp, ...) \
+	for (char tmp[256]; snprintf(tmp, sizeof(tmp), __VA_ARGS__), \
+	     __igt_run_dynamic_subtest(tmp) && \
+	     sigsetjmp(igt_dynamic_jmpbuf, 1) == 0; \
+	     igt_success())
+#define igt_dynamic_f(...) __igt_dynamic_f(igt_unique(__tmpchar), __VA_ARGS__)
 
 #define igt_fork(child, num_children) \
 	for (int child = 0; child < (num_children); child++) \
