@@ -63,10 +63,24 @@ neuf_blockfs_mount "$modroot"
 # 64 MiB of VRAM per GPU: enough for every subtest, and overcommitting it
 # (vram-overcommit) stays cheap under emulation; the default is 256 MiB.
 vgpu_params="vram_mib=64"
+
+# IGT's core is some forty shared libraries, and opening them over the
+# guest's shared root costs each subtest's process about two seconds on the
+# debug kernel: the tests load their libraries from a copy in the guest's
+# memory instead (1.4 s instead of 3.3 s to start and end a process there).
+libs=/tmp/neuf-libs
+mkdir -p "$libs"
+sed 's/#.*//' "$list" | while read -r bin; do
+	[ -n "$bin" ] && ldd "$bindir/$bin" 2> /dev/null
+done | awk '/=> \// {print $3}' | sort -u | xargs -r cp -L -t "$libs" ||
+	echo "guest: copying the tests' libraries to $libs failed"
+echo "guest: the tests' libraries: $(find "$libs" -type f | wc -l) in $libs"
+
 if neuf_load "$module" "$modroot" "$params" "$vgpu_params"; then
 	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params NEUF_KERNEL_CONFIG=$config \
 		NEUF_VGPU_PARAMS=$vgpu_params \
 		NEUF_BLOCK_DIR=$neuf_blockfs_dir \
+		LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 		/usr/bin/python3 "$tools/neuf-runner" \
 		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \
 		${filter:+--filter "$filter"} "$list"
