@@ -921,6 +921,7 @@ int igt_main()
 		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
 		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
 
+		neuf_igt_ignore_dmesg("neuf_vgpu: (num_devices|vram_mib) must be");
 		igt_assert_eq(vgpu_load("num_devices=0"), -EINVAL);
 		igt_assert_eq(vgpu_load("num_devices=9"), -EINVAL);
 		igt_assert_eq(vgpu_load("vram_mib=3"), -EINVAL);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,33 @@ int neuf_igt_wait_child(pid_t pid)
 	igt_assert_f(ret == pid, "waitpid(%d): %s\n", (int)pid,
 		     strerror(errno));
 	return status;
+}
+
+void neuf_igt_ignore_dmesg(const char *regex)
+{
+	char line[512];
+	regex_t re;
+	ssize_t ret;
+	int fd, len;
+
+	igt_assert_f(regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) == 0,
+		     "bad regular expression: %s\n", regex);
+	regfree(&re);
+	/*
+	 * igt_runner reads the mark from any kernel line that holds it; the
+	 * kernel takes one line a write().
+	 */
+	len = snprintf(line, sizeof(line),
+		       "<6>[IGT] %s: add ignored dmesg regex: %s\n",
+		       igt_test_name(), regex);
+	igt_assert_f(len > 0 && len < (int)sizeof(line), "regex too long: %s\n",
+		     regex);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
+	ret = write(fd, line, (size_t)len);
+	close(fd);
+	igt_assert_f(ret == len, "/dev/kmsg: %s\n",
+		     ret < 0 ? strerror(errno) : "short write");
 }
 
 void neuf_igt_require_kconfig(const char *opt)

@@ -83,6 +83,19 @@ void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm);
 void neuf_igt_require_kconfig(const char *opt);
 
 /**
+ * neuf_igt_ignore_dmesg() - tell igt_runner that some kernel lines are expected
+ * @regex: a POSIX extended regular expression for the lines
+ *
+ * What IGT's igt_emit_ignore_dmesg_regex() does, for cores without it
+ * (Debian's libigt 1.27.1): writes igt_runner's "add ignored dmesg regex: "
+ * mark to the kernel log, after which, until the subtest ends, igt_runner
+ * does not turn the subtest's result into dmesg-warn for a kernel line that
+ * matches @regex. For the lines a subtest provokes on purpose. Fails the
+ * subtest if @regex does not compile.
+ */
+void neuf_igt_ignore_dmesg(const char *regex);
+
+/**
  * neuf_igt_read_text() - the whole of a small text file
  * @path: the file (procfs, sysfs or debugfs)
  *
