@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "igt.h"
+#include "kernel_files.h"
 #include "neuf_igt.h"
 
 int64_t neuf_igt_deadline(int64_t rel_ns)
@@ -49,27 +50,19 @@ void neuf_igt_ignore_dmesg(const char *regex)
 {
 	char line[512];
 	regex_t re;
-	ssize_t ret;
-	int fd, len;
+	int len, ret;
 
 	igt_assert_f(regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) == 0,
 		     "bad regular expression: %s\n", regex);
 	regfree(&re);
-	/*
-	 * igt_runner reads the mark from any kernel line that holds it; the
-	 * kernel takes one line a write().
-	 */
+	/* igt_runner reads the mark from any kernel line that holds it. */
 	len = snprintf(line, sizeof(line),
 		       "<6>[IGT] %s: add ignored dmesg regex: %s\n",
 		       igt_test_name(), regex);
 	igt_assert_f(len > 0 && len < (int)sizeof(line), "regex too long: %s\n",
 		     regex);
-	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
-	ret = write(fd, line, (size_t)len);
-	close(fd);
-	igt_assert_f(ret == len, "/dev/kmsg: %s\n",
-		     ret < 0 ? strerror(errno) : "short write");
+	ret = kfile_write("/dev/kmsg", line);
+	igt_assert_f(ret == 0, "/dev/kmsg: %s\n", strerror(-ret));
 }
 
 void neuf_igt_require_kconfig(const char *opt)
