@@ -120,10 +120,15 @@ $(BUILD)/lib/libneuf.pc: lib/libneuf.pc.in $(BUILD)/lib/prefix
 # to -Wall -Wextra, so that they build as cleanly in IGT's tree (tests/neuf/),
 # and like IGT with -Wno-clobbered: subtests are left through siglongjmp by
 # design, and state that must survive a failed subtest lives in static storage.
-IGT_WARN := -Wbad-function-cast -Wdeclaration-after-statement -Wformat=2 -Wlogical-op \
-	-Wmissing-declarations -Wmissing-format-attribute -Wmissing-noreturn \
-	-Wmissing-prototypes -Wnested-externs -Wold-style-definition -Wredundant-decls \
-	-Wshadow -Wstrict-prototypes -Wno-clobbered
+# As IGT's meson (cc.get_supported_arguments()), each only where $(CC) knows
+# it: clang has neither -Wlogical-op nor -Wclobbered. A -Wno-X is kept where
+# -WX is known.
+IGT_WARN := $(shell for f in -Wbad-function-cast -Wdeclaration-after-statement \
+	-Wformat=2 -Wlogical-op -Wmissing-declarations -Wmissing-format-attribute \
+	-Wmissing-noreturn -Wmissing-prototypes -Wnested-externs -Wold-style-definition \
+	-Wredundant-decls -Wshadow -Wstrict-prototypes -Wno-clobbered; do \
+	echo 'int x;' | $(CC) -Werror $$(echo $$f | sed 's/^-Wno-/-W/') -x c -c - \
+		-o /dev/null 2>/dev/null && printf '%s ' $$f; done)
 IGT_CFLAGS = $(ALL_CFLAGS) $(IGT_WARN) -Iigt-tests/lib
 
 $(BUILD)/igt-tests/lib/%.o: igt-tests/lib/%.c igt-tests/lib/*.h
@@ -259,6 +264,17 @@ $(SELFTEST): igt-tests/lib/selftest/igt_selftest.c $(IGT_LIB) igt-tests/lib/*.h
 
 $(BUILD)/igt-tests/lib/igt_selftest_libigt: igt-tests/lib/selftest/igt_selftest.c igt-tests/lib/*.h
 	$(CC) $(IGT_CFLAGS) $< -o $@ -l:libigt.so.0
+
+# The compiler and its flags: everything compiled is remade when they change
+# (make CC=clang after a build with cc). Archives and libneuf.so follow
+# their objects.
+COMPILER_STAMP := $(BUILD)/compiler
+$(COMPILER_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+
+$(LIB_OBJS) $(BUILD)/igt-tests/lib/igt_core.o $(NEUF_IGT_OBJS) $(SVM_OBJS) $(CUDA_OBJS) \
+	$(TESTS) $(TOOLS) $(SELFTEST) $(SELFTEST_LIBIGT) $(HOST_TESTS) $(CUDA_TESTS): $(COMPILER_STAMP)
 
 # tools
 $(BUILD)/tools/%: tools/%.c $(BUILD)/lib/libneuf.a $(LIB_HEADERS)

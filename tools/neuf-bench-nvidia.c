@@ -464,13 +464,11 @@ int main(int argc, char **argv)
 	struct utsname u;
 	int ret;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2)
 		if (i + 1 >= argc ||
 		    bench_take_option(&b.opt, argv[i], argv[i + 1], only_names,
 				      MAX_SAMPLES) <= 0)
 			usage();
-		i++;
-	}
 
 	b.gpu = svm_backend_cuda();
 	if (!b.gpu)

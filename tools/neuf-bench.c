@@ -746,7 +746,7 @@ static void bench_ablation(struct bench *b)
 	static const struct {
 		const char *param, *off, *on;
 	} params[] = {
-		{ NULL },
+		{ NULL, NULL, NULL },
 		{ "fault_windows", "N", "Y" },
 		{ "huge_pages", "N", "Y" },
 		{ "writable_on_read", "N", "Y" },

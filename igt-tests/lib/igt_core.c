@@ -537,7 +537,7 @@ void igt_fail(int exitcode)
 	leave(exitcode == IGT_EXIT_SKIP ? RESULT_SKIP : RESULT_FAIL);
 }
 
-__attribute__((format(printf, 1, 0)))
+__attribute__((format(printf, 1, 0), noreturn))
 static void vskip(const char *fmt, va_list ap)
 {
 	if (fmt) {

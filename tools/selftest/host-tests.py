@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import shlex
 import signal
 import subprocess
 import sys
@@ -809,8 +810,9 @@ def build_fake_libcuda(tmp):
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "fake_libcuda.c")
     lib = os.path.join(tmp, "libcuda.so.1")
-    subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
-                    "-shared", "-fPIC", "-o", lib, src], check=True,
+    cc = shlex.split(os.environ.get("CC") or "cc")  # make's $(CC)
+    subprocess.run(cc + ["-std=c11", "-Wall", "-Wextra", "-Werror",
+                         "-shared", "-fPIC", "-o", lib, src], check=True,
                    capture_output=True, timeout=120)
     return lib
 
