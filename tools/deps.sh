@@ -13,6 +13,8 @@ packages=(
 	# building: kernel, module, userspace
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 	pkg-config rsync xz-utils libdrm-dev sparse ccache git
+	# make lint: the userspace also built by clang
+	clang
 	# make coverage
 	lcov
 	# make bench: its plot

@@ -5,6 +5,8 @@
 #   - scripts/checkpatch.pl --strict (from Debian's linux-source-6.12)
 #   - sparse (make C=2) against Debian's kernel headers
 #   - scripts/kernel-doc -Wall over every kernel and uAPI file
+#   - the userspace (libneuf, tests, tools) built by clang, -Werror, as
+#     make builds it with cc: users build with either
 # Exits non-zero on any finding.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,14 @@ echo "== sparse (C=2) =="
 out=$("$top/tools/build-module.sh" debian-6.12 C=2 2>&1 >/dev/null |
 	grep -E '^[^ ]*neuf[^ ]*:[0-9]+:[0-9]+: (warning|error)' || true)
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+
+echo "== userspace with clang =="
+tmp=$(mktemp -d)
+out=$(make -s -C "$top" CC=clang BUILD="$tmp" userspace-build 2>&1)
+rc=$?
+out=$(grep -v '^nvcc not found' <<< "$out")
+if [ "$rc" != 0 ] || [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+rm -rf "$tmp"
 
 echo "== syzkaller descriptions =="
 out=$(python3 "$top/tools/syzkaller/check-syzlang.py" 2>&1)
