@@ -226,7 +226,7 @@ static void reload_module_on_exit(int sig)
 	if (!module_loaded(NEUF_MODULE_NAME))
 		module_load();
 	for (int i = 0; i < NEUF_MAX_GPUS; i++) {
-		char gpu[16], path[64];
+		char gpu[32], path[64];
 		struct stat st;
 
 		snprintf(gpu, sizeof(gpu), "neuf.%d", i);

@@ -280,7 +280,7 @@ void neuf_stress_restore(void)
 	if (access("/sys/module/neuf", F_OK))
 		module_load();
 	for (int i = 0; i < 8; i++) {
-		char gpu[16], path[96];
+		char gpu[32], path[96];
 
 		snprintf(gpu, sizeof(gpu), "neuf.%d", i);
 		snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s", gpu);
