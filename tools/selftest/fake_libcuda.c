@@ -399,12 +399,20 @@ struct function {
 	const struct kernel *kernel;
 };
 
+/*
+ * Never freed: a handle used after its unload or its context's reset must
+ * read as stale (CUDA_ERROR_INVALID_HANDLE), not as freed memory. Every
+ * module stays on one list, so that a leak checker does not count it.
+ */
 struct module {
 	unsigned long magic;
 	unsigned int generation;	/* the context's, when loaded */
 	bool unloaded;
+	struct module *next;		/* all modules ever loaded */
 	struct function fn[NUM_KERNELS];
 };
+
+static struct module *modules;
 
 /* The primary context of device 0. */
 static struct {
@@ -596,6 +604,8 @@ fake_result cuModuleLoadData(void **mod, const void *image)
 		return FAKE_ERROR_NOT_SUPPORTED;
 	m->magic = MODULE_MAGIC;
 	m->generation = ctx.generation;
+	m->next = modules;
+	modules = m;
 	for (size_t k = 0; k < NUM_KERNELS; k++) {
 		m->fn[k].mod = m;
 		m->fn[k].kernel = &kernels[k];
