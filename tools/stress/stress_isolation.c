@@ -83,12 +83,20 @@ struct owner {
 	struct target t;
 };
 
-/* A page at a random address that nothing maps, in the 46-bit range. */
+/*
+ * A page at a random address that nothing maps, from 4 GiB to 64 TiB: above
+ * the program and its heap, below the mmap base and the stack. Sanitizers
+ * reserve parts of that range (ASan's shadow: a quarter of it; its heap
+ * lies at 96 TiB, where this once looked), so a taken page means another
+ * try.
+ */
 static void *fixed_page(struct iso *iso, int prot)
 {
+	const uint64_t lo = 1ULL << 32, hi = 1ULL << 46;
+
 	for (int tries = 0; tries < 64; tries++) {
-		uint64_t page = 0x600000000000ULL +
-				(ns_rand(&iso->rng) % (1ULL << 28)) * NS_PAGE;
+		uint64_t page = lo + ns_rand(&iso->rng) % ((hi - lo) / NS_PAGE) *
+				NS_PAGE;
 		void *p = mmap((void *)(uintptr_t)page, NS_PAGE, prot,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 			       -1, 0);
