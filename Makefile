@@ -13,7 +13,12 @@ BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iuapi -Ilib \
+# SANITIZE=address,undefined builds the userspace with those sanitizers
+# (make check's sanitizer lane does, in build/asan).
+SANITIZE ?=
+SAN_CFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_CFLAGS) -Iuapi -Ilib \
 	-Idrivers/gpu/drm/neuf/include -Idrivers/gpu/drm/neuf/vgpu \
 	$(shell pkg-config --cflags libdrm)
 DRM_LIBS = $(shell pkg-config --libs libdrm)
@@ -53,7 +58,8 @@ all: userspace
 help:
 	@echo "make deps          install build and test dependencies (root, Debian)"
 	@echo "make               build libneuf, the IGT tests and the tools"
-	@echo "make check         build and test on every kernel: debian-6.12, debian-6.1, debug"
+	@echo "make check         build and test on every kernel: debian-6.12, debian-6.1, debug,"
+	@echo "                   and asan: the userspace with ASan and UBSan on debian-6.12"
 	@echo "                   KERNEL=NAME[,NAME...] or KERNEL=/path/to/linux (any tree)"
 	@echo "                   FILTER=REGEX runs only matching igt@BIN@SUBTEST"
 	@echo "make check-nvidia  the shared SVM subtests on this host's NVIDIA GPU (CUDA, HMM)"
@@ -266,12 +272,12 @@ $(BUILD)/igt-tests/lib/igt_selftest_libigt: igt-tests/lib/selftest/igt_selftest.
 	$(CC) $(IGT_CFLAGS) $< -o $@ -l:libigt.so.0
 
 # The compiler and its flags: everything compiled is remade when they change
-# (make CC=clang after a build with cc). Archives and libneuf.so follow
+# (make CC=clang after a build with cc, SANITIZE=). Archives and libneuf.so follow
 # their objects.
 COMPILER_STAMP := $(BUILD)/compiler
 $(COMPILER_STAMP): FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+	@echo '$(CC) $(CFLAGS) $(SAN_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(SAN_CFLAGS)' > $@
 
 $(LIB_OBJS) $(BUILD)/igt-tests/lib/igt_core.o $(NEUF_IGT_OBJS) $(SVM_OBJS) $(CUDA_OBJS) \
 	$(TESTS) $(TOOLS) $(SELFTEST) $(SELFTEST_LIBIGT) $(HOST_TESTS) $(CUDA_TESTS): $(COMPILER_STAMP)
@@ -289,7 +295,13 @@ module: deps
 debug-kernel: deps
 	@tools/kernel/build-debug-kernel.sh
 
+# The sanitizer lane (KERNEL=all, or asan in the list) runs the same tests
+# built with ASan and UBSan: build/asan, made here (tools/check.sh).
+comma := ,
+CHECK_ASAN := $(filter all asan,$(subst $(comma), ,$(KERNEL)))
 check: userspace
+	@$(if $(CHECK_ASAN),$(MAKE) --no-print-directory BUILD=build/asan \
+		SANITIZE=address$(comma)undefined userspace-build)
 	@tools/check.sh $(KERNEL) '$(FILTER)'
 
 check-nvidia: userspace

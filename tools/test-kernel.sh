@@ -11,7 +11,9 @@
 #   OUT     results directory (emptied first)
 #   FILTER  regex over igt@BIN@SUBTEST names
 # NEUF_HMM_TESTS=BINARY also runs the kernel's hmm-tests in the same boot,
-# after neuf's suite (tools/guest/run-tests.sh --hmm-tests).
+# after neuf's suite (tools/guest/run-tests.sh --hmm-tests). NEUF_BINDIR:
+# the build directory whose tests run (default build/; make check's
+# sanitizer lane: build/asan); the run's name then ends in its name.
 # Exit status:
 #   0  the guest ran the tests to their end (they may still have failed)
 #   3  the kernel did not configure or build   (OUT/kernel-build.log)
@@ -24,6 +26,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/kernels.sh"
 
 kernel=$1 out=$2 filter=${3:-}
+bindir=${NEUF_BINDIR:-$top/build}
+name=neuf-$(neuf_kernel_label "$kernel")
+[ "$bindir" = "$top/build" ] || name+=-$(basename "$bindir")
 rm -rf "$out"
 mkdir -p "$out"
 if ! neuf_kernel "$kernel" 2> >(tee "$out/kernel-build.log" >&2); then
@@ -40,9 +45,9 @@ start=$(date +%s)
 "$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-1800}" \
 	"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
 	${MODROOT:+--modroot "$MODROOT"} ${TEST_PARAMS:+--params "$TEST_PARAMS"} \
-	--config "$CONFIG" --bindir "$top/build" \
+	--config "$CONFIG" --bindir "$bindir" \
 	${NEUF_HMM_TESTS:+--hmm-tests "$NEUF_HMM_TESTS"} \
-	--list "$top/igt-tests/test-list.txt" --name "neuf-$(neuf_kernel_label "$kernel")" \
+	--list "$top/igt-tests/test-list.txt" --name "$name" \
 	${filter:+--filter "$filter"} > "$out/console.log" 2>&1
 rc=$?
 echo "guest exited with $rc after $(( $(date +%s) - start ))s"

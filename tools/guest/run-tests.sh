@@ -52,6 +52,8 @@ exec > >(tee "$out/guest.log") 2>&1
 . "$tools/guest/neuf-load.sh"
 . "$tools/guest/neuf-blockfs.sh"
 . "$tools/guest/neuf-kmemleak.sh"
+# For tests built with the sanitizers (make check's asan lane).
+. "$tools/sanitizers.sh"
 
 neuf_kmemleak_begin
 
