@@ -30,8 +30,10 @@ static void print_value(uint32_t param, uint64_t value)
 				printf("%lluG ", 1ull << (bit - 30));
 			else if (bit >= 20)
 				printf("%lluM ", 1ull << (bit - 20));
-			else
+			else if (bit >= 10)
 				printf("%lluK ", 1ull << (bit - 10));
+			else
+				printf("%lluB ", 1ull << bit);
 		}
 		printf("\n");
 		break;

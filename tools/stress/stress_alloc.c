@@ -396,6 +396,8 @@ static int read_functions(struct alloc *a)
 		n++;
 	}
 	fclose(f);
+	if (!n)
+		return -ENOENT;	/* no text symbol shown: kptr_restrict */
 	qsort(all, n, sizeof(*all), fn_cmp);
 	a->fns = malloc(n * sizeof(*a->fns));
 	if (!a->fns) {
