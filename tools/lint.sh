@@ -7,6 +7,7 @@
 #   - scripts/kernel-doc -Wall over every kernel and uAPI file
 #   - the userspace (libneuf, tests, tools) built by clang, -Werror, as
 #     make builds it with cc: users build with either
+#   - the userspace built by gcc with its static analyzer (-fanalyzer)
 # Exits non-zero on any finding.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,13 +56,24 @@ out=$("$top/tools/build-module.sh" debian-6.12 C=2 2>&1 >/dev/null |
 	grep -E '^[^ ]*neuf[^ ]*:[0-9]+:[0-9]+: (warning|error)' || true)
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 
+# The userspace built into a scratch directory with make's arguments "$@":
+# any diagnostic fails.
+build_clean() {
+	local tmp out rc
+
+	tmp=$(mktemp -d)
+	out=$(make -s -C "$top" BUILD="$tmp" "$@" userspace-build 2>&1)
+	rc=$?
+	rm -rf "$tmp"
+	out=$(grep -v '^nvcc not found' <<< "$out")
+	if [ "$rc" != 0 ] || [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+}
+
 echo "== userspace with clang =="
-tmp=$(mktemp -d)
-out=$(make -s -C "$top" CC=clang BUILD="$tmp" userspace-build 2>&1)
-rc=$?
-out=$(grep -v '^nvcc not found' <<< "$out")
-if [ "$rc" != 0 ] || [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
-rm -rf "$tmp"
+build_clean CC=clang
+
+echo "== userspace with gcc -fanalyzer =="
+build_clean CFLAGS="-O2 -g -fanalyzer"
 
 echo "== syzkaller descriptions =="
 out=$(python3 "$top/tools/syzkaller/check-syzlang.py" 2>&1)
