@@ -447,6 +447,23 @@ static void ctx_reset(void)
 		ctx.sticky = FAKE_SUCCESS;
 }
 
+/*
+ * What every call past finding the device checks first: outside the CPU
+ * mode there is no GPU to run on (the call says @without_gpu), and a child
+ * fork() made of the process that called cuInit() may not use CUDA. True
+ * when the call goes on; else *@r is what it returns.
+ */
+static bool gate(fake_result without_gpu, fake_result *r)
+{
+	if (!cpu_mode())
+		*r = without_gpu;
+	else if (forked())
+		*r = FAKE_ERROR_NOT_INITIALIZED;
+	else
+		return true;
+	return false;
+}
+
 static bool module_live(const struct module *m)
 {
 	return m && m->magic == MODULE_MAGIC && !m->unloaded &&
@@ -520,10 +537,10 @@ fake_result cuDeviceGetAttribute(int *value, int attr, int dev)
 
 fake_result cuDevicePrimaryCtxRetain(void **pctx, int dev)
 {
-	if (!cpu_mode())
-		return FAKE_ERROR_NOT_SUPPORTED;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	fake_result r;
+
+	if (!gate(FAKE_ERROR_NOT_SUPPORTED, &r))
+		return r;
 	if (!pctx)
 		return FAKE_ERROR_INVALID_VALUE;
 	if (dev != 0)
@@ -536,10 +553,10 @@ fake_result cuDevicePrimaryCtxRetain(void **pctx, int dev)
 /* As CUDA's: the release of the last reference resets the context. */
 fake_result cuDevicePrimaryCtxRelease_v2(int dev)
 {
-	if (!cpu_mode())
-		return FAKE_SUCCESS;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	fake_result r;
+
+	if (!gate(FAKE_SUCCESS, &r))
+		return r;
 	if (dev != 0)
 		return FAKE_ERROR_INVALID_DEVICE;
 	if (!ctx.refs)
@@ -551,10 +568,10 @@ fake_result cuDevicePrimaryCtxRelease_v2(int dev)
 
 fake_result cuDevicePrimaryCtxReset_v2(int dev)
 {
-	if (!cpu_mode())
-		return FAKE_SUCCESS;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	fake_result r;
+
+	if (!gate(FAKE_SUCCESS, &r))
+		return r;
 	if (dev != 0)
 		return FAKE_ERROR_INVALID_DEVICE;
 	ctx_reset();
@@ -564,10 +581,10 @@ fake_result cuDevicePrimaryCtxReset_v2(int dev)
 
 fake_result cuCtxSetCurrent(void *c)
 {
-	if (!cpu_mode())
-		return FAKE_ERROR_NOT_SUPPORTED;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	fake_result r;
+
+	if (!gate(FAKE_ERROR_NOT_SUPPORTED, &r))
+		return r;
 	if (c && c != (void *)&ctx)
 		return FAKE_ERROR_INVALID_CONTEXT;
 	ctx.current = c;
@@ -576,10 +593,10 @@ fake_result cuCtxSetCurrent(void *c)
 
 fake_result cuCtxSynchronize(void)
 {
-	if (!cpu_mode())
-		return FAKE_ERROR_NOT_SUPPORTED;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	fake_result r;
+
+	if (!gate(FAKE_ERROR_NOT_SUPPORTED, &r))
+		return r;
 	if (!ctx_usable())
 		return FAKE_ERROR_INVALID_CONTEXT;
 	return ctx.sticky;
@@ -588,11 +605,10 @@ fake_result cuCtxSynchronize(void)
 fake_result cuModuleLoadData(void **mod, const void *image)
 {
 	struct module *m;
+	fake_result r;
 
-	if (!cpu_mode())
-		return FAKE_ERROR_NOT_SUPPORTED;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	if (!gate(FAKE_ERROR_NOT_SUPPORTED, &r))
+		return r;
 	if (!mod || !image)
 		return FAKE_ERROR_INVALID_VALUE;
 	if (!ctx_usable())
@@ -618,11 +634,10 @@ fake_result cuModuleLoadData(void **mod, const void *image)
 fake_result cuModuleUnload(void *mod)
 {
 	struct module *m = mod;
+	fake_result r;
 
-	if (!cpu_mode())
-		return FAKE_SUCCESS;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	if (!gate(FAKE_SUCCESS, &r))
+		return r;
 	if (ctx.sticky)
 		return ctx.sticky;
 	if (!module_live(m))
@@ -634,11 +649,10 @@ fake_result cuModuleUnload(void *mod)
 fake_result cuModuleGetFunction(void **fn, void *mod, const char *name)
 {
 	struct module *m = mod;
+	fake_result r;
 
-	if (!cpu_mode())
-		return FAKE_ERROR_NOT_SUPPORTED;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	if (!gate(FAKE_ERROR_NOT_SUPPORTED, &r))
+		return r;
 	if (!fn || !name)
 		return FAKE_ERROR_INVALID_VALUE;
 	if (ctx.sticky)
@@ -698,11 +712,10 @@ fake_result cuLaunchKernel(void *f, unsigned int gx, unsigned int gy,
 {
 	const struct function *fn = f;
 	const unsigned int g[3] = { gx, gy, gz }, b[3] = { bx, by, bz };
+	fake_result r;
 
-	if (!cpu_mode())
-		return FAKE_ERROR_NOT_SUPPORTED;
-	if (forked())
-		return FAKE_ERROR_NOT_INITIALIZED;
+	if (!gate(FAKE_ERROR_NOT_SUPPORTED, &r))
+		return r;
 	if (!ctx_usable())
 		return FAKE_ERROR_INVALID_CONTEXT;
 	if (ctx.sticky)
