@@ -937,15 +937,9 @@ int igt_main()
 		check_device_runs(dev);
 		check_device_runs(second);
 		neuf_device_close(second);
-		neuf_device_close(dev);
-		dev = NULL;
 
-		igt_assert_eq(module_unload(NEUF_MODULE_NAME), 0);
-		igt_assert_eq(module_unload(NEUF_VGPU_MODULE_NAME), 0);
-		igt_assert_eq(vgpu_load(NULL), 0);
-		igt_assert_eq(module_load(), 0);
+		reload_modules(NULL);
 		igt_assert_eq(neuf_device_count(), 1);
-		dev = open_neuf();
 	}
 
 	igt_describe("Unbinding neuf from an idle GPU through sysfs removes its "
