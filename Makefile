@@ -81,7 +81,8 @@ help:
 	@echo "                   failures in one debug boot, one table (STRESS_PARTS=,"
 	@echo "                   STRESS_SIZES=, STRESS_SEED=; KERNEL= as for check)"
 	@echo "make debug-kernel  build and cache the debug kernel"
-	@echo "make lint          checkpatch --strict, sparse, kernel-doc, clang and -fanalyzer builds"
+	@echo "make lint          checkpatch --strict, sparse, kernel-doc, coccicheck; the userspace"
+	@echo "                   built by clang and by gcc -fanalyzer"
 	@echo "make install       install libneuf and its pkg-config file under PREFIX"
 	@echo "make igt-tree IGT_SRC=DIR  put the tests into an IGT checkout (tests/neuf/)"
 

@@ -13,8 +13,9 @@ packages=(
 	# building: kernel, module, userspace
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 	pkg-config rsync xz-utils libdrm-dev sparse ccache git
-	# make lint: the userspace also built by clang
-	clang
+	# make lint: the userspace also built by clang; the kernel's semantic
+	# patches
+	clang coccinelle
 	# make coverage
 	lcov
 	# make bench: its plot

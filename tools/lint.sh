@@ -5,6 +5,8 @@
 #   - scripts/checkpatch.pl --strict (from Debian's linux-source-6.12)
 #   - sparse (make C=2) against Debian's kernel headers
 #   - scripts/kernel-doc -Wall over every kernel and uAPI file
+#   - Coccinelle: the kernel's semantic patches (scripts/coccinelle), in
+#     report mode, through its scripts/coccicheck
 #   - the userspace (libneuf, tests, tools) built by clang, -Werror, as
 #     make builds it with cc: users build with either
 #   - the userspace built by gcc with its static analyzer (-fanalyzer)
@@ -17,14 +19,17 @@ cache=$NEUF_CACHE
 # The kernel's scripts, unpacked once from the source package.
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 scripts=$cache/kernel-scripts-$srcver
-if [ ! -x "$scripts/scripts/checkpatch.pl" ]; then
+if [ ! -x "$scripts/scripts/checkpatch.pl" ] || [ ! -e "$scripts/scripts/coccicheck" ]; then
 	rm -rf "$scripts.tmp"
 	mkdir -p "$scripts.tmp"
 	tar -C "$scripts.tmp" --strip-components=1 -xf /usr/src/linux-source-6.12.tar.xz \
 		linux-source-6.12/scripts/checkpatch.pl \
 		linux-source-6.12/scripts/spelling.txt \
 		linux-source-6.12/scripts/const_structs.checkpatch \
-		linux-source-6.12/scripts/kernel-doc
+		linux-source-6.12/scripts/kernel-doc \
+		linux-source-6.12/scripts/coccicheck \
+		linux-source-6.12/scripts/coccinelle
+	rm -rf "$scripts"
 	mv "$scripts.tmp" "$scripts"
 fi
 
@@ -68,6 +73,19 @@ build_clean() {
 	out=$(grep -v '^nvcc not found' <<< "$out")
 	if [ "$rc" != 0 ] || [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 }
+
+echo "== coccinelle (scripts/coccinelle, report mode) =="
+# As make coccicheck M=drivers/gpu/drm/neuf MODE=report, one semantic patch
+# at a time: coccicheck stops at the first that fails, and two need OCaml
+# scripting, which Debian's spatch cannot run.
+neuf_dir=$top/drivers/gpu/drm/neuf
+out=$(for c in $(find "$scripts/scripts/coccinelle" -name '*.cocci' | sort); do
+	grep -q ':ocaml' "$c" && continue
+	COCCI=$c srctree=$scripts KBUILD_EXTMOD=$neuf_dir MODE=report J=2 \
+		LINUXINCLUDE="-I$neuf_dir/include -I$top/uapi" \
+		bash "$scripts/scripts/coccicheck" 2>&1 || echo "coccicheck failed: $c"
+done | grep -E "^($neuf_dir/|coccicheck failed)")
+if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 
 echo "== userspace with clang =="
 build_clean CC=clang
