@@ -61,19 +61,6 @@ out=$("$top/tools/build-module.sh" debian-6.12 C=2 2>&1 >/dev/null |
 	grep -E '^[^ ]*neuf[^ ]*:[0-9]+:[0-9]+: (warning|error)' || true)
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
 
-# The userspace built into a scratch directory with make's arguments "$@":
-# any diagnostic fails.
-build_clean() {
-	local tmp out rc
-
-	tmp=$(mktemp -d)
-	out=$(make -s -C "$top" BUILD="$tmp" "$@" userspace-build 2>&1)
-	rc=$?
-	rm -rf "$tmp"
-	out=$(grep -v '^nvcc not found' <<< "$out")
-	if [ "$rc" != 0 ] || [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
-}
-
 echo "== coccinelle (scripts/coccinelle, report mode) =="
 # As make coccicheck M=drivers/gpu/drm/neuf MODE=report, one semantic patch
 # at a time: coccicheck stops at the first that fails, and two need OCaml
@@ -86,6 +73,19 @@ out=$(for c in $(find "$scripts/scripts/coccinelle" -name '*.cocci' | sort); do
 		bash "$scripts/scripts/coccicheck" 2>&1 || echo "coccicheck failed: $c"
 done | grep -E "^($neuf_dir/|coccicheck failed)")
 if [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+
+# The userspace built into a scratch directory with make's arguments "$@":
+# any diagnostic fails.
+build_clean() {
+	local tmp out rc
+
+	tmp=$(mktemp -d)
+	out=$(make -s -C "$top" BUILD="$tmp" "$@" userspace-build 2>&1)
+	rc=$?
+	rm -rf "$tmp"
+	out=$(grep -v '^nvcc not found' <<< "$out")
+	if [ "$rc" != 0 ] || [ -n "$out" ]; then echo "$out"; fail=1; else echo "clean"; fi
+}
 
 echo "== userspace with clang =="
 build_clean CC=clang
