@@ -2,15 +2,16 @@
 """What counts as a kernel splat, for the runner and the report alike.
 
 A neuf test run fails when the guest kernel log shows a WARNING, BUG, Oops,
-lockdep report, KASAN or kmemleak finding, or a taint other than
-out-of-tree / unsigned module.
+lockdep report, KASAN, KCSAN, UBSAN or kmemleak finding, or a taint other
+than out-of-tree / unsigned module.
 """
 import re
 
 # Matched against a log line with its "[ 12.345678] " timestamp removed.
 SPLAT_PATTERNS = [
     r"^WARNING:",                      # WARN*(), lockdep's WARNING reports
-    r"^BUG:",                          # BUG: KASAN, sleeping in atomic, ...
+    r"^BUG:",                          # BUG: KASAN, KCSAN, sleeping in atomic, ...
+    r"^\[ BUG: ",                      # lockdep's "[ BUG: Invalid wait context ]"
     r"kernel BUG at",
     r"\bOops\b",
     r"general protection fault",

@@ -188,6 +188,8 @@ def logcheck_catches_splats(_):
         "[    3.1] BUG: KASAN: slab-use-after-free in neuf_fault+0x10/0x20",
         "[    3.1] BUG: sleeping function called from invalid context at x",
         "[    3.1] WARNING: possible circular locking dependency detected",
+        "[    3.1] [ BUG: Invalid wait context ]",
+        "[    3.1] BUG: KCSAN: data-race in neuf_svm_invalidate [neuf] / neuf_svm_fault_work [neuf]",
         "[    3.1] Oops: general protection fault, probably for address",
         "[    3.1] kernel BUG at mm/hmm.c:10!",
         "[    3.1] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
@@ -207,6 +209,8 @@ def logcheck_ignores_normal_lines(_):
         "[    1.8] ... MAX_LOCKDEP_SUBCLASSES:  8",
         "[    1.0] kasan: KernelAddressSanitizer initialized",
         "[   15.8] kmemleak: Kernel memory leak detector initialized",
+        "[    0.3] kcsan: enabled early",
+        "[    2.1] kcsan: selftest: 3/3 tests passed",
         "[   16.8] [IGT] neuf_basic: starting subtest DEBUG-BUGS-warning",
         "[   16.9] neuf neuf: [drm] neuf 1.0, 2 engines, 48-bit VA",
     ]
