@@ -7,7 +7,8 @@
 #
 # Usage: tools/check.sh KERNELS [FILTER]
 #   KERNELS  all, debian (both Debian kernels), debian-6.12, debian-6.1,
-#            debug, asan, a kernel tree's path, or a comma-separated list
+#            debug, asan, perf, kcsan, a kernel tree's path, or a
+#            comma-separated list
 #   FILTER   regex over igt@BIN@SUBTEST names (default: everything)
 # asan, the sanitizer lane (part of all): the userspace built with ASan and
 # UBSan in build/asan (make check builds it), its host tests as host-asan

@@ -21,6 +21,8 @@
 #   debug        linux-source-6.12 with lockdep, KASAN, kmemleak... (cached)
 #   perf         the same source and options without the debugging ones,
 #                for make bench (cached)
+#   kcsan        the same source with the data-race detector KCSAN in
+#                place of KASAN, lockdep and kmemleak (cached)
 #   a path       any kernel source tree, configured and built like the
 #                debug kernel (tools/kernel/build-tree.sh, cached)
 
@@ -61,6 +63,10 @@ neuf_kernel() {
 		PARAMS=
 		TEST_PARAMS=
 		;;
+	kcsan)
+		dir=$("$neuf_tools/kernel/build-debug-kernel.sh" kcsan) || return 1
+		neuf_kernel_built "$dir"
+		;;
 	/*|./*|../*)
 		[ -d "$1" ] || { echo "no kernel tree at '$1'" >&2; return 1; }
 		dir=$("$neuf_tools/kernel/build-tree.sh" ${NEUF_FRAGMENT:+--fragment "$NEUF_FRAGMENT"} "$1") ||
@@ -68,7 +74,7 @@ neuf_kernel() {
 		neuf_kernel_built "$dir"
 		;;
 	*)
-		echo "unknown kernel '$1' (debian-6.12, debian-6.1, debug, perf or a tree's path)" >&2
+		echo "unknown kernel '$1' (debian-6.12, debian-6.1, debug, perf, kcsan or a tree's path)" >&2
 		return 1
 		;;
 	esac

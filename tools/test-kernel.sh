@@ -7,7 +7,7 @@
 # it got.
 #
 # Usage: tools/test-kernel.sh KERNEL OUT [FILTER]
-#   KERNEL  debian-6.12, debian-6.1, debug or a kernel tree's path
+#   KERNEL  debian-6.12, debian-6.1, debug, perf, kcsan or a kernel tree's path
 #   OUT     results directory (emptied first)
 #   FILTER  regex over igt@BIN@SUBTEST names
 # NEUF_HMM_TESTS=BINARY also runs the kernel's hmm-tests in the same boot,
