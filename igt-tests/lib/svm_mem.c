@@ -4,9 +4,11 @@
  *
  * Process memory for SVM tests (svm_mem.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -41,6 +43,79 @@ uint8_t *svm_map_thp_range(void **mapping, size_t *mapping_len)
 	*mapping_len = 2 * SVM_THP_SZ;
 	igt_assert_eq(madvise(aligned, SVM_THP_SZ, MADV_HUGEPAGE), 0);
 	return aligned;
+}
+
+#define HUGETLB_2M_POOL "/sys/kernel/mm/hugepages/hugepages-2048kB"
+
+/* A number in a sysfs file, or -1 with errno set. */
+static long read_sysfs_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v;
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%ld", &v) == 1;
+	fclose(f);
+	if (!ok) {
+		errno = EINVAL;
+		return -1;
+	}
+	return v;
+}
+
+static int write_sysfs_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "we");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%ld\n", v) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+/*
+ * Pages svm_require_hugetlb_pages() added to the pool, for the exit
+ * handler, which takes no argument, to give back.
+ */
+static long hugetlb_added;
+
+static void hugetlb_give_back(int sig)
+{
+	long nr = read_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages");
+
+	(void)sig;
+	if (hugetlb_added && nr >= hugetlb_added &&
+	    !write_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages",
+			      nr - hugetlb_added))
+		hugetlb_added = 0;
+}
+
+void svm_require_hugetlb_pages(long n)
+{
+	long free_pages = read_sysfs_long(HUGETLB_2M_POOL "/free_hugepages");
+	long nr = read_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages");
+
+	igt_require_f(free_pages >= 0 && nr >= 0, "no 2 MiB hugetlb pool: "
+		      "%s: %s\n", HUGETLB_2M_POOL, strerror(errno));
+	if (free_pages >= n)
+		return;
+	igt_require_f(!write_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages",
+					nr + n - free_pages),
+		      "%ld free 2 MiB hugetlb pages of %ld needed, and the pool "
+		      "cannot grow: %s (vm.nr_hugepages needs root)\n",
+		      free_pages, n, strerror(errno));
+	if (!hugetlb_added)
+		igt_install_exit_handler(hugetlb_give_back);
+	hugetlb_added += read_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages") - nr;
+	free_pages = read_sysfs_long(HUGETLB_2M_POOL "/free_hugepages");
+	igt_require_f(free_pages >= n, "the hugetlb pool grew to %ld free 2 "
+		      "MiB pages of %ld needed (memory too fragmented)\n",
+		      free_pages, n);
 }
 
 long svm_anon_huge_kb(const void *addr)
@@ -132,6 +207,12 @@ void svm_check_pages_(const uint8_t *p, size_t len, uint32_t first, int line)
 		igt_assert_f(got == first + i, "line %d: page %u: %#x, "
 			     "expected %#x\n", line, i, got, first + i);
 	}
+}
+
+void svm_write_pages(uint8_t *p, size_t len, uint32_t first)
+{
+	for (uint32_t i = 0; i < len / SVM_PAGE_SZ; i++)
+		*(uint32_t *)(p + i * SVM_PAGE_SZ) = first + i;
 }
 
 void svm_wait_for_parent(int fd)

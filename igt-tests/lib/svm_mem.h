@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <time.h>
 
 /** The base page size the tests assume (x86-64). */
@@ -45,6 +46,22 @@ void *svm_xmalloc(size_t len);
  */
 uint8_t *svm_map_thp_range(void **mapping, size_t *mapping_len);
 
+/**
+ * svm_require_hugetlb_pages() - at least @n free 2 MiB hugetlb pages, or skip
+ * @n: how many the subtest will fault in at once
+ *
+ * Grows the 2 MiB hugetlb pool by what is missing (root, sysfs) and shrinks
+ * it by as much when the process exits; skips with the reason when the
+ * kernel has no such pool, the pool cannot grow, or memory is too
+ * fragmented for it to.
+ */
+void svm_require_hugetlb_pages(long n);
+
+/** MAP_HUGETLB | MAP_HUGE_2MB: a mapping of 2 MiB hugetlb pages */
+#define SVM_MAP_HUGETLB_2M (MAP_HUGETLB | (21 << MAP_HUGE_SHIFT))
+/** MFD_HUGETLB | MFD_HUGE_2MB (the same size encoding as mmap's) */
+#define SVM_MFD_HUGETLB_2M (MFD_HUGETLB | (21u << MAP_HUGE_SHIFT))
+
 /** svm_anon_huge_kb() - AnonHugePages of the VMA holding @addr, in kB */
 long svm_anon_huge_kb(const void *addr);
 
@@ -72,6 +89,8 @@ void svm_check_sequence_(const uint32_t *p, size_t n, uint32_t first,
 void svm_check_value_(const uint32_t *p, size_t n, uint32_t v,
 		      const char *name, int line);
 void svm_check_pages_(const uint8_t *p, size_t len, uint32_t first, int line);
+/** svm_write_pages() - the CPU stores @first + i in the first u32 of page i */
+void svm_write_pages(uint8_t *p, size_t len, uint32_t first);
 
 /** svm_check_sequence() - fail unless p[i] == first + i (what SVM_FILL wrote) */
 #define svm_check_sequence(p, n, first) \

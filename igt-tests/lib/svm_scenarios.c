@@ -393,6 +393,89 @@ void svm_scenarios(struct svm_backend *on)
 		free(dst);
 	}
 
+	igt_describe("hugetlbfs memory, private (MAP_HUGETLB) and shared (a "
+		     "MFD_HUGETLB memfd mapped twice), 2 MiB pages, one access "
+		     "per base page: the GPU reads and writes a huge page the "
+		     "CPU wrote, faults in one the CPU never touched, and "
+		     "follows MADV_DONTNEED and mprotect() of a huge page; "
+		     "where the backend counts them, each is mapped as one "
+		     "huge GPU page.");
+	igt_subtest("read-write-hugetlb") {
+		const size_t len = 2 * SVM_THP_SZ;
+		const uint32_t per_huge = SVM_THP_SZ / SVM_PAGE_SZ;
+		struct svm_stats s0 = { 0 }, s1 = { 0 };
+		bool stats = backend->caps & SVM_CAP_STATS;
+		uint64_t *sum = svm_xmalloc(sizeof(*sum));
+		uint8_t *buf, *hi, *a, *b;
+		int fd;
+
+		neuf_igt_require_kconfig("CONFIG_HUGETLBFS");
+		/* Two pages for each mapping, two for MADV_DONTNEED's refault. */
+		svm_require_hugetlb_pages(4);
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			   MAP_ANONYMOUS | SVM_MAP_HUGETLB_2M, -1, 0);
+		igt_assert_f(buf != MAP_FAILED, "mmap(MAP_HUGETLB): %s\n",
+			     strerror(errno));
+		hi = buf + SVM_THP_SZ;
+
+		/* The first huge page from the CPU, the second from the GPU. */
+		if (stats)
+			igt_assert_eq(backend->ops->stats(backend, &s0), 0);
+		svm_write_pages(buf, SVM_THP_SZ, 0x4e6e);
+		run_ok(SVM_RMW_STRIDED, per_huge, PTR(buf), 0x1000, SVM_PAGE_SZ);
+		svm_check_pages(buf, SVM_THP_SZ, 0x5e6e);
+		run_ok(SVM_FILL_STRIDED, per_huge, PTR(hi), 0x200000, SVM_PAGE_SZ);
+		svm_check_pages(hi, SVM_THP_SZ, 0x200000);
+		if (stats) {
+			igt_assert_eq(backend->ops->stats(backend, &s1), 0);
+			igt_assert_f(s1.huge_mapped - s0.huge_mapped >= 2,
+				     "%" PRIu64 " huge GPU pages mapped for two "
+				     "hugetlb pages\n",
+				     s1.huge_mapped - s0.huge_mapped);
+		}
+
+		/* The first page dropped: the GPU faults in a zeroed one. */
+		igt_assert_eq(madvise(buf, SVM_THP_SZ, MADV_DONTNEED), 0);
+		*sum = 1;
+		run_ok(SVM_READ_STRIDED, per_huge, PTR(buf), PTR(sum),
+		       SVM_PAGE_SZ);
+		igt_assert_eq_u64(*sum, 1);
+
+		/* The second read-only: stores fault there, loads still work. */
+		igt_assert_eq(mprotect(hi, SVM_THP_SZ, PROT_READ), 0);
+		run_fault(-EFAULT, hi, hi + SVM_THP_SZ, SVM_ACCESS_WRITE,
+			  SVM_FILL, 1, PTR(hi + 8), 0);
+		*sum = 0;
+		run_ok(SVM_READ_STRIDED, per_huge, PTR(hi), PTR(sum),
+		       SVM_PAGE_SZ);
+		igt_assert_eq_u64(*sum, (uint64_t)per_huge * 0x200000 +
+				  (uint64_t)per_huge * (per_huge - 1) / 2);
+		igt_assert_eq(mprotect(hi, SVM_THP_SZ, PROT_READ | PROT_WRITE), 0);
+		svm_write_pages(buf, len, 0x7000);
+		run_ok(SVM_RMW_STRIDED, 2 * per_huge, PTR(buf), 1, SVM_PAGE_SZ);
+		svm_check_pages(buf, len, 0x7001);
+		igt_assert_eq(munmap(buf, len), 0);
+
+		fd = memfd_create("neuf-svm-hugetlb", MFD_CLOEXEC |
+				  SVM_MFD_HUGETLB_2M);
+		igt_assert_f(fd >= 0, "memfd_create(MFD_HUGETLB): %s\n",
+			     strerror(errno));
+		igt_assert_eq(ftruncate(fd, (off_t)len), 0);
+		a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(a != MAP_FAILED && b != MAP_FAILED);
+		run_ok(SVM_FILL_STRIDED, 2 * per_huge, PTR(a), 0x300000,
+		       SVM_PAGE_SZ);
+		svm_check_pages(b, len, 0x300000);
+		svm_write_pages(b, len, 0x5e5);
+		run_ok(SVM_RMW_STRIDED, 2 * per_huge, PTR(a), 3, SVM_PAGE_SZ);
+		svm_check_pages(b, len, 0x5e8);
+		munmap(a, len);
+		munmap(b, len);
+		close(fd);
+		free(sum);
+	}
+
 	igt_describe("A shared mapping of a file on a block device: after "
 		     "msync() writes a page back and write-protects it (the "
 		     "notifier of page_mkclean()), a GPU store must fault so "
