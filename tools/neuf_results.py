@@ -37,16 +37,28 @@ def read(path):
 
 def kernel_checks(resdir):
     """Yield (name, ok, details) for the kernel-wide checks of a guest's
-    results: it ran to the end, its log has no splat, kmemleak found
+    results: it ran to the end, having run at least one subtest, its log
+    has no splat, kmemleak found
     nothing, dma-debug counted no error (kernels with CONFIG_DMA_API_DEBUG),
     the taint is only an out-of-tree, unsigned module's."""
     done = os.path.exists(os.path.join(resdir, "done"))
     console = read(os.path.join(resdir, "console.log")) or ""
     live = read(os.path.join(resdir, "dmesg-live.txt")) or ""
-    yield ("guest-completed", done,
-           [] if done else ["the guest did not finish; console tail:"] +
-           console.splitlines()[-80:] + ["kernel log tail:"] +
-           live.splitlines()[-60:])
+    raw = read(os.path.join(resdir, "results.json"))
+    if not done:
+        yield ("guest-completed", False,
+               ["the guest did not finish; console tail:"] +
+               console.splitlines()[-80:] + ["kernel log tail:"] +
+               live.splitlines()[-60:])
+    elif not (raw and json.loads(raw)["tests"]):
+        # A run that selects nothing proves nothing: a FILTER that
+        # matches no subtest, or one the guest never received.
+        guest = read(os.path.join(resdir, "guest.log")) or ""
+        yield ("guest-completed", False,
+               ["the guest finished without running a subtest (does "
+                "FILTER match any?); guest log:"] + guest.splitlines()[-40:])
+    else:
+        yield ("guest-completed", True, [])
 
     dmesg = read(os.path.join(resdir, "dmesg.txt"))
     if dmesg is not None:

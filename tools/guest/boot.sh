@@ -31,7 +31,16 @@ mkdir -p "$rwdir"
 # clear_page_erms() on fresh guest memory, with nothing else on the host),
 # and the taint (L) would fail the run; a CPU that does not schedule for
 # two minutes is still caught.
+#
+# virtme-ng hands the command to the guest on the kernel command line,
+# which the kernel cuts at COMMAND_LINE_SIZE (2048 bytes on x86): a long
+# command (a kernel tree's module root, its config, a FILTER) lost its
+# tail there, silently. The command goes in a script in RWDIR instead, and
+# the command line names the script.
+cmd=$rwdir/guest-command.sh
+printf '%q ' "$@" > "$cmd"
+echo >> "$cmd"
 exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
 	--verbose --append "loglevel=5 secretmem.enable=1 watchdog_thresh=60 ${NEUF_GUEST_APPEND:-}" \
 	--cpus 2 --memory "${NEUF_GUEST_MEMORY:-2G}" --rwdir="$rwdir" --cwd "$top" \
-	--exec "$(printf '%q ' "$@")" < /dev/null
+	--exec "bash $(printf '%q' "$cmd")" < /dev/null

@@ -241,6 +241,27 @@ def dma_debug_check(_):
                   f"dma-debug errors {count.strip()}")
 
 
+@test
+def guest_that_ran_nothing_fails(_):
+    """A guest that finished without running a subtest (a FILTER that
+    matched none, or a command line the kernel cut) fails its
+    guest-completed check; one subtest run passes it, whatever its result."""
+    with tempfile.TemporaryDirectory() as res:
+        def completed(tests):
+            with open(os.path.join(res, "results.json"), "w",
+                      encoding="ascii") as f:
+                json.dump({"name": "x", "tests": tests}, f)
+            return {name: ok for name, ok, _ in kernel_checks(res)}[
+                "guest-completed"]
+        open(os.path.join(res, "done"), "w", encoding="ascii").close()
+        check(completed({}) is False, "no subtest run, yet completed")
+        check(completed({"igt@neuf_exec@basic": {"result": "fail"}}) is True,
+              "one subtest run, not completed")
+        os.unlink(os.path.join(res, "done"))
+        check(completed({"igt@neuf_exec@basic": {"result": "pass"}}) is False,
+              "no done file, yet completed")
+
+
 # A fake test binary for the runner: subtests that pass, hang, or hang
 # with a grandchild in its own session holding the output open, which
 # SIGKILL to the subtest's process group cannot reach (as it cannot reach
