@@ -6,6 +6,10 @@ include tools/versions.sh
 
 KERNEL ?= all
 FILTER ?=
+# FILTER as given, for a shell word in single quotes: a regex's "$" is not
+# make's (make would read "a$|b" as "a", its variable "$|", and "b"), and
+# a quote in it is escaped.
+filter_arg = '$(subst ','\'',$(value FILTER))'
 PREFIX ?= /usr/local
 VERSION := 0.1.0
 
@@ -304,20 +308,20 @@ CHECK_ASAN := $(filter all asan,$(subst $(comma), ,$(KERNEL)))
 check: userspace
 	@$(if $(CHECK_ASAN),$(MAKE) --no-print-directory BUILD=build/asan \
 		SANITIZE=address$(comma)undefined userspace-build)
-	@tools/check.sh $(KERNEL) '$(FILTER)'
+	@tools/check.sh $(KERNEL) $(filter_arg)
 
 check-nvidia: userspace
-	@tools/check-nvidia.sh '$(FILTER)'
+	@tools/check-nvidia.sh $(filter_arg)
 
 demo: userspace
 	@tools/demo.sh $(KERNEL)
 
 MUTANTS ?=
 mutants: userspace
-	@tools/neuf-mutants $(if $(MUTANTS),--only '$(MUTANTS)') $(if $(FILTER),--filter '$(FILTER)')
+	@tools/neuf-mutants $(if $(MUTANTS),--only '$(MUTANTS)') $(if $(value FILTER),--filter $(filter_arg))
 
 coverage: userspace
-	@tools/coverage.sh '$(FILTER)'
+	@tools/coverage.sh $(filter_arg)
 
 stress: userspace
 	@tools/stress.sh $(if $(filter-out all,$(KERNEL)),$(KERNEL),debug)
@@ -329,10 +333,10 @@ bench-nvidia: userspace
 	@tools/bench-nvidia.sh
 
 bisect-demo: userspace
-	@tools/neuf-bisect-demo $(if $(MUTANT),--mutant '$(MUTANT)') $(if $(FILTER),--filter '$(FILTER)')
+	@tools/neuf-bisect-demo $(if $(MUTANT),--mutant '$(MUTANT)') $(if $(value FILTER),--filter $(filter_arg))
 
 flakes: userspace
-	@tools/neuf-flakes --kernel '$(KERNEL)' --runs '$(or $(RUNS),10)' --filter '$(FILTER)'
+	@tools/neuf-flakes --kernel '$(KERNEL)' --runs '$(or $(RUNS),10)' --filter $(filter_arg)
 
 lint: deps
 	@tools/lint.sh

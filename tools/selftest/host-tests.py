@@ -242,6 +242,26 @@ def dma_debug_check(_):
 
 
 @test
+def make_passes_filter_verbatim(_):
+    """make check hands FILTER to tools/check.sh as given: a regex's "$"
+    inside it is not taken for one of make's variables ("a$|b" was "ab"),
+    and a quote in it survives the shell."""
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    regex = "igt@a@b$|igt@c@(d|e)$|f'g"
+    p = subprocess.run(["make", "-n", "-C", top, "--no-print-directory",
+                        "check", "KERNEL=debian-6.12", f"FILTER={regex}"],
+                       capture_output=True, text=True, timeout=120,
+                       check=False)
+    line = [x for x in p.stdout.splitlines() if "tools/check.sh" in x]
+    check(p.returncode == 0 and len(line) == 1, p.stdout + p.stderr)
+    args = subprocess.run(["bash", "-c", "printf '%s\\n' " +
+                           line[0].split("tools/check.sh", 1)[1]],
+                          capture_output=True, text=True, check=False)
+    check(args.stdout.splitlines() == ["debian-6.12", regex],
+          f"{line[0]}: {args.stdout}{args.stderr}")
+
+
+@test
 def guest_that_ran_nothing_fails(_):
     """A guest that finished without running a subtest (a FILTER that
     matched none, or a command line the kernel cut) fails its
