@@ -29,7 +29,8 @@
  *   register access is traced by regmap's tracepoints and the window can
  *   be dumped from debugfs (``regmap/neuf-vgpu.N-regs/registers``).
  * - its interrupt line: interrupt N of the ``neuf-vgpu`` interrupt domain,
- *   a real Linux interrupt, raised in hard interrupt context by the model.
+ *   a real Linux interrupt, raised by the model in hard interrupt context
+ *   (from a thread on PREEMPT_RT, where the driver's handler is threaded).
  * - its GPU function: a child platform device ``neuf.N`` with the
  *   interrupt as its one resource and a 64-bit DMA mask. The model reaches
  *   memory only through DMA addresses of this device, translated as the
@@ -119,12 +120,16 @@ static const struct regmap_config neuf_vgpu_regmap_config = {
 	.cache_type = REGCACHE_NONE,
 };
 
-/* The model's interrupt output, in hard interrupt context. */
+/*
+ * The model's interrupt output: in hard interrupt context, or in the
+ * irq_work thread on PREEMPT_RT, whence the _safe variant, which runs the
+ * flow handler with interrupts disabled in either.
+ */
 static void neuf_vgpu_raise(void *data)
 {
 	struct neuf_vgpu *vgpu = data;
 
-	generic_handle_domain_irq(neuf_vgpu_domain, vgpu->hwirq);
+	generic_handle_domain_irq_safe(neuf_vgpu_domain, vgpu->hwirq);
 }
 
 /*

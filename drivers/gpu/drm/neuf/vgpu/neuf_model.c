@@ -36,9 +36,12 @@
  *   replayable fault buffer and the fault commands, here. Registers live
  *   under &neuf_model.lock, an interrupt-safe spinlock, since the driver's
  *   interrupt handler reads them in hard interrupt context. The interrupt
- *   line is an irq_work that runs in hard interrupt context; it behaves like
- *   a level-triggered line: while INTR_STATUS & INTR_ENABLE is not zero
- *   after the handler returns, the handler is called again.
+ *   line is an irq_work; it behaves like a level-triggered line: while
+ *   INTR_STATUS & INTR_ENABLE is not zero after the handler returns, the
+ *   handler is called again. The irq_work runs in hard interrupt context,
+ *   but on PREEMPT_RT in a kernel thread: there &neuf_model.lock, a
+ *   spinlock_t, is a sleeping lock, which hard interrupt context may not
+ *   take (lockdep's PROVE_RAW_LOCK_NESTING checks that on any kernel).
  * - The MMU, in neuf_model_mmu.c. Every engine has its own TLB of leaf
  *   translations; a miss walks the instance's four-level page table. The
  *   model reads page tables and data through the physical addresses in
@@ -181,7 +184,8 @@ out:
  * @dma_dev: the device whose DMA addresses the driver will program (the
  *	GPU function); the model holds a reference on it
  * @config: the board's choices (VRAM size)
- * @irq: the interrupt output, called in hard interrupt context
+ * @irq: the interrupt output, called in hard interrupt context (in a
+ *	kernel thread on PREEMPT_RT)
  * @data: its argument
  *
  * Allocates VRAM (zeroed) and starts one kthread per compute engine and
@@ -210,7 +214,7 @@ struct neuf_model *neuf_model_create(struct device *dma_dev,
 	spin_lock_init(&model->lock);
 	model->irq = irq;
 	model->irq_data = data;
-	model->irq_work = IRQ_WORK_INIT_HARD(neuf_model_irq_work);
+	init_irq_work(&model->irq_work, neuf_model_irq_work);
 	model->vram_size = config->vram_size;
 	model->sysmem_atomics = config->sysmem_atomics;
 	if (model->vram_size) {

@@ -19,8 +19,9 @@ struct neuf_model;
  * typedef neuf_model_irq_handler_t - the device's interrupt line
  * @data: the pointer given to neuf_model_create()
  *
- * Called in hard interrupt context whenever INTR_STATUS & INTR_ENABLE
- * becomes non-zero. The handler acknowledges by writing INTR_STATUS.
+ * Called in hard interrupt context (in a kernel thread on PREEMPT_RT)
+ * whenever INTR_STATUS & INTR_ENABLE becomes non-zero. The handler
+ * acknowledges by writing INTR_STATUS.
  */
 typedef void (*neuf_model_irq_handler_t)(void *data);
 

@@ -312,7 +312,8 @@ struct neuf_model_copy {
  * @irq_data: its argument
  * @dma_dev: the device whose DMA addresses the model is given (the GPU
  *	function); referenced for the model's life
- * @irq_work: delivers @irq in hard interrupt context
+ * @irq_work: delivers @irq, in hard interrupt context (a kernel thread on
+ *	PREEMPT_RT)
  * @irq_running: @irq_work is calling @irq, under @lock
  * @dead: the model is being destroyed: deliver no more, under @lock
  * @scratch: SCRATCH
