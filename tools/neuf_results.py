@@ -18,7 +18,7 @@ import sys
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
-from neuf_logcheck import bad_taint, splat_lines  # noqa: E402
+from neuf_logcheck import bad_taint, foreign_races, splat_lines  # noqa: E402
 
 # Results that are not a failure: everything else (fail, crash, timeout,
 # dmesg-warn, dmesg-fail, warn, abort, incomplete) is one.
@@ -95,6 +95,12 @@ def invariant_totals(resdir):
     if not found:
         return None
     return sum(c for c, _ in found), sum(v for _, v in found)
+
+
+def core_races(resdir):
+    """The header lines of the KCSAN reports in a guest's kernel log that
+    name no frame of neuf's (data races in the core kernel, not failures)."""
+    return foreign_races(read(os.path.join(resdir, "dmesg.txt")) or "")
 
 
 def boot_results(resdir, host=False):

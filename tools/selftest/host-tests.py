@@ -42,7 +42,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from neuf_logcheck import bad_taint, splat_lines  # noqa: E402
+from neuf_logcheck import bad_taint, foreign_races, splat_lines  # noqa: E402
 from neuf_results import kernel_checks  # noqa: E402
 
 TESTS = []
@@ -200,6 +200,46 @@ def logcheck_catches_splats(_):
     ]
     for line in splats:
         check(splat_lines(line) == [line], f"missed: {line}")
+
+
+@test
+def logcheck_kcsan_reports_are_neufs_or_not(_):
+    """A KCSAN report fails a run when a frame of either stack is in
+    neuf.ko or neuf_vgpu.ko; one wholly in the core kernel is not neuf's:
+    foreign_races() lists it and splat_lines() does not."""
+    ours = [
+        "[   40.1] ==================================================================",
+        "[   40.1] BUG: KCSAN: data-race in neuf_model_mmu_walk [neuf_vgpu] / neuf_svm_commit [neuf]",
+        "[   40.1] ",
+        "[   40.1] write to 0xffff888003ce8942 of 8 bytes by task 201 on cpu 0:",
+        "[   40.1]  neuf_svm_commit+0x24b/0x520 [neuf]",
+        "[   40.1]  process_one_work+0x27a/0x720",
+        "[   40.1] ",
+        "[   40.1] read to 0xffff888003ce8942 of 8 bytes by task 193 on cpu 1:",
+        "[   40.1]  neuf_model_mmu_walk+0x10/0x90 [neuf_vgpu]",
+        "[   40.1] ==================================================================",
+    ]
+    core = [
+        "[    8.9] BUG: KCSAN: data-race in virtqueue_get_buf_ctx+0x24b/0x520",
+        "[    8.9] ",
+        "[    8.9] race at unknown origin, with read to 0xffff888003ce8942 of 2 bytes by interrupt on cpu 1:",
+        "[    8.9]  virtqueue_get_buf_ctx+0x24b/0x520",
+        "[    8.9]  vring_interrupt+0x9e/0xf0",
+        "[    8.9] value changed: 0x175d -> 0x175e",
+        "[    8.9] Workqueue: neuf-eng0 drm_sched_free_job_work [gpu_sched]",
+        "[    8.9] ==================================================================",
+    ]
+    for log, splats, foreign in ((ours, [ours[1]], []),
+                                 (core, [], [core[0]]),
+                                 (core + ours, [ours[1]], [core[0]]),
+                                 (ours + core, [ours[1]], [core[0]])):
+        text = "\n".join(log)
+        check(splat_lines(text) == splats, f"splats {splat_lines(text)}")
+        check(foreign_races(text) == foreign,
+              f"foreign {foreign_races(text)}")
+    # Anything else in a log with a foreign race still counts.
+    text = "\n".join(core + ["[    9.0] WARNING: CPU: 0 PID: 1 at x"])
+    check(len(splat_lines(text)) == 1, "a WARNING after a foreign race")
 
 
 @test
