@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "igt.h"
+#include "kernel_files.h"
 #include "svm_mem.h"
 
 void *svm_map_anon(size_t len, int flags)
@@ -47,73 +48,50 @@ uint8_t *svm_map_thp_range(void **mapping, size_t *mapping_len)
 
 #define HUGETLB_2M_POOL "/sys/kernel/mm/hugepages/hugepages-2048kB"
 
-/* A number in a sysfs file, or -1 with errno set. */
-static long read_sysfs_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v;
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fscanf(f, "%ld", &v) == 1;
-	fclose(f);
-	if (!ok) {
-		errno = EINVAL;
-		return -1;
-	}
-	return v;
-}
-
-static int write_sysfs_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "we");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fprintf(f, "%ld\n", v) < 0 ? -1 : 0;
-	if (fclose(f))
-		ret = -1;
-	return ret;
-}
-
 /*
  * Pages svm_require_hugetlb_pages() added to the pool, for the exit
  * handler, which takes no argument, to give back.
  */
-static long hugetlb_added;
+static long long hugetlb_added;
+
+/* Sets the pool's size; 0 or a negative errno. */
+static int hugetlb_set_pool(long long nr)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lld\n", nr);
+	return kfile_write(HUGETLB_2M_POOL "/nr_hugepages", text);
+}
 
 static void hugetlb_give_back(int sig)
 {
-	long nr = read_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages");
+	long long nr = kfile_read_number(HUGETLB_2M_POOL "/nr_hugepages");
 
 	(void)sig;
 	if (hugetlb_added && nr >= hugetlb_added &&
-	    !write_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages",
-			      nr - hugetlb_added))
+	    !hugetlb_set_pool(nr - hugetlb_added))
 		hugetlb_added = 0;
 }
 
 void svm_require_hugetlb_pages(long n)
 {
-	long free_pages = read_sysfs_long(HUGETLB_2M_POOL "/free_hugepages");
-	long nr = read_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages");
+	long long free_pages = kfile_read_number(HUGETLB_2M_POOL "/free_hugepages");
+	long long nr = kfile_read_number(HUGETLB_2M_POOL "/nr_hugepages");
+	int ret;
 
-	igt_require_f(free_pages >= 0 && nr >= 0, "no 2 MiB hugetlb pool: "
-		      "%s: %s\n", HUGETLB_2M_POOL, strerror(errno));
+	igt_require_f(free_pages >= 0 && nr >= 0, "no 2 MiB hugetlb pool "
+		      "(%s)\n", HUGETLB_2M_POOL);
 	if (free_pages >= n)
 		return;
-	igt_require_f(!write_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages",
-					nr + n - free_pages),
-		      "%ld free 2 MiB hugetlb pages of %ld needed, and the pool "
-		      "cannot grow: %s (vm.nr_hugepages needs root)\n",
-		      free_pages, n, strerror(errno));
+	ret = hugetlb_set_pool(nr + n - free_pages);
+	igt_require_f(!ret, "%lld free 2 MiB hugetlb pages of %ld needed, and "
+		      "the pool cannot grow: %s (vm.nr_hugepages needs root)\n",
+		      free_pages, n, strerror(-ret));
 	if (!hugetlb_added)
 		igt_install_exit_handler(hugetlb_give_back);
-	hugetlb_added += read_sysfs_long(HUGETLB_2M_POOL "/nr_hugepages") - nr;
-	free_pages = read_sysfs_long(HUGETLB_2M_POOL "/free_hugepages");
-	igt_require_f(free_pages >= n, "the hugetlb pool grew to %ld free 2 "
+	hugetlb_added += kfile_read_number(HUGETLB_2M_POOL "/nr_hugepages") - nr;
+	free_pages = kfile_read_number(HUGETLB_2M_POOL "/free_hugepages");
+	igt_require_f(free_pages >= n, "the hugetlb pool grew to %lld free 2 "
 		      "MiB pages of %ld needed (memory too fragmented)\n",
 		      free_pages, n);
 }
