@@ -9,7 +9,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "igt.h"
@@ -191,6 +193,91 @@ void svm_write_pages(uint8_t *p, size_t len, uint32_t first)
 {
 	for (uint32_t i = 0; i < len / SVM_PAGE_SZ; i++)
 		*(uint32_t *)(p + i * SVM_PAGE_SZ) = first + i;
+}
+
+/* A userfaultfd of @flags, or -1 with errno set. */
+static int userfaultfd_open(int flags)
+{
+	return (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | flags);
+}
+
+int svm_userfaultfd(uint64_t features, const char *what)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int flags = 0, uffd = userfaultfd_open(flags);
+	uint64_t want = UFFD_FEATURE_SIGBUS | features;
+
+	if (uffd < 0 && errno == EPERM) {
+		flags = UFFD_USER_MODE_ONLY;
+		uffd = userfaultfd_open(flags);
+	}
+	igt_require_f(uffd >= 0, "userfaultfd(): %s\n", strerror(errno));
+	/* The first UFFDIO_API says what the kernel has; a second may not. */
+	igt_assert_f(ioctl(uffd, UFFDIO_API, &api) == 0, "UFFDIO_API: %s\n",
+		     strerror(errno));
+	close(uffd);
+	igt_require_f((api.features & want) == want, "the kernel's userfaultfd "
+		      "lacks features %#llx: %s\n",
+		      (unsigned long long)(want & ~api.features), what);
+
+	uffd = userfaultfd_open(flags);
+	igt_assert_f(uffd >= 0, "userfaultfd(): %s\n", strerror(errno));
+	api = (struct uffdio_api){ .api = UFFD_API, .features = want };
+	igt_assert_f(ioctl(uffd, UFFDIO_API, &api) == 0, "UFFDIO_API with "
+		     "features %#llx: %s\n", (unsigned long long)want,
+		     strerror(errno));
+	if (flags)
+		igt_debug("userfaultfd: user mode only (no CAP_SYS_PTRACE)\n");
+	return uffd;
+}
+
+void svm_userfaultfd_register(int uffd, void *p, size_t len, uint64_t mode)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = mode,
+	};
+
+	igt_assert_f(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER "
+		     "of %zu bytes at %p, mode %#llx: %s\n", len, p,
+		     (unsigned long long)mode, strerror(errno));
+}
+
+void svm_userfaultfd_copy(int uffd, void *dst, const void *src, size_t len)
+{
+	struct uffdio_copy copy = {
+		.dst = (uintptr_t)dst, .src = (uintptr_t)src, .len = len,
+	};
+	int ret = ioctl(uffd, UFFDIO_COPY, &copy);
+
+	igt_assert_f(ret == 0 && copy.copy == (__s64)len, "UFFDIO_COPY of %zu "
+		     "bytes to %p: %s, %lld copied (EEXIST: a page was not "
+		     "missing any more)\n", len, dst,
+		     ret ? strerror(errno) : "ok", (long long)copy.copy);
+}
+
+void svm_userfaultfd_wp(int uffd, void *p, size_t len, bool protect)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	igt_assert_f(ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0,
+		     "UFFDIO_WRITEPROTECT of %zu bytes at %p (%s): %s\n", len,
+		     p, protect ? "protect" : "lift", strerror(errno));
+}
+
+void svm_userfaultfd_move(int uffd, void *dst, void *src, size_t len)
+{
+	struct uffdio_move move = {
+		.dst = (uintptr_t)dst, .src = (uintptr_t)src, .len = len,
+	};
+	int ret = ioctl(uffd, UFFDIO_MOVE, &move);
+
+	igt_assert_f(ret == 0 && move.move == (__s64)len, "UFFDIO_MOVE of %zu "
+		     "bytes from %p to %p: %s, %lld moved\n", len, src, dst,
+		     ret ? strerror(errno) : "ok", (long long)move.move);
 }
 
 void svm_wait_for_parent(int fd)

@@ -10,7 +10,9 @@
 #ifndef NEUF_SVM_MEM_H
 #define NEUF_SVM_MEM_H
 
+#include <linux/userfaultfd.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -23,6 +25,18 @@
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25	/* Linux 6.1 */
+#endif
+#ifndef UFFDIO_MOVE		/* Linux 6.8; older uapi headers lack it */
+#define UFFD_FEATURE_MOVE (1 << 16)
+struct uffdio_move {
+	__u64 dst;
+	__u64 src;
+	__u64 len;
+	__u64 mode;
+	__s64 move;
+};
+
+#define UFFDIO_MOVE _IOWR(UFFDIO, 0x05, struct uffdio_move)
 #endif
 #ifndef MADV_SOFT_OFFLINE
 #define MADV_SOFT_OFFLINE 101
@@ -100,6 +114,65 @@ void svm_write_pages(uint8_t *p, size_t len, uint32_t first);
 /** svm_check_pages() - fail unless the first u32 of page i of p is first + i */
 #define svm_check_pages(p, len, first) \
 	svm_check_pages_((p), (len), (first), __LINE__)
+
+/**
+ * svm_userfaultfd() - a userfaultfd whose faults fail at once, or skip
+ * @features: the UFFD_FEATURE_* flags the subtest needs besides
+ *	UFFD_FEATURE_SIGBUS
+ * @what: what needs them, for the reason of the skip where the kernel
+ *	lacks one (e.g. "UFFDIO_MOVE (Linux 6.8)")
+ *
+ * Under UFFD_FEATURE_SIGBUS a fault a handler would have to resolve is
+ * refused at once, SIGBUS for the CPU and EFAULT for an access of the
+ * kernel's, so that the subtests need no handler thread and none can wait
+ * for one. Where the process may not handle faults of the kernel's
+ * (vm.unprivileged_userfaultfd=0 and no CAP_SYS_PTRACE) it asks for
+ * UFFD_USER_MODE_ONLY, under which those are refused too. Skips with the
+ * reason where the kernel has no userfaultfd.
+ *
+ * Return: the userfaultfd, O_CLOEXEC | O_NONBLOCK.
+ */
+int svm_userfaultfd(uint64_t features, const char *what);
+
+/**
+ * svm_userfaultfd_register() - UFFDIO_REGISTER [@p, @p + @len) with @uffd
+ * @uffd: from svm_userfaultfd()
+ * @p: the range, page aligned
+ * @len: its length
+ * @mode: UFFDIO_REGISTER_MODE_* flags
+ */
+void svm_userfaultfd_register(int uffd, void *p, size_t len, uint64_t mode);
+
+/**
+ * svm_userfaultfd_copy() - UFFDIO_COPY @len bytes from @src to @dst
+ * @uffd: from svm_userfaultfd()
+ * @dst: missing pages of a range registered with @uffd
+ * @src: what to fill them with
+ * @len: a multiple of the page size
+ *
+ * Fails the subtest unless every page was missing and is now filled.
+ */
+void svm_userfaultfd_copy(int uffd, void *dst, const void *src, size_t len);
+
+/**
+ * svm_userfaultfd_wp() - write-protect [@p, @p + @len), or lift it
+ * @uffd: from svm_userfaultfd() with UFFD_FEATURE_PAGEFAULT_FLAG_WP
+ * @p: pages of a range registered with UFFDIO_REGISTER_MODE_WP
+ * @len: their length
+ * @protect: protect (true) or lift the protection (false)
+ */
+void svm_userfaultfd_wp(int uffd, void *p, size_t len, bool protect);
+
+/**
+ * svm_userfaultfd_move() - UFFDIO_MOVE @len bytes of pages from @src to @dst
+ * @uffd: from svm_userfaultfd() with UFFD_FEATURE_MOVE
+ * @dst: missing pages of a range registered with @uffd
+ * @src: present pages of private anonymous memory
+ * @len: a multiple of the page size
+ *
+ * Fails the subtest unless all @len bytes moved.
+ */
+void svm_userfaultfd_move(int uffd, void *dst, void *src, size_t len);
 
 /** svm_wait_for_parent() - block on pipe @fd until the parent svm_tell()s */
 void svm_wait_for_parent(int fd);

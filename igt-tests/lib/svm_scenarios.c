@@ -246,6 +246,72 @@ static void *atomic_cpu_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * userfaultfd-wp: the first u32 of page i of @p is @first + i, plus @add
+ * where bit i of @prot is clear (the pages not write-protected).
+ */
+static void check_wp_pages(const uint8_t *p, uint32_t pages, uint32_t first,
+			   uint32_t prot, uint32_t add)
+{
+	for (uint32_t i = 0; i < pages; i++) {
+		bool wp = prot & 1u << i;
+		uint32_t got = *(const uint32_t *)(p + i * SVM_PAGE_SZ);
+		uint32_t want = first + i + (wp ? 0 : add);
+
+		igt_assert_f(got == want, "page %u%s: %#x, expected %#x\n", i,
+			     wp ? " (write-protected)" : "", got, want);
+	}
+}
+
+/*
+ * userfaultfd-move, userfaultfd-move-thp: UFFDIO_MOVE @len bytes of pages
+ * the GPU maps writable from @src to @dst, a range registered with @uffd
+ * for missing pages. The move invalidates @src alone (@dst had nothing to
+ * invalidate): the GPU must find the pages at @dst, and at @src what is
+ * there now, nothing, rather than the moved pages through its old mapping.
+ */
+static void uffd_move_under_gpu(int uffd, uint8_t *src, uint8_t *dst,
+				size_t len, uint32_t seed)
+{
+	const uint32_t pages = (uint32_t)(len / SVM_PAGE_SZ);
+	uint64_t *sum = svm_xmalloc(sizeof(*sum));
+
+	svm_userfaultfd_register(uffd, dst, len, UFFDIO_REGISTER_MODE_MISSING);
+	svm_write_pages(src, len, seed);
+	run_ok(SVM_RMW_STRIDED, pages, PTR(src), 1, SVM_PAGE_SZ);
+	/* Read back by the CPU: in system memory, whatever the driver did. */
+	svm_check_pages(src, len, seed + 1);
+	/* Nothing at dst yet, and the GPU's fault does not make a page. */
+	run_fault(-EFAULT, dst, dst + len, SVM_ACCESS_READ, SVM_READ_STRIDED,
+		  pages, PTR(dst), PTR(sum), SVM_PAGE_SZ);
+
+	if (len == SVM_THP_SZ)
+		igt_info("before the move: %ld kB of the source in huge pages\n",
+			 svm_anon_huge_kb(src));
+	svm_userfaultfd_move(uffd, dst, src, len);
+	if (len == SVM_THP_SZ) {
+		long kb = svm_anon_huge_kb(dst);
+
+		igt_info("after: %ld kB of the destination in huge pages\n", kb);
+		/* Where GPU faults do not move pages, the PMD stayed whole. */
+		if (backend->caps & SVM_CAP_NO_MIGRATION)
+			igt_assert_f(kb >= (long)(SVM_THP_SZ >> 10), "the move "
+				     "did not keep the huge page whole\n");
+	}
+
+	*sum = 0;
+	run_ok(SVM_READ_STRIDED, pages, PTR(src), PTR(sum), SVM_PAGE_SZ);
+	igt_assert_f(*sum == 0, "the GPU read %#" PRIx64 " in all where the "
+		     "moved pages were, not zeros: the move left it a mapping "
+		     "of them\n", *sum);
+	run_ok(SVM_RMW_STRIDED, pages, PTR(dst), 1, SVM_PAGE_SZ);
+	svm_check_pages(dst, len, seed + 2);
+	run_ok(SVM_FILL_STRIDED, pages, PTR(src), seed + 0x10000, SVM_PAGE_SZ);
+	svm_check_pages(src, len, seed + 0x10000);
+	svm_check_pages(dst, len, seed + 2);
+	free(sum);
+}
+
 void svm_scenarios_open(struct svm_backend *b)
 {
 	char why[512] = "";
@@ -1001,6 +1067,146 @@ void svm_scenarios(struct svm_backend *on)
 		munmap(moved, len);
 		munmap(old, len);
 		free(dst);
+	}
+
+	igt_describe("Memory registered with userfaultfd for missing pages: a "
+		     "GPU load, store or atomic on a page the process has not "
+		     "filled fails with EFAULT, as the kernel's own accesses "
+		     "do, and leaves the page missing; the process fills the "
+		     "pages with UFFDIO_COPY, and the GPU then reads and writes "
+		     "what it put there.");
+	igt_subtest("userfaultfd-missing") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		const size_t pg = SVM_PAGE_SZ;
+		uint8_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *src = svm_xmalloc(len), *dst = svm_xmalloc(len);
+		int uffd = svm_userfaultfd(0, "UFFD_FEATURE_SIGBUS (Linux 4.14)");
+
+		svm_userfaultfd_register(uffd, buf, len,
+					 UFFDIO_REGISTER_MODE_MISSING);
+		neuf_igt_fill_pattern(src, n, 0x0ffd);
+		/* Page 0 is filled before the GPU comes. */
+		svm_userfaultfd_copy(uffd, buf, src, pg);
+		run_ok(SVM_COPY, pg / 4, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, pg / 4, 0x0ffd, 0);
+
+		run_fault(-EFAULT, buf + 2 * pg + 8, buf + 2 * pg + 9,
+			  SVM_ACCESS_READ, SVM_COPY, 1, PTR(buf + 2 * pg + 8),
+			  PTR(dst));
+		run_fault(-EFAULT, buf + 5 * pg + 0x10, buf + 5 * pg + 0x11,
+			  SVM_ACCESS_WRITE, SVM_FILL, 1, PTR(buf + 5 * pg + 0x10),
+			  0);
+		run_fault(-EFAULT, buf + 6 * pg + 0x20, buf + 6 * pg + 0x21,
+			  SVM_ACCESS_ATOMIC, SVM_ATOMIC_INC, 1,
+			  PTR(buf + 6 * pg + 0x20));
+		run_fault(-EFAULT, buf + pg, buf + len, SVM_ACCESS_READ,
+			  SVM_COPY, n, PTR(buf), PTR(dst));
+
+		/* EEXIST if a GPU fault had made any of these pages. */
+		svm_userfaultfd_copy(uffd, buf + pg, (uint8_t *)src + pg,
+				     len - pg);
+		run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x0ffd, 0);
+		run_ok(SVM_RMW, n, PTR(buf), 1);
+		neuf_igt_check_pattern((uint32_t *)buf, n, 0x0ffd, 1);
+		close(uffd);
+		munmap(buf, len);
+		free(src);
+		free(dst);
+	}
+
+	igt_describe("userfaultfd write protection of pages the GPU maps "
+		     "writable: afterwards a GPU store or atomic on a protected "
+		     "page fails with EFAULT and changes nothing, while loads "
+		     "and the pages beside it work; lifting the protection "
+		     "makes the GPU's stores land again.");
+	igt_subtest("userfaultfd-wp") {
+		const uint32_t pages = 16, first = 0x3e00;
+		const size_t pg = SVM_PAGE_SZ, len = pages * pg;
+		/* Pages 3 and 10..13 are protected. */
+		const uint32_t prot = 1u << 3 | 0xfu << 10;
+		uint8_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint64_t *sum = svm_xmalloc(sizeof(*sum)), want_sum = 0;
+		int uffd = svm_userfaultfd(UFFD_FEATURE_PAGEFAULT_FLAG_WP,
+					   "write protection (Linux 5.7)");
+
+		svm_write_pages(buf, len, first);
+		svm_userfaultfd_register(uffd, buf, len, UFFDIO_REGISTER_MODE_WP);
+		/* Each page mapped writable on the GPU. */
+		run_ok(SVM_RMW_STRIDED, pages, PTR(buf), 0x10000, pg);
+		svm_check_pages(buf, len, first + 0x10000);
+
+		svm_userfaultfd_wp(uffd, buf + 3 * pg, pg, true);
+		svm_userfaultfd_wp(uffd, buf + 10 * pg, 4 * pg, true);
+		run_fault(-EFAULT, buf + 3 * pg, buf + 3 * pg + 1,
+			  SVM_ACCESS_WRITE, SVM_FILL_STRIDED, 1,
+			  PTR(buf + 3 * pg), 0, pg);
+		run_fault(-EFAULT, buf + 11 * pg, buf + 11 * pg + 1,
+			  SVM_ACCESS_ATOMIC, SVM_ATOMIC_INC, 1,
+			  PTR(buf + 11 * pg));
+		run_fault(-EFAULT, buf + 13 * pg, buf + 13 * pg + 1,
+			  SVM_ACCESS_WRITE, SVM_RMW_STRIDED, 1,
+			  PTR(buf + 13 * pg), 1, pg);
+		svm_check_pages(buf, len, first + 0x10000);
+
+		/* Loads of every page, stores to the pages beside. */
+		*sum = 0;
+		run_ok(SVM_READ_STRIDED, pages, PTR(buf), PTR(sum), pg);
+		for (uint32_t i = 0; i < pages; i++)
+			want_sum += first + 0x10000 + i;
+		igt_assert_eq_u64(*sum, want_sum);
+		run_ok(SVM_RMW_STRIDED, 3, PTR(buf), 0x100000, pg);
+		run_ok(SVM_RMW_STRIDED, 6, PTR(buf + 4 * pg), 0x100000, pg);
+		run_ok(SVM_RMW_STRIDED, 2, PTR(buf + 14 * pg), 0x100000, pg);
+		check_wp_pages(buf, pages, first + 0x10000, prot, 0x100000);
+
+		svm_userfaultfd_wp(uffd, buf, len, false);
+		run_ok(SVM_RMW_STRIDED, pages, PTR(buf), 1, pg);
+		check_wp_pages(buf, pages, first + 0x10001, prot, 0x100000);
+		close(uffd);
+		munmap(buf, len);
+		free(sum);
+	}
+
+	igt_describe("UFFDIO_MOVE of pages the GPU maps writable, into a "
+		     "range registered for missing pages: the GPU finds them at "
+		     "the new address, and nothing at the old one, where its "
+		     "stores make new pages.");
+	igt_subtest("userfaultfd-move") {
+		const size_t len = 16 * SVM_PAGE_SZ;
+		uint8_t *src = svm_map_anon(len, MAP_PRIVATE);
+		uint8_t *dst = svm_map_anon(len, MAP_PRIVATE);
+		int uffd = svm_userfaultfd(UFFD_FEATURE_MOVE,
+					   "UFFDIO_MOVE (Linux 6.8)");
+
+		uffd_move_under_gpu(uffd, src, dst, len, 0x4d00);
+		close(uffd);
+		munmap(src, len);
+		munmap(dst, len);
+	}
+
+	igt_describe("UFFDIO_MOVE of a transparent huge page the GPU maps: the "
+		     "kernel moves the PMD whole, and the GPU finds the page at "
+		     "the new address and nothing at the old one.");
+	igt_subtest("userfaultfd-move-thp") {
+		void *src_mapping, *dst_mapping;
+		size_t src_len, dst_len;
+		uint8_t *src, *dst;
+		int uffd = svm_userfaultfd(UFFD_FEATURE_MOVE,
+					   "UFFDIO_MOVE (Linux 6.8)");
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		src = svm_map_thp_range(&src_mapping, &src_len);
+		dst = svm_map_thp_range(&dst_mapping, &dst_len);
+		src[0] = 1;
+		igt_require_f(svm_anon_huge_kb(src) >= (long)(SVM_THP_SZ >> 10),
+			      "no transparent huge page for the source (%ld kB "
+			      "huge)\n", svm_anon_huge_kb(src));
+
+		uffd_move_under_gpu(uffd, src, dst, SVM_THP_SZ, 0x7d00);
+		close(uffd);
+		munmap(src_mapping, src_len);
+		munmap(dst_mapping, dst_len);
 	}
 
 	igt_describe("fork() makes private memory copy-on-write: after the "
