@@ -27,6 +27,7 @@
 #include "libneuf.h"
 #include "neuf_igt.h"
 #include "svm_backend_neuf.h"
+#include "svm_mem.h"
 
 #define PAGE_SZ 4096ul
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
@@ -595,6 +596,63 @@ int igt_main()
 		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			     "the child failed (status %#x)\n", status);
 		igt_assert_eq_u64(dstats().vram_used, before);
+	}
+
+	igt_describe("Memory registered with userfaultfd for missing pages: "
+		     "a prefetch to VRAM moves the pages the process filled and "
+		     "leaves the missing ones for the process to fill (the "
+		     "kernel refuses the device pages allocated for them, and "
+		     "they go back); where the range prefers VRAM, a GPU fault "
+		     "on a missing page fails with EFAULT and fills nothing.");
+	igt_subtest("migrate-userfaultfd-missing") {
+		const size_t len = SZ_2M, half = len / 2, n = len / 4;
+		struct neuf_dispatch d = {
+			.code = PTR(sh_rmw), .grid_size = 64, .group_size = 64,
+		};
+		struct drm_neuf_job_status st;
+		uint32_t *buf, *src;
+		uint64_t used;
+		int uffd;
+
+		require_vram();
+		uffd = svm_userfaultfd(0, "UFFD_FEATURE_SIGBUS (Linux 4.14)");
+		buf = map_aligned(len);
+		src = svm_xmalloc(len);
+		svm_userfaultfd_register(uffd, buf, len,
+					 UFFDIO_REGISTER_MODE_MISSING);
+		neuf_igt_fill_pattern(src, n, 0x0f0f);
+		svm_userfaultfd_copy(uffd, buf, src, half);
+
+		used = dstats().vram_used;
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  half / PAGE_SZ);
+		assert_where(buf, len, 0, half / PAGE_SZ);
+		igt_assert_eq_u64(dstats().vram_used, used + half);
+
+		igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_LOCATION,
+				      NEUF_SVM_LOC_VRAM, 0, 0), 0);
+		memcpy(d.args, ARGS(PTR((uint8_t *)buf + half), 1),
+		       sizeof(d.args));
+		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS,
+				       &st), 0);
+		igt_assert_f(st.error == -EFAULT &&
+			     st.fault_addr >= PTR(buf) + half &&
+			     st.fault_addr < PTR(buf) + half + 64 * 4,
+			     "a GPU access to a missing page ended with %s at "
+			     "%#" PRIx64 "\n", neuf_igt_errno_name(st.error),
+			     (uint64_t)st.fault_addr);
+		assert_where(buf, len, 0, half / PAGE_SZ);
+		igt_assert_eq_u64(dstats().vram_used, used + half);
+
+		/* EEXIST if anything had made one of these pages. */
+		svm_userfaultfd_copy(uffd, (uint8_t *)buf + half,
+				     (uint8_t *)src + half, half);
+		gpu_add(buf, n, 1);
+		neuf_igt_check_pattern(buf, n, 0x0f0f, 1);
+		close(uffd);
+		munmap(buf, len);
+		free(src);
+		igt_assert_eq_u64(dstats().vram_used, used);
 	}
 
 	igt_describe("Twice as much memory as VRAM, prefetched in turn: the "
