@@ -1168,6 +1168,53 @@ void svm_scenarios(struct svm_backend *on)
 		free(sum);
 	}
 
+	igt_describe("userfaultfd write protection of shared memory the "
+		     "process has not mapped yet: the kernel marks the empty "
+		     "PTEs (PTE markers), the GPU reads through them what "
+		     "another mapping wrote, as the CPU does, and its stores "
+		     "and atomics fail with EFAULT until the protection is "
+		     "lifted.");
+	igt_subtest("userfaultfd-wp-shmem") {
+		const size_t len = 8 * SVM_PAGE_SZ, n = len / 4;
+		const size_t pg = SVM_PAGE_SZ;
+		uint32_t *a, *b, *dst = svm_xmalloc(len);
+		int fd, uffd;
+
+		uffd = svm_userfaultfd(UFFD_FEATURE_PAGEFAULT_FLAG_WP |
+				       UFFD_FEATURE_WP_HUGETLBFS_SHMEM,
+				       "write protection of shmem (Linux 5.19)");
+		fd = memfd_create("neuf-svm-uffd-wp", MFD_CLOEXEC);
+		igt_assert_f(fd >= 0, "memfd_create: %s\n", strerror(errno));
+		igt_assert_eq(ftruncate(fd, (off_t)len), 0);
+		a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(a != MAP_FAILED && b != MAP_FAILED);
+
+		/* Written through b: a maps nothing when it is protected. */
+		neuf_igt_fill_pattern(b, n, 0x5a5a);
+		svm_userfaultfd_register(uffd, a, len, UFFDIO_REGISTER_MODE_WP);
+		svm_userfaultfd_wp(uffd, a, len, true);
+
+		run_ok(SVM_COPY, n, PTR(a), PTR(dst));
+		neuf_igt_check_pattern(dst, n, 0x5a5a, 0);
+		run_fault(-EFAULT, (uint8_t *)a + 2 * pg,
+			  (uint8_t *)a + 2 * pg + 1, SVM_ACCESS_WRITE, SVM_FILL,
+			  1, PTR((uint8_t *)a + 2 * pg), 0);
+		run_fault(-EFAULT, (uint8_t *)a + 5 * pg + 8,
+			  (uint8_t *)a + 5 * pg + 9, SVM_ACCESS_ATOMIC,
+			  SVM_ATOMIC_INC, 1, PTR((uint8_t *)a + 5 * pg + 8));
+		neuf_igt_check_pattern(b, n, 0x5a5a, 0);
+
+		svm_userfaultfd_wp(uffd, a, len, false);
+		run_ok(SVM_RMW, n, PTR(a), 1);
+		neuf_igt_check_pattern(b, n, 0x5a5a, 1);
+		close(uffd);
+		munmap(a, len);
+		munmap(b, len);
+		close(fd);
+		free(dst);
+	}
+
 	igt_describe("UFFDIO_MOVE of pages the GPU maps writable, into a "
 		     "range registered for missing pages: the GPU finds them at "
 		     "the new address, and nothing at the old one, where its "
