@@ -266,12 +266,13 @@ static void check_wp_pages(const uint8_t *p, uint32_t pages, uint32_t first,
 /*
  * userfaultfd-move, userfaultfd-move-thp: UFFDIO_MOVE @len bytes of pages
  * the GPU maps writable from @src to @dst, a range registered with @uffd
- * for missing pages. The move invalidates @src alone (@dst had nothing to
+ * for missing pages; @huge: one transparent huge page, the PMD moved
+ * whole. The move invalidates @src alone (@dst had nothing to
  * invalidate): the GPU must find the pages at @dst, and at @src what is
  * there now, nothing, rather than the moved pages through its old mapping.
  */
 static void uffd_move_under_gpu(int uffd, uint8_t *src, uint8_t *dst,
-				size_t len, uint32_t seed)
+				size_t len, bool huge, uint32_t seed)
 {
 	const uint32_t pages = (uint32_t)(len / SVM_PAGE_SZ);
 	uint64_t *sum = svm_xmalloc(sizeof(*sum));
@@ -285,11 +286,11 @@ static void uffd_move_under_gpu(int uffd, uint8_t *src, uint8_t *dst,
 	run_fault(-EFAULT, dst, dst + len, SVM_ACCESS_READ, SVM_READ_STRIDED,
 		  pages, PTR(dst), PTR(sum), SVM_PAGE_SZ);
 
-	if (len == SVM_THP_SZ)
+	if (huge)
 		igt_info("before the move: %ld kB of the source in huge pages\n",
 			 svm_anon_huge_kb(src));
 	svm_userfaultfd_move(uffd, dst, src, len);
-	if (len == SVM_THP_SZ) {
+	if (huge) {
 		long kb = svm_anon_huge_kb(dst);
 
 		igt_info("after: %ld kB of the destination in huge pages\n", kb);
@@ -1226,7 +1227,7 @@ void svm_scenarios(struct svm_backend *on)
 		int uffd = svm_userfaultfd(UFFD_FEATURE_MOVE,
 					   "UFFDIO_MOVE (Linux 6.8)");
 
-		uffd_move_under_gpu(uffd, src, dst, len, 0x4d00);
+		uffd_move_under_gpu(uffd, src, dst, len, false, 0x4d00);
 		close(uffd);
 		munmap(src, len);
 		munmap(dst, len);
@@ -1250,7 +1251,7 @@ void svm_scenarios(struct svm_backend *on)
 			      "no transparent huge page for the source (%ld kB "
 			      "huge)\n", svm_anon_huge_kb(src));
 
-		uffd_move_under_gpu(uffd, src, dst, SVM_THP_SZ, 0x7d00);
+		uffd_move_under_gpu(uffd, src, dst, SVM_THP_SZ, true, 0x7d00);
 		close(uffd);
 		munmap(src_mapping, src_len);
 		munmap(dst_mapping, dst_len);
