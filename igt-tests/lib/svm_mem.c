@@ -98,6 +98,68 @@ void svm_require_hugetlb_pages(long n)
 		      free_pages, n);
 }
 
+#define KSM_SYSFS "/sys/kernel/mm/ksm"
+
+/*
+ * ksmd's run state before svm_require_ksm() started it, for the exit
+ * handler to put back; -1 while it is untouched.
+ */
+static long long ksm_run_before = -1;
+
+static void ksm_give_back(int sig)
+{
+	char text[32];
+
+	(void)sig;
+	if (ksm_run_before < 0)
+		return;
+	snprintf(text, sizeof(text), "%lld\n", ksm_run_before);
+	if (!kfile_write(KSM_SYSFS "/run", text))
+		ksm_run_before = -1;
+}
+
+void svm_require_ksm(void)
+{
+	long long run = kfile_read_number(KSM_SYSFS "/run");
+	int ret;
+
+	igt_require_f(run >= 0, "no KSM (%s/run: CONFIG_KSM)\n", KSM_SYSFS);
+	if (run == 1)
+		return;
+	ret = kfile_write(KSM_SYSFS "/run", "1\n");
+	igt_require_f(!ret, "ksmd is stopped (run %lld) and cannot start: %s "
+		      "(%s/run needs root)\n", run, strerror(-ret), KSM_SYSFS);
+	if (ksm_run_before < 0) {
+		ksm_run_before = run;
+		igt_install_exit_handler(ksm_give_back);
+	}
+}
+
+void svm_ksm_wait_merged(long pages)
+{
+	long long first = kfile_read_number(KSM_SYSFS "/full_scans");
+	long long scans = 0, merged = -1;
+	struct timespec t0;
+
+	igt_assert_f(first >= 0, "%s/full_scans: unreadable\n", KSM_SYSFS);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		merged = kfile_read_number("/proc/self/ksm_merging_pages");
+		igt_assert_f(merged >= 0, "/proc/self/ksm_merging_pages: "
+			     "unreadable (Linux 5.19)\n");
+		if (merged >= pages)
+			return;
+		scans = kfile_read_number(KSM_SYSFS "/full_scans") - first;
+		if (scans >= SVM_KSM_SCANS || svm_elapsed_ms(&t0) > 120e3)
+			break;
+		/* ksmd wakes every sleep_millisecs (20 by default). */
+		usleep(5000);
+	}
+	igt_assert_f(false, "ksmd merged %lld of %ld identical pages in %lld "
+		     "full scans (%.0f ms)\n", merged, pages, scans,
+		     svm_elapsed_ms(&t0));
+}
+
 long svm_anon_huge_kb(const void *addr)
 {
 	uintptr_t a = (uintptr_t)addr, lo, hi;

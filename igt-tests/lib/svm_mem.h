@@ -71,6 +71,29 @@ uint8_t *svm_map_thp_range(void **mapping, size_t *mapping_len);
  */
 void svm_require_hugetlb_pages(long n);
 
+/**
+ * svm_require_ksm() - ksmd running, or skip
+ *
+ * Starts ksmd where it is stopped (root, sysfs) and puts its run state back
+ * when the process exits; skips with the reason when the kernel has no KSM
+ * or ksmd cannot start.
+ */
+void svm_require_ksm(void);
+
+/**
+ * svm_ksm_wait_merged() - wait until ksmd has merged @pages of this process
+ * @pages: how many of the process's pages must share a KSM page
+ *
+ * Waits for ksmd's progress, not for a time: fails the subtest when ksmd
+ * has finished SVM_KSM_SCANS full scans since the call (every identical
+ * page it could merge is merged within two) without merging them, or two
+ * minutes have passed.
+ */
+void svm_ksm_wait_merged(long pages);
+
+/** The full scans svm_ksm_wait_merged() gives ksmd */
+#define SVM_KSM_SCANS 4
+
 /** MAP_HUGETLB | MAP_HUGE_2MB: a mapping of 2 MiB hugetlb pages */
 #define SVM_MAP_HUGETLB_2M (MAP_HUGETLB | (21 << MAP_HUGE_SHIFT))
 /** MFD_HUGETLB | MFD_HUGE_2MB (the same size encoding as mmap's) */

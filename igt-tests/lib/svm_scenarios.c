@@ -167,6 +167,27 @@ void svm_check_gpu_follows_cpu(uint32_t *buf, uint32_t *dst, size_t n,
 	neuf_igt_check_pattern(buf, n, seed, 1);
 }
 
+/*
+ * ksm-merge: every word of page p of @buf holds pattern(@seed, i) + 2 where
+ * p <= @last (stored to since the merge), + 1 beyond (still merged).
+ */
+static void check_ksm_pages(const uint8_t *buf, unsigned int pages,
+			    uint32_t seed, int last)
+{
+	for (unsigned int p = 0; p < pages; p++) {
+		const uint32_t *w = (const uint32_t *)(buf + p * SVM_PAGE_SZ);
+		uint32_t add = (int)p <= last ? 2 : 1;
+
+		for (size_t i = 0; i < SVM_PAGE_SZ / 4; i++)
+			igt_assert_f(w[i] == neuf_igt_pattern(seed, i) + add,
+				     "page %u word %zu: %#x, expected %#x (%s "
+				     "after the stores to pages 0 to %d)\n", p,
+				     i, w[i], neuf_igt_pattern(seed, i) + add,
+				     add == 2 ? "stored to" : "still merged",
+				     last);
+	}
+}
+
 void svm_fill_pages_and_check(uint8_t *p, size_t len, uint32_t first)
 {
 	run_ok(SVM_FILL_STRIDED, (uint32_t)(len / SVM_PAGE_SZ), PTR(p), first,
@@ -1481,6 +1502,56 @@ void svm_scenarios(struct svm_backend *on)
 
 		svm_check_gpu_follows_cpu(buf, dst, n, 0xf0f0);
 		munmap(mapping, mapping_len);
+		free(dst);
+	}
+
+	igt_describe("KSM merges identical pages the GPU maps writable into "
+		     "one write-protected page: the GPU reads the merged page, "
+		     "and a store or atomic of the GPU's to one address breaks "
+		     "COW for that address alone, as a CPU store does, while "
+		     "the others keep sharing the merged page.");
+	igt_subtest("ksm-merge") {
+		enum { PAGES = 16 };
+		const size_t pg = SVM_PAGE_SZ, words = pg / 4, len = PAGES * pg;
+		uint32_t *dst = svm_xmalloc(len);
+		uint8_t *buf;
+
+		svm_require_ksm();
+		buf = svm_map_anon(len, MAP_PRIVATE);
+		igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+		for (unsigned int p = 0; p < PAGES; p++)
+			neuf_igt_fill_pattern((uint32_t *)(buf + p * pg), words,
+					      0x6b6b);
+		run_ok(SVM_RMW, len / 4, PTR(buf), 1);	/* mapped writable */
+		/* KSM merges system memory: this brings back pages a GPU moved. */
+		check_ksm_pages(buf, PAGES, 0x6b6b, -1);
+
+		igt_assert_eq(madvise(buf, len, MADV_MERGEABLE), 0);
+		svm_ksm_wait_merged(PAGES);
+		run_ok(SVM_COPY, len / 4, PTR(buf), PTR(dst));
+		check_ksm_pages((uint8_t *)dst, PAGES, 0x6b6b, -1);
+
+		/*
+		 * The CPU's store to page 0 breaks its COW; then the GPU's,
+		 * one page at a time, by RMW and by atomics. (ksmd makes the
+		 * second page it scans the KSM page: a device that kept its
+		 * writable mapping would store into every page still merged.)
+		 */
+		for (size_t i = 0; i < words; i++)
+			((uint32_t *)buf)[i] += 1;
+		check_ksm_pages(buf, PAGES, 0x6b6b, 0);
+		for (unsigned int k = 1; k < PAGES; k++) {
+			uint8_t *page = buf + k * pg;
+
+			if (k % 2)
+				run_ok(SVM_ATOMIC_INC, words, PTR(page));
+			else
+				run_ok(SVM_RMW, words, PTR(page), 1);
+			check_ksm_pages(buf, PAGES, 0x6b6b, k);
+		}
+		run_ok(SVM_COPY, len / 4, PTR(buf), PTR(dst));
+		check_ksm_pages((uint8_t *)dst, PAGES, 0x6b6b, PAGES - 1);
+		munmap(buf, len);
 		free(dst);
 	}
 
