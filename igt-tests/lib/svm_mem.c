@@ -101,21 +101,51 @@ void svm_require_hugetlb_pages(long n)
 #define KSM_SYSFS "/sys/kernel/mm/ksm"
 
 /*
- * ksmd's run state before svm_require_ksm() started it, for the exit
- * handler to put back; -1 while it is untouched.
+ * The ksmd settings svm_require_ksm() may change, and what each was
+ * before, for the exit handler to put back (-1: unchanged). run goes back
+ * first, so that ksmd stops before it slows down.
  */
-static long long ksm_run_before = -1;
+enum { KSM_RUN, KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS, KSM_KNOBS };
+static const char *const ksm_knob_name[KSM_KNOBS] = {
+	[KSM_RUN] = "run",
+	[KSM_PAGES_TO_SCAN] = "pages_to_scan",
+	[KSM_SLEEP_MILLISECS] = "sleep_millisecs",
+};
+static long long ksm_knob_before[KSM_KNOBS] = { -1, -1, -1 };
 
 static void ksm_give_back(int sig)
 {
-	char text[32];
+	char path[128], text[32];
 
 	(void)sig;
-	if (ksm_run_before < 0)
-		return;
-	snprintf(text, sizeof(text), "%lld\n", ksm_run_before);
-	if (!kfile_write(KSM_SYSFS "/run", text))
-		ksm_run_before = -1;
+	for (int i = 0; i < KSM_KNOBS; i++) {
+		if (ksm_knob_before[i] < 0)
+			continue;
+		snprintf(path, sizeof(path), KSM_SYSFS "/%s", ksm_knob_name[i]);
+		snprintf(text, sizeof(text), "%lld\n", ksm_knob_before[i]);
+		if (!kfile_write(path, text))
+			ksm_knob_before[i] = -1;
+	}
+}
+
+/* Sets knob @i to @value, once; 0 or a negative errno. */
+static int ksm_set(int i, long long value)
+{
+	char path[128], text[32];
+	long long before;
+	int ret;
+
+	snprintf(path, sizeof(path), KSM_SYSFS "/%s", ksm_knob_name[i]);
+	before = kfile_read_number(path);
+	if (before == value)
+		return 0;
+	snprintf(text, sizeof(text), "%lld\n", value);
+	ret = kfile_write(path, text);
+	if (ret || ksm_knob_before[i] >= 0)
+		return ret;
+	ksm_knob_before[i] = before;
+	igt_install_exit_handler(ksm_give_back);
+	return 0;
 }
 
 void svm_require_ksm(void)
@@ -124,25 +154,30 @@ void svm_require_ksm(void)
 	int ret;
 
 	igt_require_f(run >= 0, "no KSM (%s/run: CONFIG_KSM)\n", KSM_SYSFS);
-	if (run == 1)
-		return;
-	ret = kfile_write(KSM_SYSFS "/run", "1\n");
+	/*
+	 * ksmd reaches a test's few pages only after every other mergeable
+	 * page in the system (a virtual machine's memory, say): where it may,
+	 * the subtest has it scan 4096 pages between sleeps of 1 ms while it
+	 * waits, and where it may not, waits longer.
+	 */
+	if (kfile_read_number(KSM_SYSFS "/pages_to_scan") < 4096)
+		ksm_set(KSM_PAGES_TO_SCAN, 4096);
+	if (kfile_read_number(KSM_SYSFS "/sleep_millisecs") > 1)
+		ksm_set(KSM_SLEEP_MILLISECS, 1);
+	ret = ksm_set(KSM_RUN, 1);
 	igt_require_f(!ret, "ksmd is stopped (run %lld) and cannot start: %s "
 		      "(%s/run needs root)\n", run, strerror(-ret), KSM_SYSFS);
-	if (ksm_run_before < 0) {
-		ksm_run_before = run;
-		igt_install_exit_handler(ksm_give_back);
-	}
 }
 
 void svm_ksm_wait_merged(long pages)
 {
 	long long first = kfile_read_number(KSM_SYSFS "/full_scans");
-	long long scans = 0, merged = -1;
-	struct timespec t0;
+	long long scans = 0, last = 0, merged = -1;
+	struct timespec t0, progress;
 
 	igt_assert_f(first >= 0, "%s/full_scans: unreadable\n", KSM_SYSFS);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	progress = t0;
 	for (;;) {
 		merged = kfile_read_number("/proc/self/ksm_merging_pages");
 		igt_assert_f(merged >= 0, "/proc/self/ksm_merging_pages: "
@@ -150,14 +185,19 @@ void svm_ksm_wait_merged(long pages)
 		if (merged >= pages)
 			return;
 		scans = kfile_read_number(KSM_SYSFS "/full_scans") - first;
-		if (scans >= SVM_KSM_SCANS || svm_elapsed_ms(&t0) > 120e3)
+		if (scans != last) {
+			last = scans;
+			clock_gettime(CLOCK_MONOTONIC, &progress);
+		}
+		if (scans >= SVM_KSM_SCANS || svm_elapsed_ms(&progress) > 120e3)
 			break;
-		/* ksmd wakes every sleep_millisecs (20 by default). */
 		usleep(5000);
 	}
 	igt_assert_f(false, "ksmd merged %lld of %ld identical pages in %lld "
-		     "full scans (%.0f ms)\n", merged, pages, scans,
-		     svm_elapsed_ms(&t0));
+		     "full scans (%.0f ms; %s)\n", merged, pages, scans,
+		     svm_elapsed_ms(&t0), scans >= SVM_KSM_SCANS ?
+		     "each would have merged them" :
+		     "none finished in the last two minutes");
 }
 
 long svm_anon_huge_kb(const void *addr)

@@ -72,11 +72,12 @@ uint8_t *svm_map_thp_range(void **mapping, size_t *mapping_len);
 void svm_require_hugetlb_pages(long n);
 
 /**
- * svm_require_ksm() - ksmd running, or skip
+ * svm_require_ksm() - ksmd running, and scanning fast where it may, or skip
  *
- * Starts ksmd where it is stopped (root, sysfs) and puts its run state back
- * when the process exits; skips with the reason when the kernel has no KSM
- * or ksmd cannot start.
+ * Starts ksmd where it is stopped and, where the process may (root,
+ * sysfs), has it scan 4096 pages or more between sleeps of 1 ms or less;
+ * puts each setting it changed back when the process exits. Skips with the reason when the
+ * kernel has no KSM or ksmd cannot start.
  */
 void svm_require_ksm(void);
 
@@ -86,8 +87,8 @@ void svm_require_ksm(void);
  *
  * Waits for ksmd's progress, not for a time: fails the subtest when ksmd
  * has finished SVM_KSM_SCANS full scans since the call (every identical
- * page it could merge is merged within two) without merging them, or two
- * minutes have passed.
+ * page it could merge is merged within two) without merging them, or has
+ * finished none in two minutes.
  */
 void svm_ksm_wait_merged(long pages);
 
@@ -96,6 +97,7 @@ void svm_ksm_wait_merged(long pages);
 
 /** MAP_HUGETLB | MAP_HUGE_2MB: a mapping of 2 MiB hugetlb pages */
 #define SVM_MAP_HUGETLB_2M (MAP_HUGETLB | (21 << MAP_HUGE_SHIFT))
+
 /** MFD_HUGETLB | MFD_HUGE_2MB (the same size encoding as mmap's) */
 #define SVM_MFD_HUGETLB_2M (MFD_HUGETLB | (21u << MAP_HUGE_SHIFT))
 
