@@ -98,6 +98,18 @@ void svm_require_hugetlb_pages(long n)
 		      free_pages, n);
 }
 
+uint8_t *svm_map_hugetlb(size_t len, long pages)
+{
+	void *p;
+
+	svm_require_hugetlb_pages(pages);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | SVM_MAP_HUGETLB_2M, -1, 0);
+	igt_assert_f(p != MAP_FAILED, "mmap(MAP_HUGETLB) of %zu bytes: %s\n",
+		     len, strerror(errno));
+	return p;
+}
+
 #define KSM_SYSFS "/sys/kernel/mm/ksm"
 
 /*

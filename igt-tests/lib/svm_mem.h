@@ -98,6 +98,15 @@ void svm_ksm_wait_merged(long pages);
 /** MAP_HUGETLB | MAP_HUGE_2MB: a mapping of 2 MiB hugetlb pages */
 #define SVM_MAP_HUGETLB_2M (MAP_HUGETLB | (21 << MAP_HUGE_SHIFT))
 
+/**
+ * svm_map_hugetlb() - private anonymous 2 MiB hugetlb pages, or skip
+ * @len: the mapping's length, a multiple of 2 MiB
+ * @pages: the free 2 MiB pages the subtest takes in all, copies and
+ *	refaults included (svm_require_hugetlb_pages())
+ *
+ * Return: the mapping, read-write, not yet faulted in.
+ */
+uint8_t *svm_map_hugetlb(size_t len, long pages);
 /** MFD_HUGETLB | MFD_HUGE_2MB (the same size encoding as mmap's) */
 #define SVM_MFD_HUGETLB_2M (MFD_HUGETLB | (21u << MAP_HUGE_SHIFT))
 

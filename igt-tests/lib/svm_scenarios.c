@@ -167,6 +167,12 @@ void svm_check_gpu_follows_cpu(uint32_t *buf, uint32_t *dst, size_t n,
 	neuf_igt_check_pattern(buf, n, seed, 1);
 }
 
+/* The sum of the @n values @first, @first + 1, ... (SVM_READ_STRIDED's) */
+static uint64_t sequence_sum(uint64_t first, uint64_t n)
+{
+	return n * first + n * (n - 1) / 2;
+}
+
 /*
  * ksm-merge: every word of page p of @buf holds pattern(@seed, i) + 2 where
  * p <= @last (stored to since the merge), + 1 beyond (still merged).
@@ -499,11 +505,7 @@ void svm_scenarios(struct svm_backend *on)
 
 		neuf_igt_require_kconfig("CONFIG_HUGETLBFS");
 		/* Two pages for each mapping, two for MADV_DONTNEED's refault. */
-		svm_require_hugetlb_pages(4);
-		buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
-			   MAP_ANONYMOUS | SVM_MAP_HUGETLB_2M, -1, 0);
-		igt_assert_f(buf != MAP_FAILED, "mmap(MAP_HUGETLB): %s\n",
-			     strerror(errno));
+		buf = svm_map_hugetlb(len, 4);
 		hi = buf + SVM_THP_SZ;
 
 		/* The first huge page from the CPU, the second from the GPU. */
@@ -536,8 +538,7 @@ void svm_scenarios(struct svm_backend *on)
 		*sum = 0;
 		run_ok(SVM_READ_STRIDED, per_huge, PTR(hi), PTR(sum),
 		       SVM_PAGE_SZ);
-		igt_assert_eq_u64(*sum, (uint64_t)per_huge * 0x200000 +
-				  (uint64_t)per_huge * (per_huge - 1) / 2);
+		igt_assert_eq_u64(*sum, sequence_sum(0x200000, per_huge));
 		igt_assert_eq(mprotect(hi, SVM_THP_SZ, PROT_READ | PROT_WRITE), 0);
 		svm_write_pages(buf, len, 0x7000);
 		run_ok(SVM_RMW_STRIDED, 2 * per_huge, PTR(buf), 1, SVM_PAGE_SZ);
@@ -1580,6 +1581,57 @@ void svm_scenarios(struct svm_backend *on)
 		igt_waitchildren();
 		munmap(shared, len);
 		free(dst);
+	}
+
+	igt_describe("fork() of a process whose GPU maps private hugetlbfs "
+		     "pages writable, through the hugetlb paths that write-"
+		     "protect the parent's pages and break their copy-on-write "
+		     "(not the base pages'): a GPU store in the parent breaks "
+		     "COW and never reaches the child; after a CPU store breaks "
+		     "it, the GPU follows the parent to its new huge page.");
+	igt_subtest("fork-cow-hugetlb") {
+		const size_t len = 2 * SVM_THP_SZ;
+		const uint32_t per_huge = SVM_THP_SZ / SVM_PAGE_SZ;
+		uint64_t *sum = svm_xmalloc(sizeof(*sum));
+		uint8_t *buf, *a, *b;
+		int go[2];
+
+		neuf_igt_require_kconfig("CONFIG_HUGETLBFS");
+		/* Two pages, and the parent's two copies when it breaks COW. */
+		buf = svm_map_hugetlb(len, 4);
+		a = buf;
+		b = buf + SVM_THP_SZ;
+		svm_write_pages(buf, len, 0x3c00);
+		run_ok(SVM_RMW_STRIDED, 2 * per_huge, PTR(buf), 1, SVM_PAGE_SZ);
+		svm_check_pages(buf, len, 0x3c01);	/* both mapped writable */
+
+		igt_assert_eq(pipe(go), 0);
+		igt_fork(child, 1) {
+			close(go[1]);
+			svm_wait_for_parent(go[0]);
+			svm_check_pages(buf, len, 0x3c01);
+		}
+		close(go[0]);
+
+		/* a: the GPU's store breaks COW. */
+		run_ok(SVM_RMW_STRIDED, per_huge, PTR(a), 0x100, SVM_PAGE_SZ);
+		svm_check_pages(a, SVM_THP_SZ, 0x3d01);
+		/* b: the GPU maps the shared page, then the CPU breaks COW. */
+		*sum = 0;
+		run_ok(SVM_READ_STRIDED, per_huge, PTR(b), PTR(sum), SVM_PAGE_SZ);
+		igt_assert_eq_u64(*sum, sequence_sum(0x3c01 + per_huge, per_huge));
+		svm_write_pages(b, SVM_THP_SZ, 0x5000);
+		*sum = 0;
+		run_ok(SVM_READ_STRIDED, per_huge, PTR(b), PTR(sum), SVM_PAGE_SZ);
+		igt_assert_eq_u64(*sum, sequence_sum(0x5000, per_huge));
+		run_ok(SVM_RMW_STRIDED, per_huge, PTR(b), 2, SVM_PAGE_SZ);
+		svm_check_pages(b, SVM_THP_SZ, 0x5002);
+
+		svm_tell(go[1]);
+		close(go[1]);
+		igt_waitchildren();
+		munmap(buf, len);
+		free(sum);
 	}
 
 	igt_describe("A child fork() made does not get its parent's GPU "
