@@ -133,7 +133,7 @@ static unsigned int neuf_fault_dedup(struct neuf_fault *batch, unsigned int n)
 static bool neuf_svm_windows = true;
 module_param_named(fault_windows, neuf_svm_windows, bool, 0644);
 MODULE_PARM_DESC(fault_windows,
-		 "Resolve faults over 2 MiB / 64 KiB windows, mapping what the CPU maps around them (default on)");
+		 "Resolve faults over windows of their 2 MiB block within the VMA, mapping what the CPU maps around them (default on)");
 
 static bool neuf_svm_huge = true;
 module_param_named(huge_pages, neuf_svm_huge, bool, 0644);
@@ -369,23 +369,27 @@ static int neuf_svm_commit(struct neuf_vm *vm, struct neuf_svm_window *w)
 	return ret;
 }
 
-/* The window size for a fault at @addr in @vma: 2 MiB, 64 KiB or 4 KiB. */
-static unsigned long neuf_svm_window_size(struct vm_area_struct *vma,
-					  unsigned long addr, bool single)
+/*
+ * Bound @w for a fault at @addr in @vma: the 2 MiB block around it, as
+ * much of it as @vma covers (one leaf table, one interval-notifier chunk,
+ * and, where @vma covers it whole and the CPU maps it with a huge page,
+ * one 2 MiB GPU page), or the page alone with @single or without fault
+ * windows.
+ */
+static void neuf_svm_window_bounds(struct vm_area_struct *vma,
+				   unsigned long addr, bool single,
+				   struct neuf_svm_window *w)
 {
-	static const unsigned long sizes[] = { SZ_2M, SZ_64K };
-	unsigned int i;
+	unsigned long block = ALIGN_DOWN(addr, NEUF_SVM_BLOCK_SIZE);
 
-	BUILD_BUG_ON(SZ_2M != NEUF_SVM_BLOCK_SIZE);
-	if (single || !READ_ONCE(neuf_svm_windows))
-		return PAGE_SIZE;
-	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		unsigned long start = ALIGN_DOWN(addr, sizes[i]);
-
-		if (start >= vma->vm_start && start + sizes[i] <= vma->vm_end)
-			return sizes[i];
+	if (single || !READ_ONCE(neuf_svm_windows)) {
+		w->start = addr;
+		w->end = addr + PAGE_SIZE;
+	} else {
+		w->start = max(block, vma->vm_start);
+		w->end = min(block + NEUF_SVM_BLOCK_SIZE, vma->vm_end);
 	}
-	return PAGE_SIZE;
+	w->npages = (w->end - w->start) >> PAGE_SHIFT;
 }
 
 /*
@@ -409,7 +413,7 @@ static int neuf_svm_window_setup(struct neuf_vm *vm,
 				 struct neuf_svm_window *w,
 				 unsigned int *consumed)
 {
-	unsigned long addr = faults[0].addr & PAGE_MASK, size;
+	unsigned long addr = faults[0].addr & PAGE_MASK;
 	struct vm_area_struct *vma = vma_lookup(vm->mm, addr);
 	unsigned int i, k;
 
@@ -420,10 +424,7 @@ static int neuf_svm_window_setup(struct neuf_vm *vm,
 	    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
 		return -EFAULT;
 
-	size = neuf_svm_window_size(vma, addr, single);
-	w->start = ALIGN_DOWN(addr, size);
-	w->end = w->start + size;
-	w->npages = size >> PAGE_SHIFT;
+	neuf_svm_window_bounds(vma, addr, single, w);
 	bitmap_zero(w->want, w->npages);
 	bitmap_zero(w->write, w->npages);
 	bitmap_zero(w->atomic, w->npages);
