@@ -208,8 +208,8 @@ void svm_ksm_wait_merged(long pages)
 	igt_assert_f(false, "ksmd merged %lld of %ld identical pages in %lld "
 		     "full scans (%.0f ms; %s)\n", merged, pages, scans,
 		     svm_elapsed_ms(&t0), scans >= SVM_KSM_SCANS ?
-		     "each would have merged them" :
-		     "none finished in the last two minutes");
+		     "two are enough to merge identical pages" :
+		     "ksmd finished none in the last two minutes");
 }
 
 long svm_anon_huge_kb(const void *addr)
