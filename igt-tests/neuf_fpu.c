@@ -191,10 +191,8 @@ int igt_main()
 			.group_size = 64,
 			.args = { PTR(a), PTR(b), PTR(c), PTR(v), PTR(out) },
 		};
-		struct drm_neuf_job_status st;
 		unsigned int wrong = 0;
 		uint64_t seed = 0x6e657566u;
-		int ret;
 
 		igt_assert(N_SPECIALS * N_SPECIALS <= N_INVOCATIONS);
 		for (uint32_t i = 0; i < N_INVOCATIONS; i++) {
@@ -212,14 +210,7 @@ int igt_main()
 		}
 		memset(out, 0xa5, N_INVOCATIONS * NUM_SLOTS * 8);
 
-		ret = neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st);
-		igt_assert_f(ret == 0, "running the job: %s\n",
-			     neuf_igt_errno_name(ret));
-		igt_assert_f(st.state == NEUF_JOB_STATE_DONE && st.error == 0,
-			     "job %" PRIu64 ": state %u, %s, fault at %#" PRIx64
-			     "\n", (uint64_t)st.job_id, st.state,
-			     neuf_igt_errno_name(st.error),
-			     (uint64_t)st.fault_addr);
+		neuf_igt_run_ok(dev, vm, &d);
 
 		for (uint32_t i = 0; i < N_INVOCATIONS; i++) {
 			for (int s = 0; s < S_CVTFU + 1; s++) {

@@ -47,9 +47,6 @@ static uint64_t vram_size;
  */
 static void gpu_add_(uint32_t *buf, size_t n, uint32_t add, bool per_page)
 {
-	struct drm_neuf_job_status st;
-	int ret;
-
 	const size_t step = per_page ? PAGE_SZ / 4 : 1;
 
 	if (per_page)
@@ -64,13 +61,7 @@ static void gpu_add_(uint32_t *buf, size_t n, uint32_t add, bool per_page)
 
 		memcpy(d.args, ARGS(PTR(buf + done * step), add,
 				    step * sizeof(*buf)), sizeof(d.args));
-		ret = neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st);
-		igt_assert_f(ret == 0, "running a job: %s\n",
-			     neuf_igt_errno_name(ret));
-		igt_assert_f(st.state == NEUF_JOB_STATE_DONE && st.error == 0,
-			     "job %" PRIu64 " ended with %s at %#" PRIx64 "\n",
-			     (uint64_t)st.job_id, neuf_igt_errno_name(st.error),
-			     (uint64_t)st.fault_addr);
+		neuf_igt_run_ok(dev, vm, &d);
 	}
 }
 

@@ -71,6 +71,20 @@ struct neuf_device;
  */
 void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm);
 
+struct neuf_dispatch;
+
+/**
+ * neuf_igt_run_ok() - run a dispatch to its end; it must succeed
+ * @dev: the device
+ * @vm: the VM to run it in
+ * @d: the dispatch
+ *
+ * Fails the subtest, naming the job's error and fault address, unless the
+ * job ran and ended DONE without an error.
+ */
+void neuf_igt_run_ok(struct neuf_device *dev, uint32_t vm,
+		     const struct neuf_dispatch *d);
+
 /**
  * neuf_igt_require_kconfig() - skip unless the running kernel has an option
  * @opt: the option's full name, e.g. "CONFIG_SECRETMEM"

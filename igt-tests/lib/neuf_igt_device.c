@@ -6,6 +6,7 @@
  * libdrm.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -49,4 +50,20 @@ void neuf_igt_open_svm_vm(struct neuf_device **dev, uint32_t *vm)
 	ret = neuf_vm_create(*dev, NEUF_VM_CREATE_SVM, vm);
 	igt_assert_f(ret == 0, "creating an SVM VM: %s\n",
 		     neuf_igt_errno_name(ret));
+}
+
+void neuf_igt_run_ok(struct neuf_device *dev, uint32_t vm,
+		     const struct neuf_dispatch *d)
+{
+	struct drm_neuf_job_status st;
+	int ret;
+
+	ret = neuf_run(dev, vm, d, NEUF_IGT_JOB_TIMEOUT_NS, &st);
+	igt_assert_f(ret == 0, "running a job (grid %u, group %u): %s\n",
+		     d->grid_size, d->group_size, neuf_igt_errno_name(ret));
+	igt_assert_f(st.state == NEUF_JOB_STATE_DONE && st.error == 0,
+		     "job %" PRIu64 " (grid %u, group %u): state %u, %s, "
+		     "fault at %#" PRIx64 "\n", (uint64_t)st.job_id,
+		     d->grid_size, d->group_size, st.state,
+		     neuf_igt_errno_name(st.error), (uint64_t)st.fault_addr);
 }
