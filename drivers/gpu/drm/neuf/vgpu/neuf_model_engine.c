@@ -127,6 +127,12 @@ struct neuf_exec {
 	u32 illegal_access;
 };
 
+/* Where the lanes of a step go, for neuf_wave_move(). */
+struct neuf_lanes_go {
+	unsigned long next;	/* to the following instruction */
+	unsigned long jump;	/* by the instruction's immediate */
+};
+
 enum neuf_turn {
 	NEUF_TURN_RAN,		/* some wave stepped */
 	NEUF_TURN_STALLED,	/* every resident wave is stalled */
@@ -488,13 +494,15 @@ static int neuf_atomic(struct neuf_exec *x, unsigned int l,
 #define neuf_for_each_lane(l, mask) for_each_set_bit(l, &(mask), NEUF_MODEL_LANES)
 
 /*
- * Execute @in on the lanes of @mask, which are all at its address. A lane
- * that faults keeps its PC; the others move on.
+ * Execute @in on the lanes of @mask, which are all at its address, and say
+ * where each goes: the lanes of @go->next to the following instruction,
+ * those of @go->jump by the immediate. A lane in neither faulted (and
+ * stays at @in) or halted.
  *
  * Return: 0, or -EINVAL when the dispatch must end as illegal.
  */
 static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
-			  unsigned long mask)
+			  unsigned long mask, struct neuf_lanes_go *go)
 {
 	struct neuf_wave *w = x->w;
 	u64 *d = w->regs[in->wd];
@@ -507,6 +515,8 @@ static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
 	int ret;
 
 	w->dirty |= BIT(in->rd);
+	go->next = 0;
+	go->jump = 0;
 
 	switch (in->op) {
 	case NEUF_OP_HALT:
@@ -515,13 +525,13 @@ static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
 	case NEUF_OP_NOP:
 		break;
 	case NEUF_OP_JMP:
-		neuf_for_each_lane(l, mask)
-			w->pc[l] += imm;
+		go->jump = mask;
 		return 0;
 	case NEUF_OP_BR:
 		neuf_for_each_lane(l, mask)
-			w->pc[l] += neuf_cond(in->rc, a[l], b[l]) ?
-				    imm : NEUF_ISA_INSN_BYTES;
+			if (neuf_cond(in->rc, a[l], b[l]))
+				go->jump |= BIT(l);
+		go->next = mask & ~go->jump;
 		return 0;
 
 	case NEUF_OP_ADD:
@@ -607,8 +617,19 @@ static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
 			       (u64)(u32)in->imm << 32;
 		break;
 	case NEUF_OP_SREG:
-		neuf_for_each_lane(l, mask)
-			d[l] = neuf_sreg(x->eng, in->imm, w->first_gid + l);
+		if (in->imm == NEUF_SREG_GLOBAL_ID) {
+			neuf_for_each_lane(l, mask)
+				d[l] = w->first_gid + l;
+		} else if (in->imm >= NEUF_SREG_GROUP_SIZE) {
+			/* The same in every lane. */
+			v = neuf_sreg(x->eng, in->imm, 0);
+			neuf_for_each_lane(l, mask)
+				d[l] = v;
+		} else {
+			neuf_for_each_lane(l, mask)
+				d[l] = neuf_sreg(x->eng, in->imm,
+						 w->first_gid + l);
+		}
 		break;
 
 	case NEUF_OP_FADD:
@@ -664,7 +685,7 @@ static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
 			if (!neuf_load(x, l, a[l] + imm, size, &v))
 				continue;
 			d[l] = v;
-			w->pc[l] += NEUF_ISA_INSN_BYTES;
+			go->next |= BIT(l);
 		}
 		return 0;
 	case NEUF_OP_ST8:
@@ -673,7 +694,7 @@ static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
 		size = in->op == NEUF_OP_ST8 ? 1 : in->op == NEUF_OP_ST32 ? 4 : 8;
 		neuf_for_each_lane(l, mask)
 			if (neuf_store(x, l, a[l] + imm, size, b[l]))
-				w->pc[l] += NEUF_ISA_INSN_BYTES;
+				go->next |= BIT(l);
 		return 0;
 	case NEUF_OP_PREFETCH:
 		neuf_for_each_lane(l, mask) {
@@ -691,25 +712,57 @@ static int neuf_exec_insn(struct neuf_exec *x, const struct neuf_insn *in,
 			if (ret)
 				continue;
 			d[l] = v;
-			w->pc[l] += NEUF_ISA_INSN_BYTES;
+			go->next |= BIT(l);
 		}
 		return 0;
 	}
 
-	neuf_for_each_lane(l, mask)
-		w->pc[l] += NEUF_ISA_INSN_BYTES;
+	go->next = mask;
 	return 0;
 }
 
 /*
+ * Move the lanes of @mask, at @pc, where @go says: all together while the
+ * wave is converged and they go one way, else each its own.
+ */
+static void neuf_wave_move(struct neuf_wave *w, unsigned long mask, u64 pc,
+			   s64 imm, const struct neuf_lanes_go *go)
+{
+	unsigned int l;
+
+	if (w->converged) {
+		if (go->next == mask) {
+			w->upc = pc + NEUF_ISA_INSN_BYTES;
+			return;
+		}
+		if (go->jump == mask) {
+			w->upc = pc + imm;
+			return;
+		}
+		if (!(go->next | go->jump))
+			return;		/* all halted or faulted */
+		/* The lanes part: each gets its own program counter. */
+		w->converged = false;
+		neuf_for_each_lane(l, mask)
+			w->pc[l] = pc;
+	}
+	neuf_for_each_lane(l, go->next)
+		w->pc[l] += NEUF_ISA_INSN_BYTES;
+	neuf_for_each_lane(l, go->jump)
+		w->pc[l] += imm;
+}
+
+/*
  * One step of a wave: every active lane executes one instruction. Lanes at
- * the same address share one fetch and one decode.
+ * the same address share one fetch and one decode; while they all are at
+ * one (@converged), no lane's own program counter is looked at.
  *
  * Return: 0, or -EINVAL when the dispatch must end as illegal.
  */
 static int neuf_wave_step(struct neuf_exec *x, struct neuf_wave *w)
 {
 	unsigned long todo = w->active;
+	struct neuf_lanes_go go;
 	struct neuf_insn in;
 	unsigned long mask;
 	unsigned int l;
@@ -720,11 +773,21 @@ static int neuf_wave_step(struct neuf_exec *x, struct neuf_wave *w)
 	x->nposted = 0;
 
 	while (todo) {
-		pc = w->pc[__ffs(todo)];
-		mask = 0;
-		neuf_for_each_lane(l, todo)
-			if (w->pc[l] == pc)
-				mask |= BIT(l);
+		if (w->converged) {
+			pc = w->upc;
+			mask = todo;
+		} else {
+			pc = w->pc[__ffs(todo)];
+			mask = 0;
+			neuf_for_each_lane(l, todo)
+				if (w->pc[l] == pc)
+					mask |= BIT(l);
+			/* Lanes that parted are all at one address again. */
+			if (mask == w->active) {
+				w->converged = true;
+				w->upc = pc;
+			}
+		}
 		todo &= ~mask;
 
 		if (!IS_ALIGNED(pc, NEUF_ISA_INSN_BYTES)) {
@@ -741,8 +804,9 @@ static int neuf_wave_step(struct neuf_exec *x, struct neuf_wave *w)
 			neuf_exec_illegal(x, pc, NEUF_ACCESS_READ);
 			return -EINVAL;
 		}
-		if (neuf_exec_insn(x, &in, mask))
+		if (neuf_exec_insn(x, &in, mask, &go))
 			return -EINVAL;
+		neuf_wave_move(w, mask, pc, in.imm, &go);
 	}
 	return 0;
 }
@@ -752,7 +816,7 @@ static void neuf_wave_launch(struct neuf_model_engine *eng,
 			     struct neuf_wave *w)
 {
 	u64 left = eng->disp.grid - eng->next_gid;
-	unsigned int n, l, r;
+	unsigned int n, r;
 
 	if (!left) {
 		w->state = NEUF_WAVE_FREE;
@@ -764,8 +828,8 @@ static void neuf_wave_launch(struct neuf_model_engine *eng,
 	for_each_set_bit(r, &w->dirty, NEUF_ISA_NUM_REGS)
 		memset(w->regs[r], 0, sizeof(w->regs[r]));
 	w->dirty = 0;
-	for (l = 0; l < n; l++)
-		w->pc[l] = eng->disp.code;
+	w->converged = true;
+	w->upc = eng->disp.code;
 	w->first_gid = eng->next_gid;
 	w->active = GENMASK(n - 1, 0);
 	w->faulted = 0;

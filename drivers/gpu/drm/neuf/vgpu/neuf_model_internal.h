@@ -168,7 +168,8 @@ enum neuf_wave_state {
  * struct neuf_wave - a resident wave: up to %NEUF_MODEL_LANES invocations
  * @regs: registers, indexed [register][lane]; row %NEUF_WAVE_DISCARD
  *	absorbs writes to r0
- * @pc: program counter of each lane
+ * @pc: program counter of each lane, while the wave is not @converged
+ * @upc: program counter of every active lane, while the wave is @converged
  * @fault_addr: faulting address of each lane in @faulted
  * @fault_access: access kind of each lane in @faulted
  * @dirty: registers (bit n: rn) written since the wave was launched, so
@@ -176,6 +177,7 @@ enum neuf_wave_state {
  * @first_gid: global id of lane 0
  * @active: lanes that have not halted
  * @faulted: lanes whose last instruction faulted and did not execute
+ * @converged: every active lane is at @upc, and @pc is stale
  * @state: &enum neuf_wave_state
  *
  * Only the engine thread changes a wave, and only with the engine's lock
@@ -184,12 +186,14 @@ enum neuf_wave_state {
 struct neuf_wave {
 	u64 regs[NEUF_WAVE_REG_ROWS][NEUF_MODEL_LANES];
 	u64 pc[NEUF_MODEL_LANES];
+	u64 upc;
 	u64 fault_addr[NEUF_MODEL_LANES];
 	u8 fault_access[NEUF_MODEL_LANES];
 	unsigned long dirty;
 	u64 first_gid;
 	unsigned long active;
 	unsigned long faulted;
+	bool converged;
 	enum neuf_wave_state state;
 };
 
