@@ -60,9 +60,10 @@
  * uses a translation of the range cached earlier, and no memory access
  * through such a translation is still in progress. The model gives it with
  * one spinlock per engine, &neuf_model_engine.lock: the engine thread holds
- * it across one turn of its waves (a bounded amount of work, every
- * translation and memory access in it included), and the invalidation
- * takes it before dropping the TLB entries. No register write sleeps: the
+ * it across turns of its waves (each a bounded amount of work, every
+ * translation and memory access in it included), a few at a time but
+ * letting go after the turn in progress when another CPU waits, and the
+ * invalidation takes it before dropping the TLB entries. No register write sleeps: the
  * driver may write any register in atomic context.
  *
  * Lock order: &neuf_model_engine.lock, then &neuf_model.lock. Both are

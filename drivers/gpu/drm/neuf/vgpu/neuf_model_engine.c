@@ -107,10 +107,10 @@ struct neuf_insn {
 #define NEUF_NO_PAGE	(~0ULL)
 
 /*
- * State of one turn of an engine, which runs with the engine's lock held:
- * the translations cached for the turn, the faults posted by the wave step
- * in progress (to post each page and access kind once), and the reason of
- * an illegal end.
+ * State of the turns of an engine in one hold of the engine's lock: the
+ * translations cached while the lock is held, the faults posted by the
+ * wave step in progress (to post each page and access kind once), whether
+ * any was posted in this hold, and the reason of an illegal end.
  */
 struct neuf_exec {
 	struct neuf_model_engine *eng;
@@ -123,6 +123,7 @@ struct neuf_exec {
 		u64 page;
 		u32 access;
 	} posted[NEUF_MODEL_LANES];
+	bool raised;
 	u64 illegal_addr;
 	u32 illegal_access;
 };
@@ -235,6 +236,7 @@ static void neuf_exec_post(struct neuf_exec *x, u64 addr, u32 access)
 	}
 	neuf_model_post_fault(x->eng->model, addr, x->instance, x->eng->id,
 			      access);
+	x->raised = true;
 }
 
 /* Lane @l stalls on a fault: its instruction does not execute. */
@@ -886,12 +888,6 @@ static enum neuf_turn neuf_engine_turn(struct neuf_model_engine *eng,
 
 	lockdep_assert_held(&eng->lock);
 
-	/* Translations are only cached while the lock keeps them valid. */
-	x->code.base = NEUF_NO_PAGE;
-	x->code.mask = 0;
-	x->data.base = NEUF_NO_PAGE;
-	x->data.mask = 0;
-
 	for (i = 0; i < NEUF_MODEL_WAVES; i++) {
 		struct neuf_wave *w = &eng->waves[i];
 
@@ -965,6 +961,22 @@ static bool neuf_engine_woken(struct neuf_model_engine *eng)
 	       atomic_read(&eng->replay_seq) != eng->replay_seen;
 }
 
+/*
+ * Whether the engine must let go of its lock before its next turn: another
+ * CPU waits for the lock (a TLB invalidation, CANCEL, an unbind), the
+ * turn posted a fault (whose interrupt, an irq_work, waits for interrupts
+ * to be enabled again on this CPU), RESET was written, or the scheduler
+ * wants the CPU.
+ */
+static bool neuf_engine_let_go(struct neuf_model_engine *eng,
+			       const struct neuf_exec *x)
+{
+	lockdep_assert_held(&eng->lock);
+
+	return spin_is_contended(&eng->lock) || x->raised ||
+	       READ_ONCE(eng->abort) || need_resched();
+}
+
 /* Turns between two looks at the watchdog. */
 #define NEUF_WATCHDOG_TURNS	64
 
@@ -981,7 +993,8 @@ static void neuf_engine_run(struct neuf_model_engine *eng)
 	struct neuf_exec x = { .eng = eng };
 	struct neuf_dispatch disp;
 	u64 start, budget, now;
-	unsigned int i, turns = 0;
+	int until_watchdog = NEUF_WATCHDOG_TURNS;
+	unsigned int i, n;
 	unsigned long flags;
 	enum neuf_turn turn;
 	u64 addr;
@@ -1032,14 +1045,27 @@ static void neuf_engine_run(struct neuf_model_engine *eng)
 			neuf_engine_end(eng, NEUF_ENG_RESULT_FAULT, addr, access);
 			return;
 		}
-		neuf_engine_replay_locked(eng);
-		turn = neuf_engine_turn(eng, &x);
+		/* Translations are only cached while the lock keeps them valid. */
+		x.code.base = NEUF_NO_PAGE;
+		x.code.mask = 0;
+		x.data.base = NEUF_NO_PAGE;
+		x.data.mask = 0;
+		x.raised = false;
+		for (n = 0;;) {
+			neuf_engine_replay_locked(eng);
+			turn = neuf_engine_turn(eng, &x);
+			if (turn != NEUF_TURN_RAN || ++n == NEUF_TURNS_PER_HOLD ||
+			    neuf_engine_let_go(eng, &x))
+				break;
+		}
 		spin_unlock_irqrestore(&eng->lock, flags);
 
 		switch (turn) {
 		case NEUF_TURN_RAN:
-			if (!budget || ++turns % NEUF_WATCHDOG_TURNS)
+			until_watchdog -= n;
+			if (!budget || until_watchdog > 0)
 				break;
+			until_watchdog = NEUF_WATCHDOG_TURNS;
 			now = ktime_get_ns();
 			if (now - start - eng->stalled_ns -
 			    (eng->stall_since ? now - eng->stall_since : 0) >

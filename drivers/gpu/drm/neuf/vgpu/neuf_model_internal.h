@@ -32,6 +32,12 @@
 #define NEUF_MODEL_INSTANCES		64
 #define NEUF_MODEL_LANES		32	/* lanes per wave */
 #define NEUF_MODEL_WAVES		4	/* resident waves per engine */
+/*
+ * Turns at most in one hold of an engine's execution lock: one turn's work
+ * (a step of each resident wave) is small beside taking the lock with
+ * interrupts disabled and setting the turn up again.
+ */
+#define NEUF_TURNS_PER_HOLD		16
 #define NEUF_MODEL_COPY_RING_MAX	4096	/* copy commands */
 #define NEUF_MODEL_VRAM_MAX		(16ULL << 30)	/* VRAM_SIZE's limit */
 
@@ -222,12 +228,14 @@ struct neuf_model;
  * @replay_seen: @replay_seq when @thread last un-stalled its waves; only
  *	@thread uses it
  * @lock: the execution lock. Protects @tlb, @waves, @disp, @running,
- *	@next_gid and the @cancel_* fields. @thread holds it across one turn
- *	of its waves (one step of each runnable wave: every translation and
- *	every memory access of the turn) and never longer; TLB invalidation,
- *	unbind, RESET and CANCEL take it, which is how they wait for the
- *	accesses in progress. Taken with interrupts disabled; nests outside
- *	&neuf_model.lock.
+ *	@next_gid and the @cancel_* fields. @thread holds it across a few
+ *	turns of its waves (each a step of every runnable wave: every
+ *	translation and every memory access of the turn) and lets go after
+ *	the turn in progress as soon as another CPU waits for it (on
+ *	PREEMPT_RT, where that cannot be seen, after at most
+ *	%NEUF_TURNS_PER_HOLD turns); TLB invalidation, unbind, RESET and
+ *	CANCEL take it, which is how they wait for the accesses in progress.
+ *	Taken with interrupts disabled; nests outside &neuf_model.lock.
  * @tlb: the TLB, set associative
  * @tlb_victim: per set, the way the next fill replaces if none is empty
  * @waves: the %NEUF_MODEL_WAVES wave slots
