@@ -9,7 +9,7 @@
 # Usage: tools/bench.sh [KERNEL]
 # Environment: BENCH_SIZES (MiB, default 1,4,16,64,256), BENCH_RUNS (5),
 # BENCH_SAMPLES (P3's samples, 200), BENCH_ABLATION_SIZE (MiB, 16),
-# BENCH_ABLATION=0 to skip the ablation, BENCH_ONLY=P1,P1',P2,P3,P4,P1x4,P5 for
+# BENCH_ABLATION=0 to skip the ablation, BENCH_ONLY=P1,P1',P2,P3,P4,P1x4,P5,P6 for
 # some cases, BENCH_NEUF_ONLY=1 for neuf's figures alone, BENCH_PROFILE=1 to
 # profile the guest while it runs (build/bench/profile.txt), BENCH_TRACE=
 # FUNC,... to time those kernel functions and their callees with ftrace's

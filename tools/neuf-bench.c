@@ -25,6 +25,11 @@
  *        pass over VRAM-resident pages (it takes no fault), against
  *        memcpy() and test_hmm's own migration in the same boot (needs
  *        device memory: skipped without)
+ *   P6   the GPU's own speed, no fault taken: a loop of integer
+ *        instructions in one wave and in every resident wave (us per wave
+ *        step), and a read pass over memory the GPU maps already, with
+ *        4 KiB and with 2 MiB pages (us per page; at the ablation's
+ *        size): the floor under P1', P2 and P5's GPU pass
  *
  * Every figure is the median of --runs runs (fresh memory each), with the
  * minimum and maximum, in microseconds per 4 KiB page; neuf's figures come
@@ -133,11 +138,11 @@ struct bench {
 
 enum {
 	CASE_P1 = 1, CASE_P1P = 2, CASE_P2 = 4, CASE_P3 = 8, CASE_P4 = 16,
-	CASE_P1X4 = 32, CASE_P5 = 64,
+	CASE_P1X4 = 32, CASE_P5 = 64, CASE_P6 = 128,
 };
 /* --only's names: only_names[i] is bit i of the CASE_* bits. */
 static const char *const only_names[] = {
-	"P1", "P1'", "P2", "P3", "P4", "P1x4", "P5", NULL,
+	"P1", "P1'", "P2", "P3", "P4", "P1x4", "P5", "P6", NULL,
 };
 
 /* What one run measured: time and, for neuf, the VM's counters. */
@@ -709,6 +714,90 @@ static void bench_migrate(struct bench *b, unsigned int mib, bool neuf_only)
 	}
 }
 
+/* P6: each lane counts to arg0, two instructions a trip. */
+static const char loop_src[] =
+	"sreg r1, arg0\n"
+	"li r2, 0\n"
+	"trip:\n"
+	"addi r2, r2, 1\n"
+	"b.ltu r2, r1, trip\n"
+	"halt\n";
+
+#define P6_TRIPS 20000u
+
+/* One P6 record: the median, minimum and maximum of @n samples in @unit. */
+static void emit_speed(struct bench *b, const char *series, const char *unit,
+		       double *v, unsigned int n)
+{
+	double med = bench_quantile(v, n, 0.5);
+
+	bench_json_sep(b->out, &b->first);
+	fprintf(b->out, "{\"case\": \"P6\", \"series\": \"%s\", "
+		"\"unit\": \"%s\", \"runs\": %u, \"median\": %.4f, "
+		"\"min\": %.4f, \"max\": %.4f}", series, unit, n, med, v[0],
+		v[n - 1]);
+	fflush(b->out);
+}
+
+/*
+ * P6: what the GPU costs when nothing faults. The loops run a fault-free
+ * dispatch of P6_TRIPS trips in one wave, then in as many waves as an
+ * engine keeps resident; the passes read one word a page of @mib MiB the
+ * GPU mapped in a pass before, base pages then huge pages.
+ */
+static void bench_speed(struct bench *b, unsigned int mib)
+{
+	static const struct { const char *series; uint32_t lanes; } loops[] = {
+		{ "loop-1-wave", 32 }, { "loop-4-waves", 128 },
+	};
+	size_t len = (size_t)mib * MIB, npages = len / PAGE_SZ, maplen;
+	struct neuf_asm_program loop;
+	double v[BENCH_MAX_RUNS];
+	void *mapping;
+	char err[128];
+	uint8_t *p;
+	int ret;
+
+	ret = neuf_assemble(loop_src, &loop, err, sizeof(err));
+	if (ret)
+		bench_die(err, -ret);
+	for (size_t k = 0; k < sizeof(loops) / sizeof(loops[0]); k++) {
+		struct neuf_dispatch d = {
+			.code = (uint64_t)(uintptr_t)loop.code,
+			.grid_size = loops[k].lanes,
+			.group_size = 32,
+			.args = { P6_TRIPS },
+		};
+		/* Steps of all waves: two a trip, and the sreg, li and halt. */
+		double steps = (2.0 * P6_TRIPS + 3) * (loops[k].lanes / 32);
+
+		for (unsigned int i = 0; i < b->opt.runs; i++) {
+			struct drm_neuf_job_status st;
+			uint64_t t0 = bench_now_ns();
+
+			ret = neuf_run(b->dev, b->vm, &d, TIMEOUT_NS, &st);
+			if (ret || st.error)
+				bench_die("P6: a loop", ret ? -ret : -st.error);
+			v[i] = (double)(bench_now_ns() - t0) / 1e3 / steps;
+		}
+		emit_speed(b, loops[k].series, "us per wave step", v,
+			   b->opt.runs);
+	}
+	neuf_asm_program_free(&loop);
+
+	for (int thp = 0; thp < 2; thp++) {
+		p = map_mem(len, thp, &mapping, &maplen);
+		bench_populate(p, len);
+		gpu_pass(b, BENCH_READ, p, npages);
+		for (unsigned int i = 0; i < b->opt.runs; i++)
+			v[i] = (double)gpu_pass(b, BENCH_READ, p, npages) / 1e3 /
+			       (double)npages;
+		emit_speed(b, thp ? "pass-mapped-thp" : "pass-mapped-4k",
+			   "us per page", v, b->opt.runs);
+		munmap(mapping, maplen);
+	}
+}
+
 static int param_write(const char *name, const char *value)
 {
 	char path[128];
@@ -788,7 +877,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: neuf-bench [--sizes MIB,...] [--runs N] [--samples N]\n"
 		"                  [--ablation-size MIB] [--no-ablation] [--out FILE]\n"
-		"                  [--only P1,P1',P2,P3,P4,P1x4,P5] [--neuf-only]\n");
+		"                  [--only P1,P1',P2,P3,P4,P1x4,P5,P6] [--neuf-only]\n");
 	exit(2);
 }
 
@@ -896,6 +985,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "neuf-bench: %d processes at %u MiB\n", P1X4_PROCS,
 			b.ablation_mib);
 		bench_concurrent(&b, b.ablation_mib, "all", b.neuf_only);
+	}
+	if (b.opt.only & CASE_P6) {
+		fprintf(stderr, "neuf-bench: the GPU's speed at %u MiB\n",
+			b.ablation_mib);
+		bench_speed(&b, b.ablation_mib);
 	}
 	if (ablation) {
 		fprintf(stderr, "neuf-bench: ablation at %u MiB\n", b.ablation_mib);
