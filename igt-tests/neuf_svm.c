@@ -307,6 +307,75 @@ static int recv_fd(int sock, struct fd_msg *msg)
 	return fd;
 }
 
+/*
+ * userfaultfd-handler-thread: a handler thread that resolves each missing
+ * page it hears of with a copy of its page of @src, and notes which, until
+ * @stop's read end polls readable. It runs beside IGT's assertions, so it
+ * records failures in @err instead of asserting.
+ */
+struct uffd_handler {
+	pthread_t thread;
+	int uffd;
+	int stop[2];		/* a pipe: the subtest writes to end it */
+	uint8_t *base;		/* the registered range */
+	const uint8_t *src;	/* what each page gets */
+	size_t len;
+	unsigned int n;		/* pages resolved, in @pages; __atomic */
+	size_t pages[8];
+	int err;		/* the first failure's errno */
+};
+
+static void *uffd_handler_thread(void *arg)
+{
+	struct uffd_handler *h = arg;
+	struct pollfd fds[2] = {
+		{ .fd = h->uffd, .events = POLLIN },
+		{ .fd = h->stop[0], .events = POLLIN },
+	};
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	size_t page;
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			h->err = errno;
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		if (read(h->uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			h->err = errno;
+			break;
+		}
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		page = (msg.arg.pagefault.address - (uintptr_t)h->base) /
+		       PAGE_SZ;
+		if (page * PAGE_SZ >= h->len ||
+		    h->n == sizeof(h->pages) / sizeof(h->pages[0])) {
+			h->err = ERANGE;
+			break;
+		}
+		h->pages[h->n] = page;
+		/* Seen before the copy wakes the faulting thread. */
+		__atomic_store_n(&h->n, h->n + 1, __ATOMIC_RELEASE);
+		copy = (struct uffdio_copy){
+			.dst = (uintptr_t)h->base + page * PAGE_SZ,
+			.src = (uintptr_t)h->src + page * PAGE_SZ,
+			.len = PAGE_SZ,
+		};
+		if (ioctl(h->uffd, UFFDIO_COPY, &copy) && errno != EEXIST) {
+			h->err = errno;
+			break;
+		}
+	}
+	return NULL;
+}
+
 /* race-stress: a thread that keeps changing region R under the GPU. */
 struct mutator {
 	pthread_t thread;
@@ -1655,6 +1724,74 @@ int igt_main()
 		munmap(none, PAGE_SZ);
 		free(out);
 		free(code);
+	}
+
+	igt_describe("A userfaultfd range with a live handler thread: a GPU "
+		     "load or store on a missing page fails with EFAULT at "
+		     "once, leaves the page missing and sends the handler no "
+		     "message (hmm_range_fault() never waits for userspace); "
+		     "the CPU's own faults there still reach the handler, and "
+		     "the GPU then reads what the handler put in place.");
+	igt_subtest("userfaultfd-handler-thread") {
+		const size_t pages = 4, len = pages * PAGE_SZ, n = len / 4;
+		uint8_t *buf = svm_map_anon(len, MAP_PRIVATE);
+		uint32_t *src = svm_xmalloc(len), *dst = svm_xmalloc(len);
+		struct uffd_handler h = {
+			.base = buf, .src = (uint8_t *)src, .len = len,
+		};
+		volatile uint32_t *cpu = (volatile uint32_t *)buf;
+		unsigned int heard;
+		uint32_t seen;
+
+		h.uffd = svm_userfaultfd_for_handler(0, "userfaultfd");
+		svm_userfaultfd_register(h.uffd, buf, len,
+					 UFFDIO_REGISTER_MODE_MISSING);
+		neuf_igt_fill_pattern(src, n, 0x4a4d);
+		igt_assert(pipe2(h.stop, O_CLOEXEC) == 0);
+		igt_assert(pthread_create(&h.thread, NULL, uffd_handler_thread,
+					  &h) == 0);
+		/* A DEBUG_VM kernel says so when a fault may not wait. */
+		neuf_igt_ignore_dmesg("FAULT_FLAG_ALLOW_RETRY missing");
+
+		run_fault(-EFAULT, buf + PAGE_SZ, buf + 2 * PAGE_SZ,
+			  NEUF_ACCESS_KIND_READ, sh_copy, 1, PTR(buf + PAGE_SZ),
+			  PTR(dst));
+		run_fault(-EFAULT, buf + 3 * PAGE_SZ, buf + 4 * PAGE_SZ,
+			  NEUF_ACCESS_KIND_WRITE, sh_fill, 1,
+			  PTR(buf + 3 * PAGE_SZ), 7);
+		/*
+		 * The CPU's fault on page 2 waits for the handler. Its
+		 * messages come in order: any the GPU's faults had sent
+		 * would have been read before this one.
+		 */
+		seen = cpu[2 * PAGE_SZ / 4];
+		igt_assert_eq_u32(seen, neuf_igt_pattern(0x4a4d, 2 * PAGE_SZ / 4));
+		heard = __atomic_load_n(&h.n, __ATOMIC_ACQUIRE);
+		igt_assert_f(heard == 1 && h.pages[0] == 2, "the handler heard "
+			     "of %u faults, the first on page %zu: expected "
+			     "the CPU's alone, on page 2\n", heard,
+			     heard ? h.pages[0] : (size_t)0);
+
+		run_ok(sh_copy, PAGE_SZ / 4, PTR(buf + 2 * PAGE_SZ),
+		       PTR(dst + 2 * PAGE_SZ / 4));
+		igt_assert_f(memcmp(dst + 2 * PAGE_SZ / 4, src + 2 * PAGE_SZ / 4,
+				    PAGE_SZ) == 0, "the GPU did not read the "
+			     "page the handler copied in\n");
+		/* Still missing: the GPU's faults made no page. */
+		run_fault(-EFAULT, buf + PAGE_SZ, buf + 2 * PAGE_SZ,
+			  NEUF_ACCESS_KIND_READ, sh_copy, 1, PTR(buf + PAGE_SZ),
+			  PTR(dst));
+
+		igt_assert(write(h.stop[1], "", 1) == 1);
+		igt_assert(pthread_join(h.thread, NULL) == 0);
+		igt_assert_eq(h.err, 0);
+		igt_assert_eq_u32(h.n, 1);
+		close(h.stop[0]);
+		close(h.stop[1]);
+		close(h.uffd);
+		munmap(buf, len);
+		free(src);
+		free(dst);
 	}
 
 	igt_fixture() {

@@ -315,11 +315,11 @@ static int userfaultfd_open(int flags)
 	return (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | flags);
 }
 
-int svm_userfaultfd(uint64_t features, const char *what)
+/* A userfaultfd with the features @want, or skip saying @what needs them. */
+static int userfaultfd_with(uint64_t want, const char *what)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	int flags = 0, uffd = userfaultfd_open(flags);
-	uint64_t want = UFFD_FEATURE_SIGBUS | features;
 
 	if (uffd < 0 && errno == EPERM) {
 		flags = UFFD_USER_MODE_ONLY;
@@ -343,6 +343,16 @@ int svm_userfaultfd(uint64_t features, const char *what)
 	if (flags)
 		igt_debug("userfaultfd: user mode only (no CAP_SYS_PTRACE)\n");
 	return uffd;
+}
+
+int svm_userfaultfd(uint64_t features, const char *what)
+{
+	return userfaultfd_with(UFFD_FEATURE_SIGBUS | features, what);
+}
+
+int svm_userfaultfd_for_handler(uint64_t features, const char *what)
+{
+	return userfaultfd_with(features, what);
 }
 
 void svm_userfaultfd_register(int uffd, void *p, size_t len, uint64_t mode)

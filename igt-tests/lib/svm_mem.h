@@ -169,6 +169,23 @@ void svm_write_pages(uint8_t *p, size_t len, uint32_t first);
 int svm_userfaultfd(uint64_t features, const char *what);
 
 /**
+ * svm_userfaultfd_for_handler() - a userfaultfd whose faults wait for a
+ *	handler thread, or skip
+ * @features: the UFFD_FEATURE_* flags the subtest needs
+ * @what: what needs them, for the reason of the skip
+ *
+ * Like svm_userfaultfd() without UFFD_FEATURE_SIGBUS: a CPU fault on a
+ * missing page waits until a handler thread, reading the fd, resolves it.
+ * A fault of the kernel's that may not wait (one without
+ * FAULT_FLAG_ALLOW_RETRY, as hmm_range_fault() makes them) is refused at
+ * once all the same, and no handler hears of it; so is every fault of the
+ * kernel's under UFFD_USER_MODE_ONLY.
+ *
+ * Return: the userfaultfd, O_CLOEXEC | O_NONBLOCK.
+ */
+int svm_userfaultfd_for_handler(uint64_t features, const char *what);
+
+/**
  * svm_userfaultfd_register() - UFFDIO_REGISTER [@p, @p + @len) with @uffd
  * @uffd: from svm_userfaultfd()
  * @p: the range, page aligned
