@@ -8,14 +8,11 @@
  * neuf-stress PART --seed N replays a run at length.
  */
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "igt.h"
-#include "kernel_files.h"
 #include "libneuf.h"
 #include "neuf_igt.h"
 #include "neuf_stress.h"
@@ -33,44 +30,6 @@ static void restore(int sig)
 {
 	(void)sig;
 	neuf_stress_restore();
-}
-
-#define PRINTK "/proc/sys/kernel/printk"
-
-/* The kernel's four printk levels as they were, to put back; "" if they are. */
-static char printk_levels[64];
-
-static void printk_restore(int sig)
-{
-	(void)sig;
-	if (printk_levels[0] && kfile_write(PRINTK, printk_levels) == 0)
-		printk_levels[0] = '\0';
-}
-
-/*
- * The OOM killer reports each kill with a call trace and the registers at
- * the default message level, warning, which igt_runner counts against the
- * subtest (dmesg-warn). As IGT's own OOM tests do, lower that default to
- * info while the kills go on, and mark the report's own lines at warning
- * level and above as expected.
- */
-static void printk_expect_oom(void)
-{
-	int console, def, min, boot;
-	char levels[64];
-	FILE *f;
-
-	f = fopen(PRINTK, "r");
-	igt_assert_f(f, PRINTK ": %s\n", strerror(errno));
-	igt_assert_eq(fscanf(f, "%d %d %d %d", &console, &def, &min, &boot), 4);
-	fclose(f);
-	snprintf(printk_levels, sizeof(printk_levels), "%d %d %d %d", console,
-		 def, min, boot);
-	igt_install_exit_handler(printk_restore);
-	snprintf(levels, sizeof(levels), "%d 6 %d %d", console, min, boot);
-	igt_assert_eq(kfile_write(PRINTK, levels), 0);
-	neuf_igt_ignore_dmesg("invoked oom-killer|"
-			      "Memory cgroup out of memory: Killed process");
 }
 
 /* Run a part (or some isolation scenarios) and fail on what it found. */
@@ -131,9 +90,12 @@ int igt_main()
 		     "mappings, jobs in flight and VRAM are back where they "
 		     "were, and a new VM runs a job right.");
 	igt_subtest("oom-kills-short") {
-		printk_expect_oom();
+		/* Each kill's report has a call trace and the registers. */
+		neuf_igt_expect_kernel_dumps("invoked oom-killer|"
+					     "Memory cgroup out of memory: "
+					     "Killed process");
 		run(NEUF_STRESS_OOM, 0, 1, 3);
-		printk_restore(0);
+		neuf_igt_end_kernel_dumps();
 	}
 
 	igt_describe("Three rounds of an endless shader on every engine at "

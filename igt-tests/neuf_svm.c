@@ -1750,8 +1750,11 @@ int igt_main()
 		igt_assert(pipe2(h.stop, O_CLOEXEC) == 0);
 		igt_assert(pthread_create(&h.thread, NULL, uffd_handler_thread,
 					  &h) == 0);
-		/* A DEBUG_VM kernel says so when a fault may not wait. */
-		neuf_igt_ignore_dmesg("FAULT_FLAG_ALLOW_RETRY missing");
+		/*
+		 * A DEBUG_VM kernel says so, with a stack dump, when a fault
+		 * may not wait.
+		 */
+		neuf_igt_expect_kernel_dumps("FAULT_FLAG_ALLOW_RETRY missing");
 
 		run_fault(-EFAULT, buf + PAGE_SZ, buf + 2 * PAGE_SZ,
 			  NEUF_ACCESS_KIND_READ, sh_copy, 1, PTR(buf + PAGE_SZ),
@@ -1792,6 +1795,7 @@ int igt_main()
 		munmap(buf, len);
 		free(src);
 		free(dst);
+		neuf_igt_end_kernel_dumps();
 	}
 
 	igt_fixture() {

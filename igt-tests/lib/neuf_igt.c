@@ -65,6 +65,58 @@ void neuf_igt_ignore_dmesg(const char *regex)
 	igt_assert_f(ret == 0, "/dev/kmsg: %s\n", strerror(-ret));
 }
 
+#define PRINTK_LEVELS "/proc/sys/kernel/printk"
+
+/*
+ * The kernel's four printk levels as neuf_igt_expect_kernel_dumps() found
+ * them, to put back at the end or from the exit handler (which takes no
+ * argument); "" when there is nothing to put back.
+ */
+static char printk_levels_saved[64];
+
+void neuf_igt_end_kernel_dumps(void)
+{
+	if (printk_levels_saved[0] &&
+	    kfile_write(PRINTK_LEVELS, printk_levels_saved) == 0)
+		printk_levels_saved[0] = '\0';
+}
+
+static void end_kernel_dumps_at_exit(int sig)
+{
+	(void)sig;
+	neuf_igt_end_kernel_dumps();
+}
+
+void neuf_igt_expect_kernel_dumps(const char *regex)
+{
+	int console, def, min, boot, ret;
+	char levels[64];
+	FILE *f;
+
+	neuf_igt_ignore_dmesg(regex);
+	if (printk_levels_saved[0])
+		return;
+	f = fopen(PRINTK_LEVELS, "r");
+	igt_assert_f(f, PRINTK_LEVELS ": %s\n", strerror(errno));
+	ret = fscanf(f, "%d %d %d %d", &console, &def, &min, &boot);
+	fclose(f);
+	igt_assert_eq(ret, 4);
+	if (def > 6) /* already quieter than info */
+		return;
+	snprintf(levels, sizeof(levels), "%d 6 %d %d", console, min, boot);
+	ret = kfile_write(PRINTK_LEVELS, levels);
+	if (ret == -EACCES || ret == -EPERM || ret == -EROFS) {
+		igt_info("cannot lower the kernel's default message level (%s): "
+			 "the stack dumps this subtest provokes are at level "
+			 "%d\n", strerror(-ret), def);
+		return;
+	}
+	igt_assert_f(ret == 0, PRINTK_LEVELS ": %s\n", strerror(-ret));
+	snprintf(printk_levels_saved, sizeof(printk_levels_saved),
+		 "%d %d %d %d", console, def, min, boot);
+	igt_install_exit_handler(end_kernel_dumps_at_exit);
+}
+
 void neuf_igt_require_kconfig(const char *opt)
 {
 	const char *path = getenv("NEUF_KERNEL_CONFIG");

@@ -110,6 +110,32 @@ void neuf_igt_require_kconfig(const char *opt);
 void neuf_igt_ignore_dmesg(const char *regex);
 
 /**
+ * neuf_igt_expect_kernel_dumps() - the subtest makes the kernel print
+ * reports with stack dumps on purpose
+ * @regex: the reports' own lines at warning level and above, as for
+ *	neuf_igt_ignore_dmesg()
+ *
+ * A report's call trace and registers are printed at the kernel's default
+ * message level, warning unless the system says otherwise, and igt_runner
+ * counts every such line against the subtest (dmesg-warn) unless marked,
+ * but a trace has no line a regular expression could mark without
+ * hiding real warnings' traces too. As IGT's own OOM tests do, this lowers
+ * the default level to info (the second field of /proc/sys/kernel/printk)
+ * until neuf_igt_end_kernel_dumps() or the process's exit, and marks
+ * @regex with neuf_igt_ignore_dmesg(). A real WARN() still prints its
+ * "WARNING:" line at warning level meanwhile. Where the levels cannot be
+ * changed (a read-only /proc/sys), says so and goes on.
+ */
+void neuf_igt_expect_kernel_dumps(const char *regex);
+
+/**
+ * neuf_igt_end_kernel_dumps() - put back the kernel's default message level
+ *
+ * Undoes neuf_igt_expect_kernel_dumps(); nothing if it changed nothing.
+ */
+void neuf_igt_end_kernel_dumps(void);
+
+/**
  * neuf_igt_read_text() - the whole of a small text file
  * @path: the file (procfs, sysfs or debugfs)
  *
