@@ -70,6 +70,62 @@ def splat_lines(text):
             if i not in foreign and _SPLAT.search(line)]
 
 
+# igt_runner's other rule (its --dmesg-warn-level, 4 by default): any line
+# at that level or a more serious one turns a subtest's pass into
+# dmesg-warn, whatever it says, unless the subtest marked it as expected
+# with a kernel line holding IGT's "add ignored dmesg regex: RE"
+# (igt_emit_ignore_dmesg_regex(), neuf_igt_ignore_dmesg()), which covers
+# the lines after it until the subtest ends. Lines are "<L>[ time] text",
+# as neuf-runner stores them.
+_LEVELLED = re.compile(r"^<(\d+)>\[\s*\d+\.\d+\]\s?(.*)$")
+_IGNORE_MARK = re.compile(r"\[IGT\] .*?add ignored dmesg regex: (.*)$")
+_REPORT_START = re.compile(r"^=+$")
+# Lines at warning level that say the host held the guest up and the
+# kernel did nothing about it, as igt_runner's own built-in ignore list
+# has lines that are no fault of the test's. Under QEMU's TCG a vCPU can
+# stand still for seconds on a busy host: the clocksource watchdog then
+# says "Long readout interval, skipping watchdog check" (one came during a
+# debug-kernel subtest), and checks again at its next run.
+_BENIGN = re.compile(r"^clocksource: .*skipping watchdog check")
+
+
+def level_lines(text, warn_level=4):
+    """Return the lines of a subtest's kernel log at warn_level or more
+    serious that no earlier mark covers; a KCSAN report of the core
+    kernel's (foreign_races()) is not neuf's and not counted either."""
+    raw = text.splitlines()
+    lines = [_TIMESTAMP.sub("", line) for line in raw]
+    skip = set()
+    for i, ours in _kcsan_reports(lines):
+        if ours:
+            continue
+        start = i - 1 if i and _REPORT_START.search(lines[i - 1]) else i
+        end = i + 1
+        while end < len(lines) and not _KCSAN.search(lines[end]):
+            end += 1
+            if _REPORT_END.search(lines[end - 1]):
+                break
+        skip.update(range(start, end))
+    ignore = []
+    found = []
+    for i, line in enumerate(raw):
+        m = _LEVELLED.match(line)
+        if not m or i in skip:
+            continue
+        msg = m.group(2)
+        mark = _IGNORE_MARK.search(msg)
+        if mark:
+            try:
+                ignore.append(re.compile(mark.group(1)))
+            except re.error:    # a POSIX class Python lacks: marks nothing
+                pass
+            continue
+        if int(m.group(1)) & 7 <= warn_level and not _BENIGN.search(msg) \
+                and not any(r.search(msg) for r in ignore):
+            found.append(line)
+    return found
+
+
 def foreign_races(text):
     """Return the header lines of the KCSAN reports in a kernel log whose
     stacks have no frame of neuf's: data races in the core kernel."""

@@ -4,7 +4,9 @@
 
 - The IGT stand-in speaks IGT's protocol: runs build/igt-tests/lib/igt_selftest
   (each subtest ends in a known way) and checks output lines and exit codes.
-- The splat and taint rules catch what they must and nothing else.
+- The splat and taint rules catch what they must and nothing else, and so
+  does igt_runner's rule for lines at warning level and above, with the
+  marks a subtest leaves for the lines it provokes on purpose.
 - neuf-runner kills a subtest that hangs, and aborts the run when one
   cannot be killed.
 - neuf-bisect's step script answers git bisect correctly (good 0, bad 1,
@@ -42,7 +44,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from neuf_logcheck import bad_taint, foreign_races, splat_lines  # noqa: E402
+from neuf_logcheck import (bad_taint, foreign_races, level_lines,  # noqa: E402
+                           splat_lines)
 from neuf_results import kernel_checks  # noqa: E402
 
 TESTS = []
@@ -255,6 +258,51 @@ def logcheck_ignores_normal_lines(_):
         "[   16.9] neuf neuf: [drm] neuf 1.0, 2 engines, 48-bit VA",
     ]
     check(splat_lines("\n".join(clean)) == [], "false positive")
+
+
+@test
+def logcheck_level_rule(_):
+    """igt_runner's --dmesg-warn-level rule: a line at warning level or a
+    more serious one counts unless an earlier mark of the subtest's covers
+    it; a foreign KCSAN report (at error level) does not count."""
+    mark = "<6>[   10.0] [IGT] neuf_svm: add ignored dmesg regex: ALLOW_RETRY missing"
+    first = "<4>[   10.1] FAULT_FLAG_ALLOW_RETRY missing 880"
+    trace = "<4>[   10.1] Call Trace:"
+    quiet = ["<6>[   10.1] Call Trace:", "<7>[   10.1]  dump_stack_lvl+0x7c/0x90",
+             "[   10.1] a line without its level", "<5>[   10.1] notice"]
+    err = "<3>[   10.2] neuf neuf: [drm] *ERROR* something"
+    cases = [
+        ([first], [first]),
+        ([mark, first], []),
+        ([first, mark], [first]),
+        ([mark, first, trace], [trace]),
+        (quiet, []),
+        ([err] + quiet, [err]),
+        ([mark, err], [err]),
+        (["<6>[    1.0] [IGT] x: add ignored dmesg regex: [unclosed", err], [err]),
+        (["<4>[  628.9] clocksource: Long readout interval, skipping watchdog "
+          "check: cs_nsec: 1065189824 wd_nsec: 1065176620"], []),
+        (["<4>[  629.0] clocksource: timekeeping watchdog on CPU1: Marking "
+          "clocksource 'tsc' as unstable because the skew is too large:"],
+         ["<4>[  629.0] clocksource: timekeeping watchdog on CPU1: Marking "
+          "clocksource 'tsc' as unstable because the skew is too large:"]),
+    ]
+    for log, want in cases:
+        got = level_lines("\n".join(log))
+        check(got == want, f"{log}: {got}, expected {want}")
+    check(level_lines(first, warn_level=3) == [], "level 3 counted a warning")
+    check(level_lines(err, warn_level=3) == [err], "level 3 missed an error")
+    foreign = [
+        "<3>[    8.9] ==================================================================",
+        "<3>[    8.9] BUG: KCSAN: data-race in virtqueue_get_buf_ctx+0x24b/0x520",
+        "<3>[    8.9]  vring_interrupt+0x9e/0xf0",
+        "<3>[    8.9] ==================================================================",
+    ]
+    ours = ["<3>[    9.0] BUG: KCSAN: data-race in neuf_svm_commit [neuf] / x",
+            "<3>[    9.0] =================================================================="]
+    check(level_lines("\n".join(foreign)) == [], "a foreign KCSAN report counted")
+    check(level_lines("\n".join(foreign + ours + [err])) == ours + [err],
+          "neuf's KCSAN report or a later error missed")
 
 
 @test
