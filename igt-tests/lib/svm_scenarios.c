@@ -340,6 +340,84 @@ static void uffd_move_under_gpu(int uffd, uint8_t *src, uint8_t *dst,
 	free(sum);
 }
 
+/*
+ * race-stress's mutator: a thread that keeps changing region R (unmapping,
+ * remapping, protecting, discarding, writing) while GPU jobs run over it.
+ * Without @holes it never leaves R unmapped, not even briefly: a backend
+ * that rebuilds its GPU context after a fault maps memory of its own, and
+ * could be given the hole (which the mutator would then map over).
+ */
+struct mutator {
+	pthread_t thread;
+	uint8_t *r;
+	size_t len;
+	bool holes;
+	int stop;		/* __atomic */
+	unsigned long ops;
+	int err;		/* first failing call's errno, and which */
+	int failed_op;
+};
+
+static void *mutator_thread(void *arg)
+{
+	struct mutator *m = arg;
+	const size_t half = m->len / 2;
+	const int rw = PROT_READ | PROT_WRITE;
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	unsigned long i;
+
+	for (i = 0; !__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE); i++) {
+		int op = (int)(i % 6), ret = 0;
+		void *p;
+
+		switch (op) {
+		case 0:	/* replace the whole mapping */
+			p = mmap(m->r, m->len, rw, anon, -1, 0);
+			ret = p == MAP_FAILED ? -1 : 0;
+			if (!ret)
+				memset(m->r, (int)i, m->len / 4);
+			break;
+		case 1:	/* a hole, or an inaccessible mapping, then a new one */
+			if (m->holes)
+				ret = munmap(m->r + half, half);
+			else
+				ret = mmap(m->r + half, half, PROT_NONE, anon,
+					   -1, 0) == MAP_FAILED ? -1 : 0;
+			if (!ret) {
+				p = mmap(m->r + half, half, rw, anon, -1, 0);
+				ret = p == MAP_FAILED ? -1 : 0;
+			}
+			break;
+		case 2:
+			ret = mprotect(m->r, m->len, PROT_READ);
+			if (!ret)
+				ret = mprotect(m->r, m->len, rw);
+			break;
+		case 3:
+			ret = madvise(m->r, m->len, MADV_DONTNEED);
+			break;
+		case 4:
+			ret = mprotect(m->r, half, PROT_NONE);
+			if (!ret) {
+				memset(m->r + half, (int)i, half);
+				ret = mprotect(m->r, half, rw);
+			}
+			break;
+		case 5:	/* CPU writes: faults, and COW of the zero page */
+			for (size_t off = 0; off < m->len; off += SVM_PAGE_SZ)
+				m->r[off + (i % SVM_PAGE_SZ)] = (uint8_t)i;
+			break;
+		}
+		if (ret) {
+			m->err = errno;
+			m->failed_op = op;
+			break;
+		}
+	}
+	m->ops = i;
+	return NULL;
+}
+
 void svm_scenarios_open(struct svm_backend *b)
 {
 	char why[512] = "";
@@ -1746,5 +1824,108 @@ void svm_scenarios(struct svm_backend *on)
 		munmap(small, len);
 		timed_fill_pages("huge pages", huge, len, 0x20000);
 		munmap(huge, len);
+	}
+
+	igt_describe("A thread keeps remapping, unmapping, protecting and "
+		     "discarding region R while GPU jobs stream over R (which "
+		     "may fault, and nowhere else) and over its neighbour S, "
+		     "whose results must always be exact.");
+	igt_subtest("race-stress") {
+		const size_t rlen = 8 * SVM_PAGE_SZ, slen = 2 * SVM_PAGE_SZ;
+		const uint32_t sn = (uint32_t)(slen / 4);
+		const bool keeps = backend->caps & SVM_CAP_FAULT_KEEPS_CONTEXT;
+		/* Each fault costs a new GPU context where it is sticky. */
+		const unsigned int iterations = 200, max_faults = keeps ? 200 : 50;
+		uint8_t *region = svm_map_anon(rlen + slen, MAP_PRIVATE);
+		uint32_t *s = (uint32_t *)(region + rlen);
+		unsigned int ok = 0, faulted = 0, i;
+		struct mutator m = {
+			.r = region, .len = rlen, .holes = keeps,
+		};
+		char bad[256] = "";
+		int run_err = 0;
+
+		memset(region, 0, rlen + slen);
+		igt_assert_eq(pthread_create(&m.thread, NULL, mutator_thread,
+					     &m), 0);
+		/*
+		 * Any failure is only recorded until the mutator has stopped:
+		 * an assertion must not leave it running.
+		 */
+		for (i = 0; i < iterations && faulted < max_faults && !bad[0];
+		     i++) {
+			const struct svm_dispatch d[2] = {
+				/* R: one u32 per 64 bytes; may fault */
+				{ .kernel = SVM_RMW_STRIDED,
+				  .grid = (uint32_t)(rlen / 64),
+				  .args = { PTR(region), 1, 64 } },
+				/* S: exact, every time */
+				{ .kernel = SVM_FILL, .grid = sn,
+				  .args = { PTR(s), i * 0x10000 } },
+			};
+			struct svm_result res[2];
+			int ret;
+
+			ret = backend->ops->run_batch(backend, d, 2, res);
+			if (!ret && res[0].error && !keeps) {
+				/*
+				 * A sticky fault over R failed S's job as
+				 * well: run it again in the new context.
+				 */
+				ret = backend->ops->run_batch(backend, &d[1], 1,
+							      &res[1]);
+			}
+			if (ret) {
+				run_err = ret;
+				snprintf(bad, sizeof(bad), "running the jobs "
+					 "on %s: %s", backend->name,
+					 neuf_igt_errno_name(ret));
+				break;
+			}
+			if (res[1].error) {
+				snprintf(bad, sizeof(bad), "job over S: %s",
+					 result_text(&res[1]));
+				break;
+			}
+			for (uint32_t k = 0; k < sn; k++) {
+				if (s[k] != i * 0x10000 + k) {
+					snprintf(bad, sizeof(bad), "iteration "
+						 "%u: s[%u] = %#x, expected "
+						 "%#x", i, k, s[k],
+						 i * 0x10000 + k);
+					break;
+				}
+			}
+
+			if (res[0].error && res[0].error != -EFAULT) {
+				snprintf(bad, sizeof(bad), "job over R: %s "
+					 "(%d)", result_text(&res[0]),
+					 res[0].error);
+			} else if (res[0].error &&
+				   (backend->caps & SVM_CAP_FAULT_ADDRESS) &&
+				   (!res[0].where_known ||
+				    res[0].fault_addr < PTR(region) ||
+				    res[0].fault_addr >= PTR(region + rlen))) {
+				snprintf(bad, sizeof(bad), "job over R faulted "
+					 "at %#" PRIx64 ", outside R [%p, %p)",
+					 res[0].fault_addr, (void *)region,
+					 (void *)(region + rlen));
+			} else if (res[0].error) {
+				faulted++;
+			} else {
+				ok++;
+			}
+		}
+		__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(m.thread, NULL);
+		igt_info("jobs over R: %u succeeded, %u faulted; %lu changes "
+			 "of R%s\n", ok, faulted, m.ops,
+			 m.holes ? "" : " (no holes)");
+		skip_if_unrecoverable(run_err, __LINE__);
+		igt_assert_f(!bad[0], "%s\n", bad);
+		igt_assert_f(!m.err, "mutator op %d failed: %s\n", m.failed_op,
+			     strerror(m.err));
+		svm_check_sequence(s, sn, (i - 1) * 0x10000);
+		munmap(region, rlen + slen);
 	}
 }
