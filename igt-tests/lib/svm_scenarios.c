@@ -418,6 +418,63 @@ static void *mutator_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * truncate-punch-hole{,-hugetlb}: @fd, a file of three units of @unit
+ * bytes mapped MAP_SHARED, which the GPU has written all over. A hole
+ * punched in the file and the file cut short take its pages away, out of
+ * the page cache and out of every mapping; the GPU must find them gone as
+ * the CPU does, never the freed pages.
+ */
+static void truncate_punch_hole(int fd, size_t unit)
+{
+	const size_t len = 3 * unit;
+	const uint32_t per = (uint32_t)(unit / SVM_PAGE_SZ);
+	uint64_t *sum = svm_xmalloc(sizeof(*sum));
+	uint8_t *a;
+
+	igt_assert_eq(ftruncate(fd, (off_t)len), 0);
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	igt_assert(a != MAP_FAILED);
+	run_ok(SVM_FILL_STRIDED, 3 * per, PTR(a), 0x1000, SVM_PAGE_SZ);
+	svm_check_pages(a, len, 0x1000);
+
+	/* A hole in the second unit: the GPU reads zeros there. */
+	igt_assert_f(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       (off_t)unit, (off_t)unit) == 0,
+		     "fallocate(PUNCH_HOLE): %s\n", strerror(errno));
+	*sum = 0;
+	run_ok(SVM_READ_STRIDED, per, PTR(a + unit), PTR(sum), SVM_PAGE_SZ);
+	igt_assert_eq_u64(*sum, 0);
+	*sum = 0;
+	run_ok(SVM_READ_STRIDED, per, PTR(a + 2 * unit), PTR(sum),
+	       SVM_PAGE_SZ);
+	igt_assert_eq_u64(*sum, sequence_sum(0x1000 + 2 * per, per));
+	/* The GPU's stores there fill the hole with pages of the file's. */
+	run_ok(SVM_FILL_STRIDED, per, PTR(a + unit), 0x2000, SVM_PAGE_SZ);
+	svm_check_pages(a + unit, unit, 0x2000);
+
+	/*
+	 * Cut to one unit: past the end the GPU's loads fail, where the CPU's
+	 * get SIGBUS; the first unit still reads.
+	 */
+	igt_assert_eq(ftruncate(fd, (off_t)unit), 0);
+	run_fault(-EFAULT, a + unit, a + len, SVM_ACCESS_READ,
+		  SVM_READ_STRIDED, 2 * per, PTR(a + unit), PTR(sum),
+		  SVM_PAGE_SZ);
+	*sum = 0;
+	run_ok(SVM_READ_STRIDED, per, PTR(a), PTR(sum), SVM_PAGE_SZ);
+	igt_assert_eq_u64(*sum, sequence_sum(0x1000, per));
+
+	/* Grown back: zeros, not what was there. */
+	igt_assert_eq(ftruncate(fd, (off_t)len), 0);
+	*sum = 0;
+	run_ok(SVM_READ_STRIDED, 2 * per, PTR(a + unit), PTR(sum),
+	       SVM_PAGE_SZ);
+	igt_assert_eq_u64(*sum, 0);
+	igt_assert_eq(munmap(a, len), 0);
+	free(sum);
+}
+
 void svm_scenarios_open(struct svm_backend *b)
 {
 	char why[512] = "";
@@ -1927,5 +1984,35 @@ void svm_scenarios(struct svm_backend *on)
 			     strerror(m.err));
 		svm_check_sequence(s, sn, (i - 1) * 0x10000);
 		munmap(region, rlen + slen);
+	}
+
+	igt_describe("A shared memfd the GPU wrote all over: a hole punched "
+		     "in it reads as zeros on the GPU, and the GPU's stores "
+		     "there land in the file; cut short, loads past its end "
+		     "fail; grown back, it reads zeros (truncation's and "
+		     "fallocate()'s unmap_mapping_range()).");
+	igt_subtest("truncate-punch-hole") {
+		int fd = memfd_create("neuf-svm-punch", MFD_CLOEXEC);
+
+		igt_assert_f(fd >= 0, "memfd_create: %s\n", strerror(errno));
+		truncate_punch_hole(fd, 4 * SVM_PAGE_SZ);
+		close(fd);
+	}
+
+	igt_describe("The same through hugetlbfs, whose truncation and hole "
+		     "punching unmap 2 MiB pages with a notifier call of "
+		     "their own (unmap_hugepage_range()).");
+	igt_subtest("truncate-punch-hole-hugetlb") {
+		int fd;
+
+		neuf_igt_require_kconfig("CONFIG_HUGETLBFS");
+		/* Three pages, one at a time refaulted. */
+		svm_require_hugetlb_pages(3);
+		fd = memfd_create("neuf-svm-punch-hugetlb", MFD_CLOEXEC |
+				  SVM_MFD_HUGETLB_2M);
+		igt_assert_f(fd >= 0, "memfd_create(MFD_HUGETLB): %s\n",
+			     strerror(errno));
+		truncate_punch_hole(fd, SVM_THP_SZ);
+		close(fd);
 	}
 }
