@@ -876,33 +876,6 @@ int igt_main()
 		close(sv[0]);
 	}
 
-	igt_describe("Eight processes, each with its own fd and VM, run jobs "
-		     "over their own data at the same time; each gets exactly "
-		     "its own results.");
-	igt_subtest("multi-process-8") {
-		igt_fork(child, 8) {
-			const size_t n = 8192;
-			uint32_t seed = 0x1000u * (uint32_t)(child + 1);
-			struct neuf_device *d;
-			uint32_t *buf = svm_xmalloc(n * 4), *dst = svm_xmalloc(n * 4);
-			uint32_t v;
-
-			igt_assert_eq(neuf_device_open(0, &d), 0);
-			igt_assert_eq(neuf_vm_create(d, NEUF_VM_CREATE_SVM, &v), 0);
-			neuf_igt_fill_pattern(buf, n, seed);
-			for (uint32_t round = 1; round <= 4; round++) {
-				run_ok_on(d, v, sh_rmw, n, PTR(buf), round);
-				neuf_igt_check_pattern(buf, n, seed,
-					      round * (round + 1) / 2);
-			}
-			run_ok_on(d, v, sh_copy, n, PTR(buf), PTR(dst));
-			neuf_igt_check_pattern(dst, n, seed, 10);
-			igt_assert_eq(neuf_vm_destroy(d, v), 0);
-			neuf_device_close(d);
-		}
-		igt_waitchildren();
-	}
-
 	igt_describe("Page tables are freed lazily, per 2 MiB block: "
 		     "unmapping two blocks in the middle of a GPU-mapped "
 		     "range frees their two leaf tables and keeps the "

@@ -22,6 +22,7 @@
 #include <linux/magic.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -473,6 +474,91 @@ static void truncate_punch_hole(int fd, size_t unit)
 	igt_assert_eq_u64(*sum, 0);
 	igt_assert_eq(munmap(a, len), 0);
 	free(sum);
+}
+
+/*
+ * multi-process-8 runs its workers as new processes of this binary, not as
+ * fork()ed children: CUDA, like other GPU drivers' userspace, may not be
+ * used in a child forked after it was initialised. A worker is this
+ * subtest run with MULTI_WORKER_ENV set to its index.
+ */
+#define MULTI_PROCESSES 8
+#define MULTI_WORKER_ENV "NEUF_SVM_WORKER"
+#define MULTI_SUBTEST "multi-process-8"
+
+/*
+ * One worker: waits until its stdin ends (every worker has started and
+ * opened its GPU), then runs jobs over data of its own.
+ */
+static void multi_process_worker(unsigned int k)
+{
+	const size_t n = 8192;
+	const uint32_t seed = 0x1000u * (k + 1);
+	uint32_t *buf = svm_xmalloc(n * 4), *dst = svm_xmalloc(n * 4);
+	ssize_t got;
+	char c;
+
+	while ((got = read(STDIN_FILENO, &c, 1)) > 0 ||
+	       (got < 0 && errno == EINTR))
+		;
+	neuf_igt_fill_pattern(buf, n, seed);
+	for (uint32_t round = 1; round <= 4; round++) {
+		run_ok(SVM_RMW, n, PTR(buf), round);
+		neuf_igt_check_pattern(buf, n, seed, round * (round + 1) / 2);
+	}
+	run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
+	neuf_igt_check_pattern(dst, n, seed, 10);
+	free(buf);
+	free(dst);
+}
+
+/* Start worker @k with @go as its stdin and @out as its stdout and stderr. */
+static pid_t spawn_worker(unsigned int k, int go, int out)
+{
+	char exe[PATH_MAX], var[64];
+	char *argv[] = { exe, "--run-subtest", MULTI_SUBTEST, NULL };
+	posix_spawn_file_actions_t fa;
+	size_t nenv = 0;
+	char **envp;
+	ssize_t len;
+	pid_t pid;
+	int ret;
+
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	igt_assert_f(len > 0, "/proc/self/exe: %s\n", strerror(errno));
+	exe[len] = '\0';
+	snprintf(var, sizeof(var), MULTI_WORKER_ENV "=%u", k);
+	while (environ[nenv])
+		nenv++;
+	envp = calloc(nenv + 2, sizeof(*envp));
+	igt_assert(envp);
+	memcpy(envp, environ, nenv * sizeof(*envp));
+	envp[nenv] = var;
+
+	igt_assert_eq(posix_spawn_file_actions_init(&fa), 0);
+	igt_assert_eq(posix_spawn_file_actions_adddup2(&fa, go, STDIN_FILENO), 0);
+	igt_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO), 0);
+	igt_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, STDERR_FILENO), 0);
+	ret = posix_spawn(&pid, exe, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	igt_assert_f(ret == 0, "posix_spawn(%s): %s\n", exe, strerror(ret));
+	return pid;
+}
+
+/* The last @max bytes a worker wrote to @fd, for a message; to be freed. */
+static char *worker_output(int fd, size_t max)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)max ? end - (off_t)max : 0;
+	char *text = calloc(1, max + 1);
+	ssize_t got;
+
+	igt_assert(text);
+	got = pread(fd, text, max, from);
+	if (got < 0)
+		snprintf(text, max, "(its output: %s)", strerror(errno));
+	return text;
 }
 
 void svm_scenarios_open(struct svm_backend *b)
@@ -1984,6 +2070,48 @@ void svm_scenarios(struct svm_backend *on)
 			     strerror(m.err));
 		svm_check_sequence(s, sn, (i - 1) * 0x10000);
 		munmap(region, rlen + slen);
+	}
+
+	igt_describe("Eight processes, each with its own GPU context, run jobs "
+		     "over their own data at the same time; each gets exactly "
+		     "its own results.");
+	igt_subtest(MULTI_SUBTEST) {
+		const char *worker = getenv(MULTI_WORKER_ENV);
+		int out[MULTI_PROCESSES], status[MULTI_PROCESSES], go[2];
+		pid_t pid[MULTI_PROCESSES];
+		unsigned int k;
+
+		if (worker) {
+			multi_process_worker((unsigned int)strtoul(worker,
+								  NULL, 10));
+			igt_success();
+		}
+		igt_assert(pipe2(go, O_CLOEXEC) == 0);
+		for (k = 0; k < MULTI_PROCESSES; k++) {
+			out[k] = memfd_create("neuf-svm-worker", MFD_CLOEXEC);
+			igt_assert_f(out[k] >= 0, "memfd_create: %s\n",
+				     strerror(errno));
+			pid[k] = spawn_worker(k, go[0], out[k]);
+		}
+		/* Their stdin ends: they go. */
+		close(go[0]);
+		close(go[1]);
+		for (k = 0; k < MULTI_PROCESSES; k++)
+			status[k] = neuf_igt_wait_child(pid[k]);
+		for (k = 0; k < MULTI_PROCESSES; k++) {
+			char *text = worker_output(out[k], 4096);
+			bool skipped = WIFEXITED(status[k]) &&
+				       WEXITSTATUS(status[k]) == IGT_EXIT_SKIP;
+			bool passed = WIFEXITED(status[k]) &&
+				      WEXITSTATUS(status[k]) == 0;
+
+			igt_skip_on_f(skipped, "worker %u skipped:\n%s\n", k,
+				      text);
+			igt_assert_f(passed, "worker %u: wait status %#x:\n%s\n",
+				     k, status[k], text);
+			free(text);
+			close(out[k]);
+		}
 	}
 
 	igt_describe("A shared memfd the GPU wrote all over: a hole punched "

@@ -1014,7 +1014,8 @@ CUDA_ON_CPU_MUST_PASS = [
     "read-malloc", "write-malloc", "read-write-stack", "first-touch",
     "vector-add-16m", "linked-list", "munmap-then-fault", "mprotect-read-only",
     "mprotect-none", "mremap-move", "fork-cow", "atomics-cpu-gpu",
-    "large-dispatch-256m", "race-stress", "truncate-punch-hole"]
+    "large-dispatch-256m", "race-stress", "multi-process-8",
+    "truncate-punch-hole"]
 
 
 @test
