@@ -47,17 +47,22 @@ _NEUF_FRAME = re.compile(r" \[(neuf|neuf_vgpu)\]( |$)")
 
 
 def _kcsan_reports(lines):
-    """Yield (index of the header line, whether a frame is neuf's) for each
-    KCSAN report in lines, timestamps removed."""
+    """Yield (first, header, end, whether a frame is neuf's) for each KCSAN
+    report in lines, timestamps removed: the index of its first line (the
+    line of "=" before the header, where there is one), of its header, and
+    one past its last line (the closing line of "=", where there is one)."""
     for i, line in enumerate(lines):
         if not _KCSAN.search(line):
             continue
         ours = bool(_NEUF_FRAME.search(line.rstrip()))
-        for body in lines[i + 1:]:
-            if _REPORT_END.search(body) or _KCSAN.search(body):
+        end = i + 1
+        while end < len(lines) and not _KCSAN.search(lines[end]):
+            end += 1
+            if _REPORT_END.search(lines[end - 1]):
                 break
-            ours = ours or bool(_NEUF_FRAME.search(body.rstrip()))
-        yield i, ours
+            ours = ours or bool(_NEUF_FRAME.search(lines[end - 1].rstrip()))
+        first = i - 1 if i and _REPORT_END.search(lines[i - 1]) else i
+        yield first, i, end, ours
 
 
 def splat_lines(text):
@@ -65,7 +70,7 @@ def splat_lines(text):
     only when it names a frame of neuf's: see foreign_races())."""
     raw = text.splitlines()
     lines = [_TIMESTAMP.sub("", line) for line in raw]
-    foreign = {i for i, ours in _kcsan_reports(lines) if not ours}
+    foreign = {i for _, i, _, ours in _kcsan_reports(lines) if not ours}
     return [raw[i] for i, line in enumerate(lines)
             if i not in foreign and _SPLAT.search(line)]
 
@@ -79,7 +84,6 @@ def splat_lines(text):
 # as neuf-runner stores them.
 _LEVELLED = re.compile(r"^<(\d+)>\[\s*\d+\.\d+\]\s?(.*)$")
 _IGNORE_MARK = re.compile(r"\[IGT\] .*?add ignored dmesg regex: (.*)$")
-_REPORT_START = re.compile(r"^=+$")
 # Lines at warning level that say the host held the guest up and the
 # kernel did nothing about it, as igt_runner's own built-in ignore list
 # has lines that are no fault of the test's. Under QEMU's TCG a vCPU can
@@ -95,17 +99,8 @@ def level_lines(text, warn_level=4):
     kernel's (foreign_races()) is not neuf's and not counted either."""
     raw = text.splitlines()
     lines = [_TIMESTAMP.sub("", line) for line in raw]
-    skip = set()
-    for i, ours in _kcsan_reports(lines):
-        if ours:
-            continue
-        start = i - 1 if i and _REPORT_START.search(lines[i - 1]) else i
-        end = i + 1
-        while end < len(lines) and not _KCSAN.search(lines[end]):
-            end += 1
-            if _REPORT_END.search(lines[end - 1]):
-                break
-        skip.update(range(start, end))
+    skip = {k for first, _, end, ours in _kcsan_reports(lines) if not ours
+            for k in range(first, end)}
     ignore = []
     found = []
     for i, line in enumerate(raw):
@@ -131,7 +126,7 @@ def foreign_races(text):
     stacks have no frame of neuf's: data races in the core kernel."""
     raw = text.splitlines()
     lines = [_TIMESTAMP.sub("", line) for line in raw]
-    return [raw[i] for i, ours in _kcsan_reports(lines) if not ours]
+    return [raw[i] for _, i, _, ours in _kcsan_reports(lines) if not ours]
 
 
 def bad_taint(value):
