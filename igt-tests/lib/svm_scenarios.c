@@ -477,27 +477,53 @@ static void truncate_punch_hole(int fd, size_t unit)
 }
 
 /*
- * multi-process-8 runs its workers as new processes of this binary, not as
- * fork()ed children: CUDA, like other GPU drivers' userspace, may not be
- * used in a child forked after it was initialised. A worker is this
- * subtest run with MULTI_WORKER_ENV set to its index.
+ * The multi-process scenarios run their workers as new processes of this
+ * binary, not as fork()ed children: CUDA, like other GPU drivers'
+ * userspace, may not be used in a child forked after it was initialised. A
+ * worker is its subtest run with WORKER_ENV set to its index, and
+ * WORKER_ADDR_ENV to the address its data must be mapped at where the
+ * scenario wants one.
  */
+#define WORKER_ENV "NEUF_SVM_WORKER"
+#define WORKER_ADDR_ENV "NEUF_SVM_WORKER_ADDR"
+/* A worker's exit status when another mapping holds its address. */
+#define WORKER_ADDR_TAKEN 3
+#define WORKER_WORDS 8192
 #define MULTI_PROCESSES 8
-#define MULTI_WORKER_ENV "NEUF_SVM_WORKER"
 #define MULTI_SUBTEST "multi-process-8"
+#define SAME_ADDR_SUBTEST "multi-process-same-address"
+#define SAME_ADDR_PROCESSES 4
+#define SAME_ADDR_WAVES 2
+#define SAME_ADDR_TRIES 3
 
 /*
- * One worker: waits until its stdin ends (every worker has started and
- * opened its GPU), then runs jobs over data of its own.
+ * One worker: maps its data at @addr (0: anywhere), waits until its stdin
+ * ends (every worker of its wave has started and opened its GPU), then runs
+ * jobs over that data, which no other worker's seed fills.
  */
-static void multi_process_worker(unsigned int k)
+static void multi_process_worker(unsigned int k, uint64_t addr)
 {
-	const size_t n = 8192;
+	const size_t n = WORKER_WORDS, len = n * 4;
 	const uint32_t seed = 0x1000u * (k + 1);
-	uint32_t *buf = svm_xmalloc(n * 4), *dst = svm_xmalloc(n * 4);
+	uint32_t *buf, *dst = svm_xmalloc(len);
 	ssize_t got;
 	char c;
 
+	if (addr) {
+		buf = mmap((void *)(uintptr_t)addr, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			   -1, 0);
+		if (buf != (void *)(uintptr_t)addr) {
+			/* An older kernel takes MAP_FIXED_NOREPLACE as a hint. */
+			printf("worker %u: %#" PRIx64 " is taken: %s\n", k, addr,
+			       buf == MAP_FAILED ? strerror(errno) :
+			       "mapped elsewhere");
+			fflush(stdout);
+			_exit(WORKER_ADDR_TAKEN);
+		}
+	} else {
+		buf = svm_xmalloc(len);
+	}
 	while ((got = read(STDIN_FILENO, &c, 1)) > 0 ||
 	       (got < 0 && errno == EINTR))
 		;
@@ -508,15 +534,22 @@ static void multi_process_worker(unsigned int k)
 	}
 	run_ok(SVM_COPY, n, PTR(buf), PTR(dst));
 	neuf_igt_check_pattern(dst, n, seed, 10);
-	free(buf);
+	if (addr)
+		munmap(buf, len);
+	else
+		free(buf);
 	free(dst);
 }
 
-/* Start worker @k with @go as its stdin and @out as its stdout and stderr. */
-static pid_t spawn_worker(unsigned int k, int go, int out)
+/*
+ * Start worker @k of @subtest, its data at @addr (0: anywhere), with @go as
+ * its stdin and @out as its stdout and stderr.
+ */
+static pid_t spawn_worker(const char *subtest, unsigned int k, uint64_t addr,
+			  int go, int out)
 {
-	char exe[PATH_MAX], var[64];
-	char *argv[] = { exe, "--run-subtest", MULTI_SUBTEST, NULL };
+	char exe[PATH_MAX], var[64], addr_var[64];
+	char *argv[] = { exe, "--run-subtest", (char *)subtest, NULL };
 	posix_spawn_file_actions_t fa;
 	size_t nenv = 0;
 	char **envp;
@@ -527,13 +560,15 @@ static pid_t spawn_worker(unsigned int k, int go, int out)
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	igt_assert_f(len > 0, "/proc/self/exe: %s\n", strerror(errno));
 	exe[len] = '\0';
-	snprintf(var, sizeof(var), MULTI_WORKER_ENV "=%u", k);
+	snprintf(var, sizeof(var), WORKER_ENV "=%u", k);
+	snprintf(addr_var, sizeof(addr_var), WORKER_ADDR_ENV "=%#" PRIx64, addr);
 	while (environ[nenv])
 		nenv++;
-	envp = calloc(nenv + 2, sizeof(*envp));
+	envp = calloc(nenv + 3, sizeof(*envp));
 	igt_assert(envp);
 	memcpy(envp, environ, nenv * sizeof(*envp));
 	envp[nenv] = var;
+	envp[nenv + 1] = addr ? addr_var : NULL;
 
 	igt_assert_eq(posix_spawn_file_actions_init(&fa), 0);
 	igt_assert_eq(posix_spawn_file_actions_adddup2(&fa, go, STDIN_FILENO), 0);
@@ -559,6 +594,53 @@ static char *worker_output(int fd, size_t max)
 	if (got < 0)
 		snprintf(text, max, "(its output: %s)", strerror(errno));
 	return text;
+}
+
+/*
+ * Runs workers @first to @first + @n - 1 of @subtest at once, their data at
+ * @addr (0: anywhere), and waits for them all. Fails or skips as a worker
+ * that failed or skipped; false: none did, but one found @addr taken.
+ */
+static bool run_workers(const char *subtest, unsigned int first,
+			unsigned int n, uint64_t addr)
+{
+	int out[MULTI_PROCESSES], status[MULTI_PROCESSES], go[2];
+	pid_t pid[MULTI_PROCESSES];
+	bool taken = false;
+	unsigned int k;
+
+	igt_assert(n <= MULTI_PROCESSES);
+	igt_assert(pipe2(go, O_CLOEXEC) == 0);
+	for (k = 0; k < n; k++) {
+		out[k] = memfd_create("neuf-svm-worker", MFD_CLOEXEC);
+		igt_assert_f(out[k] >= 0, "memfd_create: %s\n",
+			     strerror(errno));
+		pid[k] = spawn_worker(subtest, first + k, addr, go[0], out[k]);
+	}
+	/* Their stdin ends: they go. */
+	close(go[0]);
+	close(go[1]);
+	for (k = 0; k < n; k++)
+		status[k] = neuf_igt_wait_child(pid[k]);
+	for (k = 0; k < n; k++) {
+		char *text = worker_output(out[k], 4096);
+		bool exited = WIFEXITED(status[k]);
+
+		if (exited && WEXITSTATUS(status[k]) == WORKER_ADDR_TAKEN) {
+			igt_info("%s", text);
+			taken = true;
+		} else {
+			igt_skip_on_f(exited && WEXITSTATUS(status[k]) ==
+				      IGT_EXIT_SKIP, "worker %u skipped:\n%s\n",
+				      first + k, text);
+			igt_assert_f(exited && WEXITSTATUS(status[k]) == 0,
+				     "worker %u: wait status %#x:\n%s\n",
+				     first + k, status[k], text);
+		}
+		free(text);
+		close(out[k]);
+	}
+	return !taken;
 }
 
 void svm_scenarios_open(struct svm_backend *b)
@@ -2076,42 +2158,68 @@ void svm_scenarios(struct svm_backend *on)
 		     "over their own data at the same time; each gets exactly "
 		     "its own results.");
 	igt_subtest(MULTI_SUBTEST) {
-		const char *worker = getenv(MULTI_WORKER_ENV);
-		int out[MULTI_PROCESSES], status[MULTI_PROCESSES], go[2];
-		pid_t pid[MULTI_PROCESSES];
-		unsigned int k;
+		const char *worker = getenv(WORKER_ENV);
 
 		if (worker) {
 			multi_process_worker((unsigned int)strtoul(worker,
-								  NULL, 10));
+								  NULL, 10), 0);
 			igt_success();
 		}
-		igt_assert(pipe2(go, O_CLOEXEC) == 0);
-		for (k = 0; k < MULTI_PROCESSES; k++) {
-			out[k] = memfd_create("neuf-svm-worker", MFD_CLOEXEC);
-			igt_assert_f(out[k] >= 0, "memfd_create: %s\n",
-				     strerror(errno));
-			pid[k] = spawn_worker(k, go[0], out[k]);
-		}
-		/* Their stdin ends: they go. */
-		close(go[0]);
-		close(go[1]);
-		for (k = 0; k < MULTI_PROCESSES; k++)
-			status[k] = neuf_igt_wait_child(pid[k]);
-		for (k = 0; k < MULTI_PROCESSES; k++) {
-			char *text = worker_output(out[k], 4096);
-			bool skipped = WIFEXITED(status[k]) &&
-				       WEXITSTATUS(status[k]) == IGT_EXIT_SKIP;
-			bool passed = WIFEXITED(status[k]) &&
-				      WEXITSTATUS(status[k]) == 0;
+		run_workers(MULTI_SUBTEST, 0, MULTI_PROCESSES, 0);
+	}
 
-			igt_skip_on_f(skipped, "worker %u skipped:\n%s\n", k,
-				      text);
-			igt_assert_f(passed, "worker %u: wait status %#x:\n%s\n",
-				     k, status[k], text);
-			free(text);
-			close(out[k]);
+	igt_describe("Four processes map their data at one virtual address "
+		     "and run jobs over it at the same time, then four more in "
+		     "their place: each GPU context finds its own process's "
+		     "pages there, never those of another, nor of one that "
+		     "ended.");
+	igt_subtest(SAME_ADDR_SUBTEST) {
+		const char *worker = getenv(WORKER_ENV);
+		const char *addr = getenv(WORKER_ADDR_ENV);
+		const size_t len = WORKER_WORDS * 4;
+		void *spot[SAME_ADDR_TRIES];
+		unsigned int t, w = 0;
+
+		if (worker) {
+			igt_assert_f(addr, WORKER_ADDR_ENV " is not set\n");
+			multi_process_worker((unsigned int)strtoul(worker,
+								  NULL, 10),
+					     strtoull(addr, NULL, 0));
+			igt_success();
 		}
+		/*
+		 * An address free here is most likely free in each worker
+		 * too; where one finds it taken, all try another: then one
+		 * of 32 and 64 TiB, far from where the kernel puts the heap
+		 * and mappings and from what a GPU driver may have reserved
+		 * near either. Each address stays reserved here meanwhile.
+		 */
+		for (t = 0; t < SAME_ADDR_TRIES; t++) {
+			void *hint = (void *)((uintptr_t)t << 45);
+
+			spot[t] = mmap(hint, len, PROT_NONE, MAP_PRIVATE |
+				       MAP_ANONYMOUS | MAP_NORESERVE |
+				       (t ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+			igt_assert_f(spot[t] != MAP_FAILED &&
+				     (!t || spot[t] == hint), "mmap(%p): %s\n",
+				     hint, spot[t] == MAP_FAILED ?
+				     strerror(errno) : "mapped elsewhere");
+			for (w = 0; w < SAME_ADDR_WAVES; w++)
+				if (!run_workers(SAME_ADDR_SUBTEST,
+						 w * SAME_ADDR_PROCESSES,
+						 SAME_ADDR_PROCESSES,
+						 PTR(spot[t])))
+					break;
+			if (w == SAME_ADDR_WAVES)
+				break;
+		}
+		igt_assert_f(t < SAME_ADDR_TRIES, "each of %d addresses was "
+			     "taken in a worker\n", SAME_ADDR_TRIES);
+		igt_info("%d waves of %d processes at %p\n", SAME_ADDR_WAVES,
+			 SAME_ADDR_PROCESSES, spot[t]);
+		do
+			munmap(spot[t], len);
+		while (t--);
 	}
 
 	igt_describe("A shared memfd the GPU wrote all over: a hole punched "

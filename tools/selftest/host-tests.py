@@ -1015,7 +1015,7 @@ CUDA_ON_CPU_MUST_PASS = [
     "vector-add-16m", "linked-list", "munmap-then-fault", "mprotect-read-only",
     "mprotect-none", "mremap-move", "fork-cow", "atomics-cpu-gpu",
     "large-dispatch-256m", "race-stress", "multi-process-8",
-    "truncate-punch-hole"]
+    "multi-process-same-address", "truncate-punch-hole"]
 
 
 @test
