@@ -420,6 +420,183 @@ static void *mutator_thread(void *arg)
 }
 
 /*
+ * fork-cow-under-gpu: a thread forks children while the main thread's GPU
+ * jobs write the region; each child looks at its copy right after its fork
+ * and again once two more jobs have ended since that first look, and must
+ * see the same.
+ *
+ * A GPU mapping fork() left writable is used only until a fault nearby
+ * maps the pages again (neuf's fault windows cover the VMA), so it shows
+ * only where the GPU's first store after the fork comes after the child's
+ * look and lands on that page. Even children are forked while a job runs;
+ * for odd ones the GPU waits between two jobs, and the first job after the
+ * child's look writes from one end of the VMA, the last page first for
+ * children 1 and 5, the first page first for 3 and 7.
+ */
+#define FORK_CHILDREN 8
+#define FORK_PAGES 32
+
+enum fork_order { FORK_ORDER_ANY, FORK_ORDER_FIRST, FORK_ORDER_LAST };
+
+struct forker {
+	pthread_t thread;
+	const uint32_t *buf;	/* the region the GPU writes */
+	uint32_t *snap;		/* each child's first look at it, in its copy */
+	size_t n;		/* words of both */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int jobs;	/* GPU jobs done, under @lock */
+	bool stop;		/* a job failed: release the children, under @lock */
+	bool done;		/* every child forked and released, under @lock */
+	bool pause;		/* the GPU is to wait between jobs, under @lock */
+	bool paused;		/* it waits, under @lock */
+	enum fork_order order;	/* the next job's first page, under @lock */
+	unsigned int forked;
+	pid_t pid[FORK_CHILDREN];
+	int err;		/* pipe2() or fork() errno */
+};
+
+/* The GPU jobs done so far. */
+static unsigned int forker_jobs(struct forker *f)
+{
+	unsigned int jobs;
+
+	pthread_mutex_lock(&f->lock);
+	jobs = f->jobs;
+	pthread_mutex_unlock(&f->lock);
+	return jobs;
+}
+
+/* Until @jobs GPU jobs are done; false: they never will be. */
+static bool forker_wait_jobs(struct forker *f, unsigned int jobs)
+{
+	bool stop;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->jobs < jobs && !f->stop)
+		pthread_cond_wait(&f->cond, &f->lock);
+	stop = f->stop;
+	pthread_mutex_unlock(&f->lock);
+	return !stop;
+}
+
+/*
+ * The child, a copy of the forker thread alone: async-signal-safe calls
+ * only. It says on @ready when it has looked, and looks again when @go
+ * ends. Exit status 2: a word no job wrote; 3: the copy changed.
+ */
+static __attribute__((noreturn)) void fork_child(struct forker *f,
+						 const int ready[2],
+						 const int go[2])
+{
+	ssize_t got;
+	char c = 'r';
+
+	close(ready[0]);
+	close(go[1]);
+	memcpy(f->snap, f->buf, f->n * 4);
+	for (size_t i = 0; i < f->n; i++)
+		if ((f->snap[i] - (uint32_t)i) & 0xfffff)
+			_exit(2);
+	if (write(ready[1], &c, 1) != 1)
+		_exit(1);
+	while ((got = read(go[0], &c, 1)) > 0 || (got < 0 && errno == EINTR))
+		;
+	_exit(memcmp(f->snap, f->buf, f->n * 4) ? 3 : 0);
+}
+
+static void *forker_thread(void *arg)
+{
+	struct forker *f = arg;
+	unsigned int k;
+
+	for (k = 0; k < FORK_CHILDREN; k++) {
+		int ready[2], go[2];
+		ssize_t got;
+		pid_t pid;
+		char c;
+
+		if (!forker_wait_jobs(f, 2 + 3 * k))
+			break;
+		if (k & 1) {
+			pthread_mutex_lock(&f->lock);
+			f->pause = true;
+			while (!f->paused && !f->stop)
+				pthread_cond_wait(&f->cond, &f->lock);
+			pthread_mutex_unlock(&f->lock);
+		}
+		if (pipe2(ready, O_CLOEXEC)) {
+			f->err = errno;
+			break;
+		}
+		if (pipe2(go, O_CLOEXEC)) {
+			f->err = errno;
+			close(ready[0]);
+			close(ready[1]);
+			break;
+		}
+		pid = fork();
+		if (pid == 0)
+			fork_child(f, ready, go);
+		close(ready[1]);
+		close(go[0]);
+		if (pid < 0) {
+			f->err = errno;
+			close(ready[0]);
+			close(go[1]);
+			break;
+		}
+		f->pid[f->forked++] = pid;
+		/*
+		 * Once the child has looked, the GPU writes on for two more
+		 * jobs; then it looks again. A child that ended before it
+		 * looked closed @ready: its exit status tells.
+		 */
+		while ((got = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		close(ready[0]);
+		if (k & 1) {
+			pthread_mutex_lock(&f->lock);
+			f->order = k & 2 ? FORK_ORDER_FIRST : FORK_ORDER_LAST;
+			f->pause = false;
+			pthread_cond_broadcast(&f->cond);
+			pthread_mutex_unlock(&f->lock);
+		}
+		forker_wait_jobs(f, forker_jobs(f) + 2);
+		close(go[1]);
+	}
+	pthread_mutex_lock(&f->lock);
+	f->done = true;
+	f->pause = false;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/*
+ * The GPU's side: waits while the forker wants it to, then says where the
+ * next job starts (FORK_ORDER_FIRST or FORK_ORDER_LAST).
+ */
+static enum fork_order forker_next_job(struct forker *f, unsigned int job)
+{
+	enum fork_order order;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->pause && !f->done) {
+		f->paused = true;
+		pthread_cond_broadcast(&f->cond);
+		pthread_cond_wait(&f->cond, &f->lock);
+	}
+	f->paused = false;
+	order = f->order;
+	f->order = FORK_ORDER_ANY;
+	pthread_mutex_unlock(&f->lock);
+	if (order == FORK_ORDER_ANY)
+		order = job & 1 ? FORK_ORDER_FIRST : FORK_ORDER_LAST;
+	return order;
+}
+
+/*
  * truncate-punch-hole{,-hugetlb}: @fd, a file of three units of @unit
  * bytes mapped MAP_SHARED, which the GPU has written all over. A hole
  * punched in the file and the file cut short take its pages away, out of
@@ -1935,6 +2112,104 @@ void svm_scenarios(struct svm_backend *on)
 		igt_waitchildren();
 		munmap(buf, len);
 		free(sum);
+	}
+
+	igt_describe("A thread forks children while GPU jobs keep writing "
+		     "the parent's private memory: each child's copy never "
+		     "changes after its fork, whatever the GPU writes next, "
+		     "and every write of the GPU's reaches the parent (fork's "
+		     "write protection, its invalidation and the copy-on-"
+		     "write break a GPU write then makes, under a running "
+		     "GPU).");
+	igt_subtest("fork-cow-under-gpu") {
+		const size_t len = FORK_PAGES * SVM_PAGE_SZ, n = len / 4;
+		const uint32_t per = (uint32_t)(SVM_PAGE_SZ / 4);
+		uint8_t *area = svm_map_anon(len + 2 * SVM_PAGE_SZ, MAP_PRIVATE);
+		uint32_t *buf = (uint32_t *)(area + SVM_PAGE_SZ);
+		struct forker f = {
+			.buf = buf,
+			.snap = svm_xmalloc(len),
+			.n = n,
+			.lock = PTHREAD_MUTEX_INITIALIZER,
+			.cond = PTHREAD_COND_INITIALIZER,
+		};
+		struct svm_dispatch d[FORK_PAGES];
+		struct svm_result res[FORK_PAGES];
+		unsigned int job, k, failed = FORK_PAGES;
+		int ret = 0;
+
+		/*
+		 * An inaccessible page either side: the region is a VMA of its
+		 * own, merged with no neighbour, so its first and last pages
+		 * are where fork() write-protects the ends of a range.
+		 */
+		igt_assert_eq(mprotect(area, SVM_PAGE_SZ, PROT_NONE), 0);
+		igt_assert_eq(mprotect(area + SVM_PAGE_SZ + len, SVM_PAGE_SZ,
+				       PROT_NONE), 0);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (uint32_t)i;
+		igt_assert_eq(pthread_create(&f.thread, NULL, forker_thread,
+					     &f), 0);
+		/*
+		 * Job j writes (j << 20) + i to word i, a page per launch,
+		 * from the first page or from the last (forker_next_job()).
+		 * No assertion until the forker has stopped.
+		 */
+		for (job = 1;; job++) {
+			enum fork_order order = forker_next_job(&f, job);
+			bool done;
+
+			for (unsigned int i = 0; i < FORK_PAGES; i++) {
+				unsigned int page = order == FORK_ORDER_FIRST ?
+						    i : FORK_PAGES - 1 - i;
+
+				d[i] = (struct svm_dispatch){
+					.kernel = SVM_FILL, .grid = per,
+					.args = { PTR(buf + page * per),
+						  (uint64_t)(job << 20) +
+						  page * per },
+				};
+			}
+			ret = backend->ops->run_batch(backend, d, FORK_PAGES,
+						      res);
+			for (failed = 0; !ret && failed < FORK_PAGES; failed++)
+				if (res[failed].error)
+					break;
+			pthread_mutex_lock(&f.lock);
+			if (ret || failed < FORK_PAGES)
+				f.stop = true;
+			else
+				f.jobs = job;
+			done = f.done || f.stop;
+			pthread_cond_broadcast(&f.cond);
+			pthread_mutex_unlock(&f.lock);
+			if (done)
+				break;
+		}
+		igt_assert_eq(pthread_join(f.thread, NULL), 0);
+		for (k = 0; k < f.forked; k++) {
+			int status = neuf_igt_wait_child(f.pid[k]);
+			int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+			igt_assert_f(code == 0, "child %u %s (wait status "
+				     "%#x)\n", k, code == 2 ? "found a word no "
+				     "job wrote in its copy" : code == 3 ?
+				     "saw its copy change after its fork, as "
+				     "the parent's GPU wrote on" : "failed",
+				     status);
+		}
+		skip_if_unrecoverable(ret, __LINE__);
+		igt_assert_f(ret == 0, "GPU job %u: %s\n", job,
+			     neuf_igt_errno_name(ret));
+		igt_assert_f(failed == FORK_PAGES, "GPU job %u, launch %u: "
+			     "%s\n", job, failed, failed < FORK_PAGES ?
+			     result_text(&res[failed]) : "");
+		igt_assert_f(!f.err, "forking: %s\n", strerror(f.err));
+		igt_assert_eq(f.forked, FORK_CHILDREN);
+		igt_info("%u children forked over %u GPU jobs\n", f.forked, job);
+		svm_check_sequence(buf, n, (uint32_t)(job << 20));
+		munmap(area, len + 2 * SVM_PAGE_SZ);
+		free(f.snap);
 	}
 
 	igt_describe("A child fork() made does not get its parent's GPU "

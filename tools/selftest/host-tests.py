@@ -1013,7 +1013,8 @@ def cuda_skip_reasons(c):
 CUDA_ON_CPU_MUST_PASS = [
     "read-malloc", "write-malloc", "read-write-stack", "first-touch",
     "vector-add-16m", "linked-list", "munmap-then-fault", "mprotect-read-only",
-    "mprotect-none", "mremap-move", "fork-cow", "atomics-cpu-gpu",
+    "mprotect-none", "mremap-move", "fork-cow", "fork-cow-under-gpu",
+    "atomics-cpu-gpu",
     "large-dispatch-256m", "race-stress", "multi-process-8",
     "multi-process-same-address", "truncate-punch-hole"]
 
