@@ -183,6 +183,12 @@ const char *igt_test_name(void)
 	return igt.name;
 }
 
+/* As IGT's: NULL outside a subtest. */
+const char *igt_subtest_name(void)
+{
+	return igt.subtest;
+}
+
 void igt_install_exit_handler(igt_exit_handler_t fn)
 {
 	for (int i = 0; i < igt.num_exit_handlers; i++)

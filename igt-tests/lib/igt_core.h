@@ -94,6 +94,7 @@ void igt_waitchildren(void);
 void igt_describe_f(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool igt_only_list_subtests(void);
 const char *igt_test_name(void);
+const char *igt_subtest_name(void);
 
 typedef void (*igt_exit_handler_t)(int sig);
 void igt_install_exit_handler(igt_exit_handler_t fn);

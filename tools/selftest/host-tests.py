@@ -114,6 +114,8 @@ def igt_results_and_failures_continue(c):
     rc, out, err = c.run("--run-subtest", "pass,fail,skip,after-fail")
     check(rc == 98, f"rc {rc}")
     check(result_of(out, "pass") == "SUCCESS", out)
+    # igt_subtest_name(): the subtest's name in it, NULL outside.
+    check("outside: (none)\n" in out and "passing in pass\n" in out, out)
     check(result_of(out, "fail") == "FAIL", out)
     check(result_of(out, "skip") == "SKIP", out)
     check(result_of(out, "after-fail") == "SUCCESS", out)

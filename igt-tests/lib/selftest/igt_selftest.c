@@ -13,8 +13,12 @@
 
 int igt_main()
 {
+	igt_fixture()
+		igt_info("outside: %s\n",
+			 igt_subtest_name() ? igt_subtest_name() : "(none)");
+
 	igt_subtest("pass")
-		igt_info("passing\n");
+		igt_info("passing in %s\n", igt_subtest_name());
 
 	igt_subtest("fail")
 		igt_assert_eq(1, 2);
