@@ -17,7 +17,7 @@
 # NVIDIA_OVERALL_TIMEOUT, seconds after which no subtest starts (the rest
 # are notrun; default: no limit); NVIDIA_DMESG_WARN_LEVEL, the kernel log
 # level at which a line during a subtest makes it dmesg-warn (default -1:
-# only splats do; 4 is igt_runner's default);
+# only splats and Xid reports do; 4 is igt_runner's default);
 # PYTHON, the python3 to run the runner with (default: python3 on PATH).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,8 +40,17 @@ if [ -z "${NEUF_BLOCK_DIR:-}" ] && command -v findmnt > /dev/null; then
 	/dev/*:ext[234] | /dev/*:xfs | /dev/*:btrfs) export NEUF_BLOCK_DIR=$out ;;
 	esac
 fi
+# The kernel log's Xid reports (see below), unless no subtest can mark any.
+xid_lines='NVRM: Xid [(]'
+count_xid=(--dmesg-count "$xid_lines")
+xid_rule="lines matching '$xid_lines' count unless the subtest expects them"
+if [ ! -w /dev/kmsg ]; then
+	count_xid=()
+	xid_rule="do not count: /dev/kmsg is not writable, so no subtest can mark its own"
+fi
 {
 	echo "host: $(uname -r), $(nproc) cpus"
+	echo "Xid reports in the kernel log: $xid_rule"
 	cat /proc/driver/nvidia/version 2>/dev/null || echo "no /proc/driver/nvidia/version"
 	p=/sys/module/nvidia_uvm/parameters/uvm_disable_hmm
 	[ -e "$p" ] && echo "$p: $(cat "$p")"
@@ -60,13 +69,19 @@ fi
 # touches over PCIe.
 # migrate-soft-offline would take 8 pages of the host's memory out of
 # service until it reboots: only with NEUF_SOFT_OFFLINE=1.
-# Only splats count in the host's kernel log by default, not every line at
-# warning level as in the guests: the log is the whole machine's, and
-# NVIDIA's driver logs the faults the scenarios make on purpose (Xid
-# reports). NVIDIA_DMESG_WARN_LEVEL=4 applies igt_runner's rule.
+# In the host's kernel log, by default, splats count, and the driver's Xid
+# reports (a GPU fault, an engine's exception, a channel's stop: the lines
+# of xid_lines) unless the subtest marked them as expected, as those that
+# fault on purpose do (svm_backend.fault_log). Not every line at warning
+# level, as in the guests: the log is the whole machine's, and the NVIDIA
+# driver prints all of its lines, Xid reports included, at the kernel's
+# default message level, warning on most systems (nvidia.rst).
+# NVIDIA_DMESG_WARN_LEVEL=4 applies igt_runner's rule as well. A subtest
+# that cannot write /dev/kmsg (not root) cannot mark its faults: then Xid
+# reports do not count.
 NEUF_SOFT_OFFLINE=${NEUF_SOFT_OFFLINE:-0} "$py" "$top/tools/neuf-runner" --results "$out" --bindir "$top/build" \
 	--name nvidia --timeout "${NVIDIA_TIMEOUT:-600}" \
-	--dmesg-warn-level "${NVIDIA_DMESG_WARN_LEVEL:--1}" \
+	--dmesg-warn-level "${NVIDIA_DMESG_WARN_LEVEL:--1}" ${count_xid[@]+"${count_xid[@]}"} \
 	--overall-timeout "${NVIDIA_OVERALL_TIMEOUT:-0}" ${filter:+--filter "$filter"} \
 	"$top/igt-tests/test-list-nvidia.txt"
 # Every subtest skipped for one reason when the backend could not open.

@@ -93,10 +93,12 @@ _IGNORE_MARK = re.compile(r"\[IGT\] .*?add ignored dmesg regex: (.*)$")
 _BENIGN = re.compile(r"^clocksource: .*skipping watchdog check")
 
 
-def level_lines(text, warn_level=4):
+def level_lines(text, warn_level=4, count=()):
     """Return the lines of a subtest's kernel log at warn_level or more
-    serious that no earlier mark covers; a KCSAN report of the core
-    kernel's (foreign_races()) is not neuf's and not counted either."""
+    serious, or matching a regular expression of count whatever their
+    level, that no earlier mark covers; a KCSAN report of the core
+    kernel's (foreign_races()) is not neuf's and not counted either.
+    warn_level -1 leaves count alone to say what counts."""
     raw = text.splitlines()
     lines = [_TIMESTAMP.sub("", line) for line in raw]
     skip = {k for first, _, end, ours in _kcsan_reports(lines) if not ours
@@ -115,7 +117,9 @@ def level_lines(text, warn_level=4):
             except re.error:    # a POSIX class Python lacks: marks nothing
                 pass
             continue
-        if int(m.group(1)) & 7 <= warn_level and not _BENIGN.search(msg) \
+        counted = int(m.group(1)) & 7 <= warn_level or \
+            any(re.search(r, msg) for r in count)
+        if counted and not _BENIGN.search(msg) \
                 and not any(r.search(msg) for r in ignore):
             found.append(line)
     return found

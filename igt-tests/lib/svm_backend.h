@@ -177,6 +177,10 @@ struct svm_backend_ops {
  * @device: the GPU's name, once open
  * @recoveries: how many times a sticky fault made the backend build a new
  *	GPU context (0 where SVM_CAP_FAULT_KEEPS_CONTEXT)
+ * @fault_log: a POSIX extended regular expression for the kernel log lines
+ *	the GPU's driver writes when a job faults, which a subtest that
+ *	faults on purpose marks as expected (neuf_igt_try_ignore_dmesg());
+ *	NULL where the driver writes none at warning level or above
  */
 struct svm_backend {
 	const char *name;
@@ -185,6 +189,7 @@ struct svm_backend {
 	void *priv;
 	char device[192];
 	unsigned int recoveries;
+	const char *fault_log;
 };
 
 /** svm_access_name() - "read", "write", "atomic" or "unknown" */

@@ -50,6 +50,12 @@
  *    CUDA_ERROR_NOT_INITIALIZED: CUDA may not be used there.
  *  - It counts launches, illegal addresses and resets, and says so on
  *    stderr when the library is unloaded.
+ *  - FAKE_CUDA_XID=fault writes a line in the shape of the NVIDIA
+ *    driver's Xid report to /dev/kmsg for each illegal address, as the
+ *    driver does for a GPU fault; FAKE_CUDA_XID=launch one for every
+ *    launch, as a driver reporting faults where there are none would. The
+ *    line says it is a stand-in's ("Xid (stand-in, no GPU)", never
+ *    "Xid (PCI:"), for whatever else reads the host's log.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -58,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -668,6 +675,27 @@ fake_result cuModuleGetFunction(void **fn, void *mod, const char *name)
 	return FAKE_ERROR_NOT_FOUND;
 }
 
+/* FAKE_CUDA_XID: the kernel log line the NVIDIA driver writes for a fault. */
+static void xid_report(const char *when)
+{
+	const char *mode = getenv("FAKE_CUDA_XID");
+	char line[160];
+	ssize_t written;
+	int fd, len;
+
+	if (!mode || strcmp(mode, when))
+		return;
+	len = snprintf(line, sizeof(line), "fake_libcuda: NVRM: Xid (stand-in, "
+		       "no GPU): 31, pid=%d, a stand-in's report of a %s\n",
+		       (int)getpid(), when);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;		/* the host test checks that it can write */
+	written = write(fd, line, (size_t)len);
+	(void)written;
+	close(fd);
+}
+
 /*
  * The kernel's parameters are uint32_t grid, then four uint64_t. Every
  * thread of every block runs; the kernels only look at the x dimension.
@@ -685,6 +713,7 @@ static fake_result launch(const struct function *fn, const unsigned int g[3],
 	for (int k = 0; k < 4; k++)
 		memcpy(&a[k], params[k + 1], sizeof(a[k]));
 	counts.launches++;
+	xid_report("launch");
 	for (uint64_t block = 0; block < blocks; block++) {
 		for (uint32_t thread = 0; thread < threads; thread++) {
 			uint32_t i = (uint32_t)(block % g[0]) * b[0] +
@@ -698,6 +727,7 @@ static fake_result launch(const struct function *fn, const unsigned int g[3],
 				ctx.sticky = acc.fault;
 				counts.faults++;
 				counts.last_fault = acc.addr;
+				xid_report("fault");
 				return FAKE_SUCCESS;
 			}
 		}

@@ -306,6 +306,18 @@ def logcheck_level_rule(_):
     check(level_lines("\n".join(foreign + ours + [err])) == ours + [err],
           "neuf's KCSAN report or a later error missed")
 
+    # --dmesg-count: a line matching one of its expressions counts whatever
+    # its level, even with the level rule off (-1), unless marked.
+    xid = "<4>[   11.0] NVRM: Xid (PCI:0000:01:00): 31, pid=7, name=t, MMU Fault"
+    low = "<6>[   11.0] NVRM: Xid (PCI:0000:01:00): 43, pid=7, name=t, Ch 8"
+    xmark = "<6>[   10.9] [IGT] t: add ignored dmesg regex: NVRM: Xid [(]"
+    count = [r"NVRM: Xid [(]"]
+    for log, want in [([xid, low], [xid, low]), ([xmark, xid, low], []),
+                      ([xid, xmark, low], [xid]), ([err], [])]:
+        got = level_lines("\n".join(log), -1, count)
+        check(got == want, f"count {log}: {got}, expected {want}")
+    check(level_lines(err, 4, count) == [err], "count hid the level rule")
+
 
 @test
 def logcheck_taint(_):
@@ -1270,6 +1282,53 @@ def nvidia_leg_scripts(c):
         log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
         check(p.returncode == 0 and p.stdout.startswith(
             "bench-nvidia: skipped: no NVIDIA driver"), log)
+
+
+@test
+def nvidia_xid_reports(c):
+    """make check-nvidia counts the NVIDIA driver's Xid reports in the
+    kernel log against a subtest unless the subtest marked them as
+    expected, as those that fault on purpose do (svm_backend.fault_log):
+    with reports of each fault only, both subtests pass, the faulting one
+    with the reports in its log; with a report of every launch, fault or
+    not, both are dmesg-warn. The CPU stand-in plays the driver, writing
+    reports of its own ("Xid (stand-in, no GPU)") to /dev/kmsg
+    (FAKE_CUDA_XID). neuf-runner refuses a --dmesg-count that does not
+    compile."""
+    p = subprocess.run([os.path.join(TOOLS, "neuf-runner"), "--results",
+                        os.devnull, "--dmesg-count", "(", "list"],
+                       capture_output=True, text=True, timeout=60,
+                       check=False)
+    check(p.returncode == 2 and "--dmesg-count" in p.stderr,
+          f"exit {p.returncode}: {p.stderr}")
+    if not os.path.exists(os.path.join(c.build, "igt-tests", "neuf_svm_cuda")):
+        raise Skip("neuf_svm_cuda was not built (no nvcc)")
+    if not (os.access("/dev/kmsg", os.R_OK) and os.access("/dev/kmsg", os.W_OK)):
+        raise Skip("/dev/kmsg cannot be read and written here (not root)")
+    cases = {"fault": "pass", "launch": "dmesg-warn"}
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = device_tree(c, tmp)
+        res = os.path.join(tree, "build", "results", "nvidia", "results.json")
+        for mode, want in cases.items():
+            env = {**os.environ, "NEUF_LIBCUDA": build_fake_libcuda(tmp),
+                   "FAKE_CUDA_CPU": "1", "FAKE_CUDA_XID": mode,
+                   "NVIDIA_TIMEOUT": "120"}
+            p = subprocess.run([os.path.join(tree, "tools", "check-nvidia.sh"),
+                                "igt@neuf_svm_cuda@(read-malloc|munmap-then-fault)$"],
+                               capture_output=True, text=True, timeout=600,
+                               check=False, env=env)
+            log = f"FAKE_CUDA_XID={mode}: exit {p.returncode}\n{p.stdout}{p.stderr}"
+            with open(res, encoding="utf-8") as f:
+                tests = json.load(f)["tests"]
+            got = {name.rsplit("@", 1)[1]: t["result"]
+                   for name, t in tests.items()}
+            check(got == {"read-malloc": want, "munmap-then-fault": want},
+                  f"{got}: {log}")
+            # The reports counted, or were excused, by the mark.
+            dmesg = tests["igt@neuf_svm_cuda@munmap-then-fault"]["dmesg"]
+            check("add ignored dmesg regex: NVRM: Xid [(]" in dmesg and
+                  f"stand-in's report of a {mode}" in dmesg,
+                  f"no mark or no report in munmap-then-fault's log: {log}")
 
 
 def main():
