@@ -125,6 +125,22 @@ def level_lines(text, warn_level=4, count=()):
     return found
 
 
+# The NVIDIA driver's Xid reports, "NVRM: Xid (PCI:0000:01:00): 31, pid=...,
+# name=..., MMU Fault: ...", whose number says what went wrong (31 an MMU
+# fault, 13 an engine's exception, 43 a channel stopped): nvidia.rst.
+NVIDIA_XID = re.compile(r"NVRM: Xid [(][^)]*[)]: (\d+),")
+
+
+def xid_reports(text):
+    """Return the Xid numbers of the NVIDIA driver's reports in a subtest's
+    kernel log, and those of the reports that no mark of the subtest's
+    covers (level_lines()), each in the log's order."""
+    def xids(lines):
+        return [int(m.group(1)) for m in map(NVIDIA_XID.search, lines) if m]
+    return (xids(text.splitlines()),
+            xids(level_lines(text, -1, [NVIDIA_XID.pattern])))
+
+
 def foreign_races(text):
     """Return the header lines of the KCSAN reports in a kernel log whose
     stacks have no frame of neuf's: data races in the core kernel."""

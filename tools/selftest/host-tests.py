@@ -45,7 +45,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from neuf_logcheck import (bad_taint, foreign_races, level_lines,  # noqa: E402
-                           splat_lines)
+                           splat_lines, xid_reports)
 from neuf_results import kernel_checks  # noqa: E402
 
 TESTS = []
@@ -317,6 +317,12 @@ def logcheck_level_rule(_):
         got = level_lines("\n".join(log), -1, count)
         check(got == want, f"count {log}: {got}, expected {want}")
     check(level_lines(err, 4, count) == [err], "count hid the level rule")
+    mig = "<4>[   11.1] NVRM: Xid (PCI:0000:01:00 GPU-I:01 GPU-CI:00): 13, pid=7"
+    for log, want in [([xid, low, mig], ([31, 43, 13], [31, 43, 13])),
+                      ([xid, xmark, low, mig], ([31, 43, 13], [31])),
+                      ([err, xmark], ([], []))]:
+        got = xid_reports("\n".join(log))
+        check(got == want, f"xid_reports {log}: {got}, expected {want}")
 
 
 @test
@@ -1291,7 +1297,9 @@ def nvidia_xid_reports(c):
     expected, as those that fault on purpose do (svm_backend.fault_log):
     with reports of each fault only, both subtests pass, the faulting one
     with the reports in its log; with a report of every launch, fault or
-    not, both are dmesg-warn. The CPU stand-in plays the driver, writing
+    not, both are dmesg-warn; the report's line of each says how many
+    reports of which number came, and whether expected. The CPU stand-in
+    plays the driver, writing
     reports of its own ("Xid (stand-in, no GPU)") to /dev/kmsg
     (FAKE_CUDA_XID). neuf-runner refuses a --dmesg-count that does not
     compile."""
@@ -1305,11 +1313,16 @@ def nvidia_xid_reports(c):
         raise Skip("neuf_svm_cuda was not built (no nvcc)")
     if not (os.access("/dev/kmsg", os.R_OK) and os.access("/dev/kmsg", os.W_OK)):
         raise Skip("/dev/kmsg cannot be read and written here (not root)")
-    cases = {"fault": "pass", "launch": "dmesg-warn"}
+    # What each subtest's line in the report says of the reports.
+    cases = {"fault": ("pass", {"read-malloc": "",
+                                "munmap-then-fault": r"; Xid 31 x\d+ \(expected\)"}),
+             "launch": ("dmesg-warn",
+                        {"read-malloc": r"; Xid 31 x(\d+) \(\1 not expected\)",
+                         "munmap-then-fault": r"; Xid 31 x\d+ \(\d+ not expected\)"})}
     with tempfile.TemporaryDirectory() as tmp:
         tree = device_tree(c, tmp)
         res = os.path.join(tree, "build", "results", "nvidia", "results.json")
-        for mode, want in cases.items():
+        for mode, (want, lines) in cases.items():
             env = {**os.environ, "NEUF_LIBCUDA": build_fake_libcuda(tmp),
                    "FAKE_CUDA_CPU": "1", "FAKE_CUDA_XID": mode,
                    "NVIDIA_TIMEOUT": "120"}
@@ -1324,6 +1337,10 @@ def nvidia_xid_reports(c):
                    for name, t in tests.items()}
             check(got == {"read-malloc": want, "munmap-then-fault": want},
                   f"{got}: {log}")
+            for name, tail in lines.items():
+                check(re.search(rf"^nvidia  igt@neuf_svm_cuda@{name}: {want} "
+                                rf"\(\d+\.\d+s\){tail}$",
+                                p.stdout, re.M), f"{name}'s line: {log}")
             # The reports counted, or were excused, by the mark.
             dmesg = tests["igt@neuf_svm_cuda@munmap-then-fault"]["dmesg"]
             check("add ignored dmesg regex: NVRM: Xid [(]" in dmesg and
