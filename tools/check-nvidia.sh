@@ -78,9 +78,13 @@ fi
 # default message level, warning on most systems (nvidia.rst).
 # NVIDIA_DMESG_WARN_LEVEL=4 applies igt_runner's rule as well. A subtest
 # that cannot write /dev/kmsg (not root) cannot mark its faults: then Xid
-# reports do not count.
+# reports do not count. A subtest after which the kernel is newly tainted
+# by an Oops or a warning ends the run, as igt_runner's
+# --abort-on-monitored-error does: the driver's state is then unknown, and
+# a driver that oopsed while a process exited may hold locks the next one
+# would wait on for good.
 NEUF_SOFT_OFFLINE=${NEUF_SOFT_OFFLINE:-0} "$py" "$top/tools/neuf-runner" --results "$out" --bindir "$top/build" \
-	--name nvidia --timeout "${NVIDIA_TIMEOUT:-600}" \
+	--name nvidia --timeout "${NVIDIA_TIMEOUT:-600}" --abort-on-taint \
 	--dmesg-warn-level "${NVIDIA_DMESG_WARN_LEVEL:--1}" ${count_xid[@]+"${count_xid[@]}"} \
 	--overall-timeout "${NVIDIA_OVERALL_TIMEOUT:-0}" ${filter:+--filter "$filter"} \
 	"$top/igt-tests/test-list-nvidia.txt"

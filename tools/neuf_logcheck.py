@@ -149,8 +149,18 @@ def foreign_races(text):
     return [raw[i] for _, i, _, ours in _kcsan_reports(lines) if not ours]
 
 
+# The taints after which igt_runner's --abort-on-monitored-error stops a
+# run (IGT's lib/igt_taints.c): M, a machine check; B, a bad page; D, the
+# kernel died (an Oops, a BUG); W, a warning.
+ABORT_TAINT = (1 << 4) | (1 << 5) | (1 << 7) | (1 << 9)
+
+
+def taint_letters(value):
+    """Return the letters of the taint bits set in value."""
+    return "".join(TAINT_LETTERS[i] if i < len(TAINT_LETTERS) else f"bit{i}"
+                   for i in range(value.bit_length()) if value & (1 << i))
+
+
 def bad_taint(value):
     """Return the letters of taint bits in value that are not allowed."""
-    bad = value & ~ALLOWED_TAINT
-    return "".join(TAINT_LETTERS[i] if i < len(TAINT_LETTERS) else f"bit{i}"
-                   for i in range(bad.bit_length()) if bad & (1 << i))
+    return taint_letters(value & ~ALLOWED_TAINT)

@@ -396,7 +396,8 @@ def guest_that_ran_nothing_fails(_):
 # a task stuck in the kernel).
 FAKE_TEST = """#!/bin/sh
 case "$1" in
---list-subtests) echo first; echo hang; echo hold-output; echo last ;;
+--list-subtests)
+	echo first; echo hang; echo hold-output; echo oops; echo warn-o; echo last ;;
 --run-subtest)
 	echo "IGT-Version: 1.27.1-fake (x86_64) (Linux: fake x86_64)"
 	echo "Starting subtest: $2"
@@ -406,6 +407,8 @@ case "$1" in
 		setsid sleep 1000 &
 		echo $! > "$(dirname "$0")/holder.pid"
 		exec sleep 1000 ;;
+	oops) echo 4224 > "$(dirname "$0")/tainted" ;;	# O, D
+	warn-o) echo 4608 > "$(dirname "$0")/tainted" ;;	# O, W
 	esac
 	echo "Subtest $2: SUCCESS (0.000s)" ;;
 esac
@@ -452,6 +455,32 @@ def runner_overall_timeout(c):
                       "igt@fake_test@hang": "timeout",
                       "igt@fake_test@last": "notrun"}, got)
         check("overall timeout of 0.5 s: 1 subtest(s) not run" in out, out)
+
+
+@test
+def runner_abort_on_taint(c):
+    """Under --abort-on-taint the run stops after a subtest that left the
+    kernel tainted by an Oops or a warning it was not tainted by when the
+    run began (the rest are notrun); a taint it began with, or another
+    kind, does not stop it."""
+    runs = [("4096", "first|oops|last", {"first": "pass", "oops": "pass",
+                                         "last": "notrun"}, "D"),
+            ("128", "first|oops|last", {"first": "pass", "oops": "pass",
+                                        "last": "pass"}, None),
+            ("4096", "first|warn-o|last", {"first": "pass", "warn-o": "pass",
+                                           "last": "notrun"}, "W")]
+    for before, which, want, letters in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            taint = os.path.join(tmp, "tainted")
+            with open(taint, "w", encoding="ascii") as f:
+                f.write(before + "\n")
+            out, tests = run_runner(tmp, "--abort-on-taint", taint,
+                                    "--filter", which)
+            got = {k.rsplit("@", 1)[1]: v["result"] for k, v in tests.items()}
+            check(got == want, f"tainted {before}, {which}: {got}\n{out}")
+            said = re.search(r"aborting after igt@fake_test@\S+: the kernel is "
+                             r"now tainted (\w+)", out)
+            check((said.group(1) if said else None) == letters, out)
 
 
 @test
