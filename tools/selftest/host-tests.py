@@ -454,7 +454,7 @@ def runner_overall_timeout(c):
         check(got == {"igt@fake_test@first": "pass",
                       "igt@fake_test@hang": "timeout",
                       "igt@fake_test@last": "notrun"}, got)
-        check("overall timeout of 0.5 s: 1 subtest(s) not run" in out, out)
+        check("overall timeout of 0.5 s; 1 subtest(s) not run" in out, out)
 
 
 @test
@@ -498,10 +498,14 @@ def runner_aborts_on_unkillable(c):
         got = {k: v["result"] for k, v in tests.items()}
         check(got == {"igt@fake_test@first": "pass",
                       "igt@fake_test@hang": "timeout",
-                      "igt@fake_test@hold-output": "timeout"}, got)
+                      "igt@fake_test@hold-output": "timeout",
+                      "igt@fake_test@oops": "notrun",
+                      "igt@fake_test@warn-o": "notrun",
+                      "igt@fake_test@last": "notrun"}, got)
         check("did not die" in tests["igt@fake_test@hold-output"]["err"],
               tests["igt@fake_test@hold-output"]["err"])
-        check("aborting after igt@fake_test@hold-output" in out, out)
+        check("aborting after igt@fake_test@hold-output: a task is stuck in "
+              "the kernel; 3 subtest(s) not run" in out, out)
 
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
