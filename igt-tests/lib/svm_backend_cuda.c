@@ -510,11 +510,12 @@ struct svm_backend *svm_backend_cuda(void)
 	b->ops = &cuda_backend_ops;
 	/*
 	 * The resource manager reports a channel's fault as an Xid ("NVRM: Xid
-	 * (PCI:0000:01:00): 31, pid=..., MMU Fault: ...", 13 and 43 for what
-	 * an SM saw and the channel's stop). It prints every line of its own
-	 * through nv_printf() with KERN_CONT and no level, so they land at the
-	 * kernel's default message level, warning on most systems: a level
-	 * cannot tell them from a real warning, a pattern can.
+	 * (PCI:0000:01:00): 31, pid=..., MMU Fault: ...": 31 for an MMU fault,
+	 * 13 for an exception an SM took, 43 for a channel stopped). It prints
+	 * every line of its own through nv_printf() with KERN_CONT and no
+	 * level, so they land at the kernel's default message level, warning
+	 * on most systems: a level cannot tell them from a real warning, a
+	 * pattern can.
 	 */
 	b->fault_log = "NVRM: Xid [(]";
 	return b;

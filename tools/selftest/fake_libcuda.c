@@ -58,13 +58,13 @@
  *    "Xid (PCI:"), for whatever else reads the host's log.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <fcntl.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
