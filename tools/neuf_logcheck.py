@@ -80,8 +80,8 @@ def splat_lines(text):
 # dmesg-warn, whatever it says, unless the subtest marked it as expected
 # with a kernel line holding IGT's "add ignored dmesg regex: RE"
 # (igt_emit_ignore_dmesg_regex(), neuf_igt_ignore_dmesg()), which covers
-# the lines after it until the subtest ends. Lines are "<L>[ time] text",
-# as neuf-runner stores them.
+# the lines after it in the subtest's log (neuf-runner's: until the next
+# subtest starts). Lines are "<L>[ time] text", as neuf-runner stores them.
 _LEVELLED = re.compile(r"^<(\d+)>\[\s*\d+\.\d+\]\s?(.*)$")
 _IGNORE_MARK = re.compile(r"\[IGT\] .*?add ignored dmesg regex: (.*)$")
 # Lines at warning level that say the host held the guest up and the

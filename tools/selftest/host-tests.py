@@ -8,7 +8,8 @@
   does igt_runner's rule for lines at warning level and above, with the
   marks a subtest leaves for the lines it provokes on purpose.
 - neuf-runner kills a subtest that hangs, and aborts the run when one
-  cannot be killed.
+  cannot be killed; kernel lines logged after a subtest ended, before the
+  next one started, count for the one that ended.
 - neuf-bisect's step script answers git bisect correctly (good 0, bad 1,
   untestable 125, flaky 125) and neuf-bisect names the culprit of a fake
   kernel history, and leaves the tree as it was, also when interrupted.
@@ -30,8 +31,10 @@ Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
 Usage: host-tests.py BUILD_DIR RESULTS_DIR
 """
+import contextlib
 import glob
 import gzip
+import io
 import json
 import os
 import re
@@ -481,6 +484,80 @@ def runner_abort_on_taint(c):
             said = re.search(r"aborting after igt@fake_test@\S+: the kernel is "
                              r"now tainted (\w+)", out)
             check((said.group(1) if said else None) == letters, out)
+
+
+class ScriptedKmsg:
+    """neuf-runner's Kmsg, reading a script of kernel log texts: one a
+    read, then nothing."""
+    script = []
+
+    def __init__(self):
+        self.texts = iter(self.script)
+
+    def read(self):
+        return next(self.texts, "")
+
+
+def load_runner():
+    """neuf-runner as a module."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader(
+        "neuf_runner", os.path.join(TOOLS, "neuf-runner"))
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+@test
+def runner_late_dmesg(c):
+    """Kernel lines logged after a subtest ended and before the next one
+    started (or the run ended) are the ended one's, where igt_runner drops
+    them: a warning there turns its pass into dmesg-warn, unless the
+    subtest marked it; an info line changes nothing."""
+    runner = load_runner()
+    runner.Kmsg = ScriptedKmsg
+    mark = ("<5>[    1.000000] [IGT] fake_test: first: add ignored dmesg "
+            "regex: fake: teardown\n")
+    late = "<4>[    2.000000] fake: teardown went wrong\n"
+    info = "<6>[    2.000000] fake: torn down\n"
+    # The runner's reads: before the run, before first (no subtest's),
+    # after first, before last (first's late lines), after last, at the
+    # end (last's late lines).
+    runs = [(["", "", "", late], "dmesg-warn", "pass"),
+            (["", "", mark, late], "pass", "pass"),
+            (["", "", "", info], "pass", "pass"),
+            (["", late, "", "", "", late], "pass", "dmesg-warn")]
+    for script, *want in runs:
+        ScriptedKmsg.script = script
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "fake_test"), "w",
+                      encoding="ascii") as f:
+                f.write(FAKE_TEST)
+            os.chmod(os.path.join(tmp, "fake_test"), 0o755)
+            with open(os.path.join(tmp, "list"), "w", encoding="ascii") as f:
+                f.write("fake_test\n")
+            argv, out = sys.argv, io.StringIO()
+            sys.argv = ["neuf-runner", "--results", tmp, "--bindir", tmp,
+                        "--filter", "first|last", os.path.join(tmp, "list")]
+            try:
+                with contextlib.redirect_stdout(out):
+                    runner.main()
+            finally:
+                sys.argv = argv
+            with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
+                tests = json.load(f)["tests"]
+        got = [tests[f"igt@fake_test@{s}"] for s in ("first", "last")]
+        what = f"{script}: {[e['result'] for e in got]}\n{out.getvalue()}"
+        check([e["result"] for e in got] == want, what)
+        reads = script + [""] * (6 - len(script))
+        check([e["dmesg"] for e in got] ==
+              [reads[2] + reads[3], reads[4] + reads[5]], what)
+        said = [s for s, w in zip(("first", "last"), want) if w != "pass"]
+        check(re.findall(r"igt@fake_test@(\w+): now dmesg-warn \(kernel lines "
+                         r"logged after it ended\)", out.getvalue()) == said,
+              what)
 
 
 @test
