@@ -418,17 +418,22 @@ esac
 """
 
 
-def run_runner(tmp, *opts):
+def write_fake_list(tmp):
+    """Write FAKE_TEST and a test list of it to tmp; return the list."""
     binary = os.path.join(tmp, "fake_test")
     with open(binary, "w", encoding="ascii") as f:
         f.write(FAKE_TEST)
     os.chmod(binary, 0o755)
     with open(os.path.join(tmp, "list"), "w", encoding="ascii") as f:
         f.write("fake_test\n")
-    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                          "neuf-runner")
+    return os.path.join(tmp, "list")
+
+
+def run_runner(tmp, *opts):
+    testlist = write_fake_list(tmp)
+    runner = os.path.join(TOOLS, "neuf-runner")
     p = subprocess.run([sys.executable, runner, "--results", tmp, "--bindir",
-                        tmp, *opts, os.path.join(tmp, "list")],
+                        tmp, *opts, testlist],
                        capture_output=True, text=True, timeout=60, check=False)
     check(p.returncode == 0, f"runner rc {p.returncode}: {p.stderr}")
     with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
@@ -532,20 +537,11 @@ def runner_late_dmesg(c):
     for script, *want in runs:
         ScriptedKmsg.script = script
         with tempfile.TemporaryDirectory() as tmp:
-            with open(os.path.join(tmp, "fake_test"), "w",
-                      encoding="ascii") as f:
-                f.write(FAKE_TEST)
-            os.chmod(os.path.join(tmp, "fake_test"), 0o755)
-            with open(os.path.join(tmp, "list"), "w", encoding="ascii") as f:
-                f.write("fake_test\n")
-            argv, out = sys.argv, io.StringIO()
-            sys.argv = ["neuf-runner", "--results", tmp, "--bindir", tmp,
-                        "--filter", "first|last", os.path.join(tmp, "list")]
-            try:
-                with contextlib.redirect_stdout(out):
-                    runner.main()
-            finally:
-                sys.argv = argv
+            testlist = write_fake_list(tmp)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                runner.main(["--results", tmp, "--bindir", tmp,
+                             "--filter", "first|last", testlist])
             with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
                 tests = json.load(f)["tests"]
         got = [tests[f"igt@fake_test@{s}"] for s in ("first", "last")]
