@@ -527,13 +527,13 @@ def runner_late_dmesg(c):
             "regex: fake: teardown\n")
     late = "<4>[    2.000000] fake: teardown went wrong\n"
     info = "<6>[    2.000000] fake: torn down\n"
-    # The runner's reads: before the run, before first (no subtest's),
-    # after first, before last (first's late lines), after last, at the
-    # end (last's late lines).
-    runs = [(["", "", "", late], "dmesg-warn", "pass"),
-            (["", "", mark, late], "pass", "pass"),
-            (["", "", "", info], "pass", "pass"),
-            (["", late, "", "", "", late], "pass", "dmesg-warn")]
+    # The runner's reads: before first (no subtest's), after first,
+    # before last (first's late lines), after last, at the end (last's
+    # late lines).
+    runs = [(["", "", late], "dmesg-warn", "pass"),
+            (["", mark, late], "pass", "pass"),
+            (["", "", info], "pass", "pass"),
+            ([late, "", "", "", late], "pass", "dmesg-warn")]
     for script, *want in runs:
         ScriptedKmsg.script = script
         with tempfile.TemporaryDirectory() as tmp:
@@ -547,9 +547,9 @@ def runner_late_dmesg(c):
         got = [tests[f"igt@fake_test@{s}"] for s in ("first", "last")]
         what = f"{script}: {[e['result'] for e in got]}\n{out.getvalue()}"
         check([e["result"] for e in got] == want, what)
-        reads = script + [""] * (6 - len(script))
+        reads = script + [""] * (5 - len(script))
         check([e["dmesg"] for e in got] ==
-              [reads[2] + reads[3], reads[4] + reads[5]], what)
+              [reads[1] + reads[2], reads[3] + reads[4]], what)
         said = [s for s, w in zip(("first", "last"), want) if w != "pass"]
         check(re.findall(r"igt@fake_test@(\w+): now dmesg-warn \(kernel lines "
                          r"logged after it ended\)", out.getvalue()) == said,
