@@ -494,10 +494,9 @@ def runner_abort_on_taint(c):
 class ScriptedKmsg:
     """neuf-runner's Kmsg, reading a script of kernel log texts: one a
     read, then nothing."""
-    script = []
 
-    def __init__(self):
-        self.texts = iter(self.script)
+    def __init__(self, script):
+        self.texts = iter(script)
 
     def read(self):
         return next(self.texts, "")
@@ -522,7 +521,6 @@ def runner_late_dmesg(c):
     them: a warning there turns its pass into dmesg-warn, unless the
     subtest marked it; an info line changes nothing."""
     runner = load_runner()
-    runner.Kmsg = ScriptedKmsg
     mark = ("<5>[    1.000000] [IGT] fake_test: first: add ignored dmesg "
             "regex: fake: teardown\n")
     late = "<4>[    2.000000] fake: teardown went wrong\n"
@@ -535,7 +533,7 @@ def runner_late_dmesg(c):
             (["", "", info], "pass", "pass"),
             ([late, "", "", "", late], "pass", "dmesg-warn")]
     for script, *want in runs:
-        ScriptedKmsg.script = script
+        runner.Kmsg = lambda script=script: ScriptedKmsg(script)
         with tempfile.TemporaryDirectory() as tmp:
             testlist = write_fake_list(tmp)
             out = io.StringIO()
