@@ -66,7 +66,10 @@ fi
 		nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv,noheader
 } 2>&1 | tee "$out/system.txt"
 # The per-subtest timeout is generous by default: 256 MiB of first
-# touches over PCIe.
+# touches over PCIe. A subtest still running after a minute gets its tasks'
+# kernel stacks sampled (where UVM's fault servicing keeps it) every
+# minute and at its timeout, into stacks/ (the stacks need root;
+# NVIDIA_SAMPLE_STACKS=0: never).
 # migrate-soft-offline would take 8 pages of the host's memory out of
 # service until it reboots: only with NEUF_SOFT_OFFLINE=1.
 # In the host's kernel log, by default, splats count, and the driver's Xid
@@ -85,6 +88,7 @@ fi
 # would wait on for good.
 NEUF_SOFT_OFFLINE=${NEUF_SOFT_OFFLINE:-0} "$py" "$top/tools/neuf-runner" --results "$out" --bindir "$top/build" \
 	--name nvidia --timeout "${NVIDIA_TIMEOUT:-600}" --abort-on-taint \
+	--sample-stacks "${NVIDIA_SAMPLE_STACKS:-60}" \
 	--dmesg-warn-level "${NVIDIA_DMESG_WARN_LEVEL:--1}" ${count_xid[@]+"${count_xid[@]}"} \
 	--overall-timeout "${NVIDIA_OVERALL_TIMEOUT:-0}" ${filter:+--filter "$filter"} \
 	"$top/igt-tests/test-list-nvidia.txt"

@@ -13,6 +13,9 @@
 #                      with CONFIG_DMA_API_DEBUG)
 #   OUT/taint          /proc/sys/kernel/tainted after the run
 #   OUT/guest.log      what this script did
+#   OUT/stacks/KEY.txt the kernel stacks of a subtest's tasks, sampled
+#                      every 20 s while it runs and at its timeout (for
+#                      a subtest that ran that long)
 #   OUT/hmm-tests.tap  with --hmm-tests: the kernel's hmm-tests (TAP), run
 #                      against test_hmm after neuf's suite in the same boot;
 #                      OUT/hmm-tests.rc its exit status. The kernel log marks
@@ -85,6 +88,7 @@ if neuf_load "$module" "$modroot" "$params" "$vgpu_params"; then
 		LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 		/usr/bin/python3 "$tools/neuf-runner" \
 		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \
+		--sample-stacks 20 \
 		${filter:+--filter "$filter"} "$list"
 	echo "runner exit: $?"
 	neuf_unload || echo "guest: unloading neuf failed"

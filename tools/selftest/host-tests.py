@@ -400,7 +400,8 @@ def guest_that_ran_nothing_fails(_):
 FAKE_TEST = """#!/bin/sh
 case "$1" in
 --list-subtests)
-	echo first; echo hang; echo hold-output; echo oops; echo warn-o; echo last ;;
+	echo first; echo hang; echo hold-output; echo oops; echo warn-o; echo last
+	echo slow ;;
 --run-subtest)
 	echo "IGT-Version: 1.27.1-fake (x86_64) (Linux: fake x86_64)"
 	echo "Starting subtest: $2"
@@ -412,6 +413,15 @@ case "$1" in
 		exec sleep 1000 ;;
 	oops) echo 4224 > "$(dirname "$0")/tainted" ;;	# O, D
 	warn-o) echo 4608 > "$(dirname "$0")/tainted" ;;	# O, W
+	slow)	# Runs until the runner's samples show its child (30 s at most).
+		sleep 1000 &
+		i=0
+		until grep -qs "^-- $!/$! sleep " \
+			"$(dirname "$0")/stacks/igt@fake_test@slow.txt" ||
+			[ $i -ge 600 ]; do
+			sleep 0.05; i=$((i + 1))
+		done
+		kill $! ;;
 	esac
 	echo "Subtest $2: SUCCESS (0.000s)" ;;
 esac
@@ -429,14 +439,17 @@ def write_fake_list(tmp):
     return os.path.join(tmp, "list")
 
 
-def run_runner(tmp, *opts):
+def run_runner(tmp, *opts, results=None):
+    """Run neuf-runner on the fake test in tmp, with its results in results
+    (tmp by default); return its output and the results' tests."""
     testlist = write_fake_list(tmp)
     runner = os.path.join(TOOLS, "neuf-runner")
-    p = subprocess.run([sys.executable, runner, "--results", tmp, "--bindir",
-                        tmp, *opts, testlist],
+    results = results or tmp
+    p = subprocess.run([sys.executable, runner, "--results", results,
+                        "--bindir", tmp, *opts, testlist],
                        capture_output=True, text=True, timeout=60, check=False)
     check(p.returncode == 0, f"runner rc {p.returncode}: {p.stderr}")
-    with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
+    with open(os.path.join(results, "results.json"), encoding="utf-8") as f:
         return p.stdout, json.load(f)["tests"]
 
 
@@ -555,6 +568,74 @@ def runner_late_dmesg(c):
 
 
 @test
+def runner_samples_stacks(c):
+    """--sample-stacks: a subtest still running after that many seconds
+    gets its tasks' kernel stacks (its children's too) sampled into
+    stacks/KEY.txt, and once more at a timeout, before the kill; a subtest
+    that ends sooner gets none, nor does any without the option; a
+    negative period is refused."""
+    p = subprocess.run([sys.executable, os.path.join(TOOLS, "neuf-runner"),
+                        "--results", os.devnull, "--sample-stacks", "-1",
+                        "list"], capture_output=True, text=True, timeout=60,
+                       check=False)
+    check(p.returncode == 2 and "--sample-stacks" in p.stderr,
+          f"exit {p.returncode}: {p.stderr}")
+    sample = re.compile(r"^== (igt@fake_test@\w+), (running|timed out, before "
+                        r"the kill), after \d+\.\d s\n", re.M)
+    with tempfile.TemporaryDirectory() as tmp:
+        out, tests = run_runner(tmp, "--sample-stacks", "0.2", "--timeout",
+                                "30", "--filter", "first|slow")
+        got = {k: v["result"] for k, v in tests.items()}
+        check(got == {"igt@fake_test@first": "pass",
+                      "igt@fake_test@slow": "pass"}, f"{got}\n{out}")
+        stacks = os.path.join(tmp, "stacks")
+        check(os.listdir(stacks) == ["igt@fake_test@slow.txt"],
+              os.listdir(stacks))
+        with open(os.path.join(stacks, "igt@fake_test@slow.txt"),
+                  encoding="utf-8") as f:
+            text = f.read()
+        check({m.groups() for m in sample.finditer(text)} ==
+              {("igt@fake_test@slow", "running")}, text)
+        # The subtest's own task and its child, each with a stack (or
+        # why there is none).
+        for comm in ("fake_test", "sleep"):
+            check(re.search(rf"^-- (\d+)/\1 {comm} state [A-Za-z] wchan \S+ "
+                            rf"cgroup .+\n   (\[<|\(no stack: )", text, re.M),
+                  f"no {comm}:\n{text}")
+        check(re.search(r"^neuf-runner: igt@fake_test@slow still running "
+                        r"after \d+ s: its tasks' kernel stacks go to \S+"
+                        r"igt@fake_test@slow.txt$", out, re.M), out)
+    with tempfile.TemporaryDirectory() as tmp:
+        # A lane of the host's, for neuf-report: results.json alone.
+        res = os.path.join(tmp, "host-stacks")
+        out, tests = run_runner(tmp, "--sample-stacks", "100", "--timeout",
+                                "1", "--filter", "first|@hang", results=res)
+        path = os.path.join(res, "stacks", "igt@fake_test@hang.txt")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        check([m.groups() for m in sample.finditer(text)] ==
+              [("igt@fake_test@hang", "timed out, before the kill")], text)
+        check(re.search(r"^-- (\d+)/\1 sleep state ", text, re.M), text)
+        # The report says where the samples are, and shows the last one
+        # of a subtest that failed.
+        p = subprocess.run([sys.executable, os.path.join(TOOLS, "neuf-report"),
+                            res], capture_output=True, text=True, timeout=60,
+                           check=False)
+        lines = {line.split()[1]: line for line in p.stdout.splitlines()
+                 if line.startswith("host-stacks igt@")}
+        check(set(lines) == {"igt@fake_test@first:", "igt@fake_test@hang:"} and
+              "stack sample" not in lines["igt@fake_test@first:"] and
+              lines["igt@fake_test@hang:"].endswith(
+                  f"; 1 stack sample in {path}"), p.stdout)
+        check(re.search(r"^---- kernel stacks, last sample ----\n== igt@fake_test"
+                        r"@hang, timed out, before the kill, after \d+\.\d s\n"
+                        r"-- (\d+)/\1 sleep ", p.stdout, re.M), p.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_runner(tmp, "--timeout", "1", "--filter", "@hang")
+        check(not os.path.exists(os.path.join(tmp, "stacks")), "stacks/")
+
+
+@test
 def runner_aborts_on_unkillable(c):
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -572,11 +653,12 @@ def runner_aborts_on_unkillable(c):
                       "igt@fake_test@hold-output": "timeout",
                       "igt@fake_test@oops": "notrun",
                       "igt@fake_test@warn-o": "notrun",
-                      "igt@fake_test@last": "notrun"}, got)
+                      "igt@fake_test@last": "notrun",
+                      "igt@fake_test@slow": "notrun"}, got)
         check("did not die" in tests["igt@fake_test@hold-output"]["err"],
               tests["igt@fake_test@hold-output"]["err"])
         check("aborting after igt@fake_test@hold-output: a task is stuck in "
-              "the kernel; 3 subtest(s) not run" in out, out)
+              "the kernel; 4 subtest(s) not run" in out, out)
 
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
