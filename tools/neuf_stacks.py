@@ -8,11 +8,18 @@ in reclaim, waits on a fence or faults over a slow page. neuf-runner's
 started (its whole tree of processes and threads, found through their
 parents, so a child that left the session is still there) while it runs,
 and appends it to a file of the subtest's own. Each task gets its state,
-wchan, memory cgroup and /proc/PID/task/TID/stack (root only: the stack
-line says why when it cannot be read). A task running on a CPU has no
-stack to show; its state (R) and the next sample say it kept running.
+wchan, CPU, user and system time, memory cgroup and
+/proc/PID/task/TID/stack (root only: the stack line says why when it
+cannot be read). A task running on a CPU has no stack to show (the kernel
+will not unwind it there); its times say whether it spends them in the
+kernel or in user space. Each memory cgroup (v2) the tasks are in, but the
+root, gets its usage, limit, events and memory.stat.
 """
 import os
+
+TICK = os.sysconf("SC_CLK_TCK")
+# Reads of an empty stack before a running task counts as on a CPU.
+STACK_TRIES = 50
 
 
 def _read(path):
@@ -24,14 +31,17 @@ def _read(path):
 
 
 def _stat(pid):
-    """(state, ppid) from /proc/PID/stat, or None once the task is gone."""
+    """(state, ppid, user s, system s, cpu) from /proc/PID/stat, or None
+    once the task is gone."""
     text = _read(f"/proc/{pid}/stat")
     if isinstance(text, OSError):
         return None
-    # The command name, in parentheses, may hold spaces and parentheses.
+    # The command name, in parentheses, may hold spaces and parentheses:
+    # what follows it is field 3 (state) onwards.
     fields = text.rpartition(")")[2].split()
     try:
-        return fields[0], int(fields[1])
+        return (fields[0], int(fields[1]), int(fields[11]) / TICK,
+                int(fields[12]) / TICK, int(fields[36]))
     except (IndexError, ValueError):
         return None
 
@@ -52,6 +62,19 @@ def process_tree(root):
     return tree
 
 
+def _stack(base, state):
+    """A task's kernel stack: the lines, or why there are none. One that
+    runs on a CPU has none to show; the reads try to catch it off one."""
+    for _ in range(STACK_TRIES if state == "R" else 1):
+        stack = _read(f"{base}/stack")
+        if isinstance(stack, OSError):
+            return [f"(no stack: {stack.strerror})"]
+        if stack.strip():
+            return stack.splitlines()
+        os.sched_yield()
+    return ["(no stack: on a CPU)" if state == "R" else "(no stack)"]
+
+
 def _task_lines(pid, tid, cgroup):
     base = f"/proc/{pid}/task/{tid}"
     st = _stat(f"{pid}/task/{tid}")
@@ -59,16 +82,30 @@ def _task_lines(pid, tid, cgroup):
         return []
     comm = _read(f"{base}/comm")
     wchan = _read(f"{base}/wchan")
-    stack = _read(f"{base}/stack")
     lines = [f"-- {pid}/{tid} "
              f"{'?' if isinstance(comm, OSError) else comm.strip()} "
              f"state {st[0]} wchan "
              f"{'?' if isinstance(wchan, OSError) else wchan.strip() or '0'} "
+             f"cpu {st[4]} user {st[2]:.2f} s system {st[3]:.2f} s "
              f"cgroup {cgroup}"]
-    if isinstance(stack, OSError):
-        lines.append(f"   (no stack: {stack.strerror})")
-    else:
-        lines += ["   " + line for line in stack.splitlines()]
+    return lines + ["   " + line for line in _stack(base, st[0])]
+
+
+def memory_lines(path):
+    """The state of the cgroup v2 path (e.g. /neuf-stress-oom-1): its
+    usage, limit, events and memory.stat."""
+    base = f"/sys/fs/cgroup{path}"
+    values = {}
+    for name in ("memory.current", "memory.max", "memory.events",
+                 "memory.stat"):
+        text = _read(f"{base}/{name}")
+        values[name] = "?" if isinstance(text, OSError) else \
+            " ".join(text.split())
+    lines = [f"-- memory cgroup {path}: current {values['memory.current']} "
+             f"max {values['memory.max']}; events {values['memory.events']}"]
+    stat = values["memory.stat"].split()
+    pairs = [" ".join(stat[k:k + 2]) for k in range(0, len(stat), 2)]
+    lines += ["   " + ", ".join(pairs[k:k + 8]) for k in range(0, len(pairs), 8)]
     return lines
 
 
@@ -84,8 +121,9 @@ def memory_cgroup(pid):
 
 
 def sample(root):
-    """The lines of one sample of root's tree."""
-    lines = []
+    """The lines of one sample of root's tree, then of the memory cgroups
+    (v2, but the root) its tasks are in."""
+    lines, cgroups = [], []
     for pid in process_tree(root):
         cgroup = memory_cgroup(pid)
         try:
@@ -94,6 +132,12 @@ def sample(root):
             continue
         for tid in tids:
             lines += _task_lines(pid, tid, cgroup)
+        for entry in cgroup.split():
+            if entry.startswith("0::") and entry != "0::/" and \
+                    entry[3:] not in cgroups:
+                cgroups.append(entry[3:])
+    for path in cgroups:
+        lines += memory_lines(path)
     return lines
 
 

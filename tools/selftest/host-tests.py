@@ -600,7 +600,8 @@ def runner_samples_stacks(c):
         # why there is none).
         for comm in ("fake_test", "sleep"):
             check(re.search(rf"^-- (\d+)/\1 {comm} state [A-Za-z] wchan \S+ "
-                            rf"cgroup .+\n   (\[<|\(no stack: )", text, re.M),
+                            r"cpu \d+ user \d+\.\d\d s system \d+\.\d\d s "
+                            r"cgroup .+\n   (\[<|\(no stack)", text, re.M),
                   f"no {comm}:\n{text}")
         check(re.search(r"^neuf-runner: igt@fake_test@slow still running "
                         r"after \d+ s: its tasks' kernel stacks go to \S+"
