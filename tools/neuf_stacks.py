@@ -75,7 +75,7 @@ def _stack(base, state):
     return ["(no stack: on a CPU)" if state == "R" else "(no stack)"]
 
 
-def _task_lines(pid, tid, cgroup):
+def _task_lines(pid, tid, cgroups):
     base = f"/proc/{pid}/task/{tid}"
     st = _stat(f"{pid}/task/{tid}")
     if st is None:
@@ -87,7 +87,7 @@ def _task_lines(pid, tid, cgroup):
              f"state {st[0]} wchan "
              f"{'?' if isinstance(wchan, OSError) else wchan.strip() or '0'} "
              f"cpu {st[4]} user {st[2]:.2f} s system {st[3]:.2f} s "
-             f"cgroup {cgroup}"]
+             f"cgroup {' '.join(cgroups) or '?'}"]
     return lines + ["   " + line for line in _stack(base, st[0])]
 
 
@@ -109,15 +109,15 @@ def memory_lines(path):
     return lines
 
 
-def memory_cgroup(pid):
-    """The memory cgroup of pid: cgroup v2's, and v1's where it is mounted."""
+def memory_cgroups(pid):
+    """The memory cgroups of pid, as /proc/PID/cgroup names them: cgroup
+    v2's (0::PATH), and v1's (N:memory:PATH) where it is mounted."""
     text = _read(f"/proc/{pid}/cgroup")
     if isinstance(text, OSError):
-        return "?"
+        return []
     # HIERARCHY:CONTROLLERS:PATH; v2's line has no controllers.
-    found = [line for line in text.splitlines()
-             if line.split(":")[1:2] in (["memory"], [""])]
-    return " ".join(found) or "?"
+    return [line for line in text.splitlines()
+            if line.split(":")[1:2] in (["memory"], [""])]
 
 
 def sample(root):
@@ -125,17 +125,16 @@ def sample(root):
     (v2, but the root) its tasks are in."""
     lines, cgroups = [], []
     for pid in process_tree(root):
-        cgroup = memory_cgroup(pid)
+        mine = memory_cgroups(pid)
         try:
             tids = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
         except OSError:
             continue
         for tid in tids:
-            lines += _task_lines(pid, tid, cgroup)
-        for entry in cgroup.split():
-            if entry.startswith("0::") and entry != "0::/" and \
-                    entry[3:] not in cgroups:
-                cgroups.append(entry[3:])
+            lines += _task_lines(pid, tid, mine)
+        cgroups += [entry[3:] for entry in mine
+                    if entry.startswith("0::") and entry != "0::/" and
+                    entry[3:] not in cgroups]
     for path in cgroups:
         lines += memory_lines(path)
     return lines
