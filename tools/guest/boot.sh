@@ -28,13 +28,14 @@ mkdir -p "$rwdir"
 # unless asked (6.12 defaults to on). watchdog_thresh=60: a soft lockup
 # is reported after 120 s instead of 20. Under TCG a vCPU can stand still
 # for 20 s and more through no fault of the kernel's (twice seen in
-# clear_page_erms() on fresh guest memory, with nothing else on the host),
-# and the taint (L) would fail the run; a CPU that does not schedule for
-# two minutes is still caught. rcupdate.rcu_cpu_stall_timeout=120 (21 s
-# by default) for the same reason: a stalled grace period is reported at
-# error level, which fails the subtest (neuf-runner counts warnings as
-# igt_runner does); seen once in clear_page_erms() while the oom-kills
-# subtest's victim faulted in a huge page, the host busy with a build.
+# clear_page_erms(), most likely clearing pages that QEMU still held
+# translated code of: see run-tests.sh), and the taint (L) would fail the
+# run; a CPU that does not schedule for two minutes is still caught.
+# rcupdate.rcu_cpu_stall_timeout=120 (21 s by default) for the same
+# reason: a stalled grace period is reported at error level, which fails
+# the subtest (neuf-runner counts warnings as igt_runner does); seen once
+# in clear_page_erms() while the oom-kills subtest's victim faulted in a
+# huge page.
 #
 # virtme-ng hands the command to the guest on the kernel command line,
 # which the kernel cuts at COMMAND_LINE_SIZE (2048 bytes on x86): a long

@@ -69,14 +69,26 @@ neuf_blockfs_mount "$modroot"
 # (vram-overcommit) stays cheap under emulation; the default is 256 MiB.
 vgpu_params="vram_mib=64"
 
-# IGT's core is some forty shared libraries, and opening them over the
-# guest's shared root costs each subtest's process about two seconds on the
-# debug kernel: the tests load their libraries from a copy in the guest's
-# memory instead (1.4 s instead of 3.3 s to start and end a process there).
-libs=/tmp/neuf-libs
+# The tests run from a copy in the guest's memory, their binaries and their
+# libraries, for two reasons. IGT's core is some forty shared libraries, and
+# opening them over the guest's shared root costs each subtest's process
+# about two seconds on the debug kernel (1.4 s instead of 3.3 s to start and
+# end a process there). And the shared root (9p, no cache) drops a file's
+# pages when the last process that maps it exits, while QEMU keeps the code
+# it translated from them: whoever gets those pages next and writes them
+# (the kernel clearing them for a new owner) goes through TCG's handling of
+# writes to code, store by store, until the page's last translation is
+# gone. With a test binary's pages freed after every subtest, that cost
+# 19% of QEMU's time over the 6.1 suite, and stalled oom-kills-short's
+# first victim for up to 110 s clearing its 64 MiB (Documentation/gpu/neuf/
+# testing.rst has the figures, and what the copy leaves).
+libs=/tmp/neuf-libs bins=/tmp/neuf-bin
 mkdir -p "$libs"
 sed 's/#.*//' "$list" | while read -r bin; do
-	[ -n "$bin" ] && ldd "$bindir/$bin" 2> /dev/null
+	[ -n "$bin" ] || continue
+	mkdir -p "$bins/$(dirname "$bin")" && cp "$bindir/$bin" "$bins/$bin" ||
+		echo "guest: copying $bin to $bins failed" >&2
+	ldd "$bindir/$bin" 2> /dev/null
 done | awk '/=> \// {print $3}' | sort -u | xargs -r cp -L -t "$libs" ||
 	echo "guest: copying the tests' libraries to $libs failed"
 echo "guest: the tests' libraries: $(find "$libs" -type f | wc -l) in $libs"
@@ -87,7 +99,7 @@ if neuf_load "$module" "$modroot" "$params" "$vgpu_params"; then
 		NEUF_BLOCK_DIR=$neuf_blockfs_dir \
 		LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 		/usr/bin/python3 "$tools/neuf-runner" \
-		--results "$out" --bindir "$bindir" --name "$name" --dump-blocked \
+		--results "$out" --bindir "$bins" --name "$name" --dump-blocked \
 		--sample-stacks 20 \
 		${filter:+--filter "$filter"} "$list"
 	echo "runner exit: $?"
