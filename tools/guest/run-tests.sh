@@ -79,9 +79,10 @@ vgpu_params="vram_mib=64"
 # (the kernel clearing them for a new owner) goes through TCG's handling of
 # writes to code, store by store, until the page's last translation is
 # gone. With a test binary's pages freed after every subtest, that cost
-# 19% of QEMU's time over the 6.1 suite, and stalled oom-kills-short's
-# first victim for up to 110 s clearing its 64 MiB (Documentation/gpu/neuf/
-# testing.rst has the figures, and what the copy leaves).
+# 19% of QEMU's time over the 6.1 suite. mm-churn-short's compactions
+# leave such pages behind too, which no copy avoids, and can still stall
+# oom-kills-short's first victim for a minute or more: the figures are in
+# Documentation/gpu/neuf/testing.rst.
 libs=/tmp/neuf-libs bins=/tmp/neuf-bin
 mkdir -p "$libs"
 sed 's/#.*//' "$list" | while read -r bin; do
