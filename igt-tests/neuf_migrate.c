@@ -35,7 +35,7 @@
 
 static struct neuf_device *dev;
 static uint32_t vm;
-static uint64_t *sh_rmw, *sh_rmw_page;
+static uint64_t *sh_rmw, *sh_rmw_page, *sh_fill_page;
 static uint64_t vram_size;
 
 /* Words one job updates at most: a grid well within the device's. */
@@ -244,6 +244,8 @@ int igt_main()
 		sh_rmw = neuf_igt_assemble(svm_backend_neuf_source(SVM_RMW));
 		/* The first word of each page: strided by arg2 bytes. */
 		sh_rmw_page = neuf_igt_assemble(svm_backend_neuf_source(SVM_RMW_STRIDED));
+		/* Stores only: the first fault on fresh memory is a write. */
+		sh_fill_page = neuf_igt_assemble(svm_backend_neuf_source(SVM_FILL_STRIDED));
 	}
 
 	igt_describe("Pages prefetched to VRAM hold what the CPU wrote: the "
@@ -826,6 +828,104 @@ int igt_main()
 		munmap(buf, len);
 	}
 
+	igt_describe("GPU read-only set over fresh memory while the GPU's "
+		     "write faults there are being resolved (SET goes as soon "
+		     "as the VM's fault counter moves): once SET returns, a "
+		     "GPU write to the range fails with EFAULT, in each of 16 "
+		     "rounds.");
+	igt_subtest("gpu-read-only-during-fault") {
+		const size_t len = SZ_2M, pages = len / PAGE_SZ;
+
+		for (int round = 0; round < 16; round++) {
+			struct neuf_dispatch d = {
+				.code = PTR(sh_fill_page), .grid_size = pages,
+				.group_size = 64,
+			};
+			struct drm_neuf_vm_stats s0, s;
+			struct drm_neuf_job_status st1 = {}, st2;
+			uint32_t *buf = map_aligned(len);
+			uint64_t job1;
+
+			/*
+			 * A write fault on 512 fresh base pages: its window
+			 * takes a while to resolve after its attributes are
+			 * read.
+			 */
+			igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+			igt_assert_eq(neuf_vm_stats(dev, vm, &s0), 0);
+			memcpy(d.args, ARGS(PTR(buf), 1, PAGE_SZ),
+			       sizeof(d.args));
+			igt_assert_eq(neuf_exec(dev, vm, &d, &job1), 0);
+			do {
+				igt_assert_eq(neuf_vm_stats(dev, vm, &s), 0);
+				igt_assert_eq(neuf_job_status(dev, vm, job1,
+							      &st1), 0);
+			} while (s.faults == s0.faults &&
+				 st1.state != NEUF_JOB_STATE_DONE);
+			igt_assert_eq(svm_set(buf, len, NEUF_SVM_ATTR_FLAGS, 0,
+					      NEUF_SVM_FLAG_GPU_READ_ONLY, 0),
+				      0);
+
+			d.code = PTR(sh_rmw);
+			d.grid_size = 64;
+			memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
+			igt_assert_eq(neuf_run(dev, vm, &d,
+					       NEUF_IGT_JOB_TIMEOUT_NS, &st2), 0);
+			igt_assert_eq(neuf_job_status(dev, vm, job1, &st1), 0);
+			igt_info("round %d: the first job ended with %s\n",
+				 round, neuf_igt_errno_name(st1.error));
+			igt_assert_f(st2.error == -EFAULT,
+				     "round %d: a GPU write after SET made the "
+				     "range GPU read-only ended with %s\n",
+				     round, neuf_igt_errno_name(st2.error));
+			munmap(buf, len);
+		}
+	}
+
+	igt_describe("GPU read-only over one base page of a transparent huge "
+		     "page: a GPU write to another page of it maps the huge "
+		     "page with base pages, not with one writable 2 MiB page, "
+		     "so a GPU write to the read-only page still fails with "
+		     "EFAULT.");
+	igt_subtest("gpu-read-only-huge-page") {
+		const size_t n = SVM_THP_SZ / 4, words = PAGE_SZ / 4;
+		struct drm_neuf_job_status st;
+		struct neuf_dispatch d = {
+			.code = PTR(sh_rmw), .grid_size = 64, .group_size = 64,
+		};
+		size_t mapping_len;
+		void *mapping;
+		uint32_t *buf;
+
+		neuf_igt_require_kconfig("CONFIG_TRANSPARENT_HUGEPAGE");
+		buf = (uint32_t *)svm_map_thp_range(&mapping, &mapping_len);
+		neuf_igt_fill_pattern(buf, n, 0x7a);
+		igt_require_f(svm_anon_huge_kb(buf) >= (long)(SVM_THP_SZ >> 10),
+			      "no huge page backs the range\n");
+		igt_assert_eq(svm_set(buf, PAGE_SZ, NEUF_SVM_ATTR_FLAGS, 0,
+				      NEUF_SVM_FLAG_GPU_READ_ONLY, 0), 0);
+		gpu_add(buf + words, 64, 1);
+		memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
+		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_f(st.error == -EFAULT &&
+			     st.fault_access == NEUF_ACCESS_KIND_WRITE &&
+			     st.fault_addr >= PTR(buf) &&
+			     st.fault_addr < PTR(buf) + PAGE_SZ,
+			     "a GPU write to the read-only page of a huge page "
+			     "ended with %s (%s) at %#" PRIx64 "\n",
+			     neuf_igt_errno_name(st.error),
+			     neuf_access_name(st.fault_access),
+			     (uint64_t)st.fault_addr);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t want = neuf_igt_pattern(0x7a, i) +
+				(i >= words && i < words + 64);
+
+			igt_assert_f(buf[i] == want, "buf[%zu] = %#x, expected "
+				     "%#x\n", i, buf[i], want);
+		}
+		munmap(mapping, mapping_len);
+	}
+
 	igt_describe("A CPU and the GPU taking turns on one page of a range "
 		     "preferring VRAM: within the ping-pong timeslice the page "
 		     "goes to VRAM once, then stays in system memory; the "
@@ -947,5 +1047,6 @@ int igt_main()
 		neuf_device_close(dev);
 		free(sh_rmw);
 		free(sh_rmw_page);
+		free(sh_fill_page);
 	}
 }

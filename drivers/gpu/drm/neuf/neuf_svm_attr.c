@@ -365,12 +365,16 @@ static int neuf_svm_attr_trim(struct neuf_vm *vm, struct neuf_svm_attr_range *r)
 
 /**
  * neuf_svm_attrs_gc() - reset the attributes of what unmaps took away
- * @vm: the VM; called by its SVM worker
+ * @vm: the VM; called by its SVM worker and before each SVM_ATTR
+ *
+ * Takes &neuf_vm.fault_lock: a fault being resolved sees the attributes
+ * before or after, never a range taken out and its pieces not yet in.
  */
 void neuf_svm_attrs_gc(struct neuf_vm *vm)
 {
 	struct neuf_svm_attr_range *r;
 
+	mutex_lock(&vm->fault_lock);
 	mutex_lock(&vm->attr_lock);
 	for (;;) {
 		spin_lock(&vm->gc_lock);
@@ -383,6 +387,7 @@ void neuf_svm_attrs_gc(struct neuf_vm *vm)
 			break;
 	}
 	mutex_unlock(&vm->attr_lock);
+	mutex_unlock(&vm->fault_lock);
 }
 
 /**
@@ -738,6 +743,11 @@ int neuf_svm_attr_ioctl(struct drm_device *drm, void *data,
 			ret = -EOPNOTSUPP;
 			break;
 		}
+		/*
+		 * No fault is resolved meanwhile: one that read the attributes
+		 * before would map what it found writable after the clear.
+		 */
+		mutex_lock(&vm->fault_lock);
 		ret = neuf_svm_attr_set(vm, args->start, end, args);
 		/* What the GPU may write now, it may only read from now on. */
 		if (!ret && (args->attrs & NEUF_SVM_ATTR_FLAGS) &&
@@ -746,6 +756,7 @@ int neuf_svm_attr_ioctl(struct drm_device *drm, void *data,
 			neuf_svm_clear(vm, args->start, end);
 			mutex_unlock(&vm->lock);
 		}
+		mutex_unlock(&vm->fault_lock);
 		break;
 	case NEUF_SVM_OP_GET:
 		neuf_svm_attr_report(vm, args->start, end, args);

@@ -220,6 +220,9 @@ static int neuf_svm_commit_huge(struct neuf_vm *vm, struct neuf_pt_leaf *leaf,
 		if (perm & NEUF_PTE_WRITABLE)
 			break;
 	}
+	/* Unless that would let the GPU write where it may only read. */
+	if ((perm & NEUF_PTE_WRITABLE) && !bitmap_empty(w->ro, w->npages))
+		return -ENOTBLK;
 	old = le64_to_cpu(READ_ONCE(*leaf->pde));
 	if ((old & (NEUF_PTE_VALID | NEUF_PTE_LEAF)) ==
 	    (NEUF_PTE_VALID | NEUF_PTE_LEAF) && (old & perm) == perm)

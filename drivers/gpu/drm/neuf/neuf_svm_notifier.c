@@ -30,7 +30,9 @@
  * one callback per chunk an unmap covers, however many pages). The locks,
  * outermost first:
  *
- * - &neuf_vm.fault_lock (mutex): fault resolution against collection.
+ * - &neuf_vm.fault_lock (mutex): fault resolution against collection and
+ *   against changes of the SVM attributes, whose own &neuf_vm.attr_lock
+ *   nests inside it.
  * - &neuf_vm.chunks_lock (mutex): inserting and removing the VM's interval
  *   notifiers. Held across mmu_interval_notifier_insert(), which may take
  *   the mmap_lock for writing the first time an mm gets a notifier, so it

@@ -84,7 +84,9 @@ struct neuf_job_record {
  *	anything but this lock while holding it.
  * @fault_lock: serialises the VM's fault resolution and the collection of
  *	its notifiers and page tables, so that nothing is removed under a
- *	fault being resolved; outside @chunks_lock and the mmap_lock
+ *	fault being resolved, and every change of @attrs, so that a fault
+ *	maps by the attributes before or after it; outside @attr_lock,
+ *	@chunks_lock and the mmap_lock
  * @chunks_lock: serialises insertion and removal of interval notifiers;
  *	may be held across mmap_lock, never taken under it
  * @chunks: the VM's interval notifiers by chunk index, under
@@ -101,8 +103,8 @@ struct neuf_job_record {
  * @fault_link: entry in the fault worker's list of VMs it waits for
  * @window: the window the VM's faults are resolved in, under @fault_lock
  * @attr_lock: serialises changes of @attrs (SVM_ATTR, the collection of
- *	unmapped ranges); held across notifier insertion and the mmap_lock,
- *	never taken under the mmap_lock
+ *	unmapped ranges); inside @fault_lock, held across notifier insertion
+ *	and the mmap_lock, never taken under the mmap_lock
  * @attr_tree_lock: protects the shape of @attrs for lockless readers (the
  *	fault path, under the mmap_lock); writers hold @attr_lock too
  * @attrs: the SVM attribute ranges (&struct neuf_svm_attr_range)
