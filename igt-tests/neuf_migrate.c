@@ -973,6 +973,39 @@ int igt_main()
 		munmap(buf, SZ_2M);
 	}
 
+	igt_describe("GPU read-only set over the whole user address space "
+		     "(47 bits, almost all holes) answers, unmapping only the "
+		     "page tables there are: the GPU still reads a buffer "
+		     "there and its writes fail with EFAULT; set back to "
+		     "writable, the GPU writes it again.");
+	igt_subtest("svm-attr-set-address-space") {
+		const uint64_t start = SZ_2M, end = (1ull << 47) - PAGE_SZ;
+		struct drm_neuf_job_status st;
+		struct neuf_dispatch d = {
+			.code = PTR(sh_rmw), .grid_size = 64, .group_size = 64,
+		};
+		uint32_t *buf = map_aligned(SZ_2M);
+
+		neuf_igt_fill_pattern(buf, 64, 0x5e);
+		gpu_add(buf, 64, 1);
+		igt_assert_eq(svm_set((void *)(uintptr_t)start, end - start,
+				      NEUF_SVM_ATTR_FLAGS, 0,
+				      NEUF_SVM_FLAG_GPU_READ_ONLY, 0), 0);
+		memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
+		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_f(st.error == -EFAULT &&
+			     st.fault_access == NEUF_ACCESS_KIND_WRITE,
+			     "a GPU write under read-only ended with %s (%s)\n",
+			     neuf_igt_errno_name(st.error),
+			     neuf_access_name(st.fault_access));
+		neuf_igt_check_pattern(buf, 64, 0x5e, 1);
+		igt_assert_eq(svm_set((void *)(uintptr_t)start, end - start,
+				      NEUF_SVM_ATTR_FLAGS, 0, 0, 0), 0);
+		gpu_add(buf, 64, 1);
+		neuf_igt_check_pattern(buf, 64, 0x5e, 2);
+		munmap(buf, SZ_2M);
+	}
+
 	igt_describe("Bad SVM_ATTR requests fail with a clear errno and "
 		     "migrate nothing.");
 	igt_subtest("svm-attr-bad-input") {

@@ -86,4 +86,31 @@ static inline struct neuf_pt_leaf *neuf_pt_leaf(struct neuf_pt *pt, u64 va)
 struct neuf_pt_leaf *neuf_pt_leaf_detach(struct neuf_pt *pt, u64 va);
 void neuf_pt_leaf_free(struct neuf_pt *pt, struct neuf_pt_leaf *leaf);
 
+/**
+ * neuf_pt_next_leaf() - the next 2 MiB block of a range that has a leaf table
+ * @pt: the page tables
+ * @va: in, the address to look from; out, moved up to the start of the
+ *	block found if that lies past it
+ * @end: the end of the range, exclusive
+ *
+ * Visits only the tables there are, however large the range: a caller
+ * walking the whole address space does not walk its holes.
+ *
+ * Return: the leaf table, or NULL if no block of [@va, @end) has one.
+ */
+static inline struct neuf_pt_leaf *neuf_pt_next_leaf(struct neuf_pt *pt,
+						     u64 *va, u64 end)
+{
+	unsigned long index = *va >> NEUF_PT_LEAF_SHIFT;
+	struct neuf_pt_leaf *leaf;
+
+	if (*va >= end)
+		return NULL;
+	leaf = xa_find(&pt->leaves, &index, (end - 1) >> NEUF_PT_LEAF_SHIFT,
+		       XA_PRESENT);
+	if (leaf && ((u64)index << NEUF_PT_LEAF_SHIFT) > *va)
+		*va = (u64)index << NEUF_PT_LEAF_SHIFT;
+	return leaf;
+}
+
 #endif /* __NEUF_PT_H__ */

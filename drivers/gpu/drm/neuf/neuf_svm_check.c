@@ -109,6 +109,7 @@ static unsigned long neuf_svm_pfn_of(const struct page *page)
  */
 void neuf_svm_check_cleared(struct neuf_vm *vm, u64 start, u64 end)
 {
+	struct neuf_pt_leaf *leaf;
 	u64 va, block_end;
 
 	lockdep_assert_held(&vm->lock);
@@ -116,13 +117,11 @@ void neuf_svm_check_cleared(struct neuf_vm *vm, u64 start, u64 end)
 		return;
 	neuf_svm_check_ran(vm);
 
-	for (va = start; va < end; va = block_end) {
-		struct neuf_pt_leaf *leaf = neuf_pt_leaf(&vm->pt, va);
+	for (va = start; (leaf = neuf_pt_next_leaf(&vm->pt, &va, end));
+	     va = block_end) {
 		u64 pde, pte;
 
 		block_end = min(end, ALIGN(va + 1, NEUF_PT_LEAF_SIZE));
-		if (!leaf)
-			continue;
 		pde = le64_to_cpu(READ_ONCE(*leaf->pde));
 		if ((pde & NEUF_PTE_LEAF) || leaf->huge) {
 			neuf_svm_violation(vm,

@@ -270,17 +270,16 @@ static void neuf_svm_pte_unmap(struct neuf_vm *vm, __le64 *pte,
 static unsigned long neuf_svm_clear_pass(struct neuf_vm *vm, u64 start,
 					 u64 end, bool unmap)
 {
+	struct neuf_pt_leaf *leaf;
 	unsigned long n = 0;
 	u64 va, block_end;
 
-	for (va = start; va < end; va = block_end) {
-		struct neuf_pt_leaf *leaf = neuf_pt_leaf(&vm->pt, va);
+	for (va = start; (leaf = neuf_pt_next_leaf(&vm->pt, &va, end));
+	     va = block_end) {
 		u64 pde;
 
 		block_end = min(end, ALIGN(va + 1, NEUF_PT_LEAF_SIZE));
-		/* No leaf table, or none linked: nothing is mapped there. */
-		if (!leaf)
-			continue;
+		/* No leaf table linked: nothing is mapped there. */
 		pde = le64_to_cpu(READ_ONCE(*leaf->pde));
 		if (!pde)
 			continue;
