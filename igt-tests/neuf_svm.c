@@ -943,6 +943,34 @@ int igt_main()
 		munmap(resv, resv_len);
 	}
 
+	igt_describe("A job that touches 64 blocks of a hole, 2 MiB apart, "
+		     "fails with EFAULT, and its faults leave no interval "
+		     "notifier and no page table behind: a shader cannot "
+		     "make the driver allocate for addresses nothing maps.");
+	igt_subtest("hole-faults-allocate-nothing") {
+		const size_t blocks = 64, len = blocks * SZ_2M;
+		struct drm_neuf_vm_stats s0, s1;
+		uint8_t *hole, *t;
+		int64_t pt0;
+
+		t = svm_map_anon(PAGE_SZ, MAP_PRIVATE);
+		svm_fill_pages_and_check(t, PAGE_SZ, 0x31);
+		hole = svm_map_anon(len, MAP_PRIVATE);
+		igt_assert_eq(munmap(hole, len), 0);
+		s0 = vm_stats(dev, vm);
+		pt0 = vm_debugfs_count(dev, vm, "pt_pages");
+
+		run_fault(-EFAULT, hole, hole + len, NEUF_ACCESS_KIND_READ,
+			  sh_rmw_strided, blocks, PTR(hole), 1, SZ_2M);
+		/* The next fault is resolved after any collection. */
+		madvise(t, PAGE_SZ, MADV_DONTNEED);
+		svm_fill_pages_and_check(t, PAGE_SZ, 0x32);
+		s1 = vm_stats(dev, vm);
+		igt_assert_eq_u64(s1.notifiers, s0.notifiers);
+		igt_assert_eq(vm_debugfs_count(dev, vm, "pt_pages"), pt0);
+		munmap(t, PAGE_SZ);
+	}
+
 	igt_describe("Four processes fault fresh memory at once: the faults "
 		     "of their VMs are resolved concurrently, one worker per "
 		     "VM (debugfs vm_overlaps grows within ten rounds), and "

@@ -7,6 +7,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
@@ -147,10 +148,18 @@ static inline void neuf_svm_dma_unmap(struct device *dev, u64 pte,
 			     neuf_svm_dma_dir(pte), DMA_ATTR_SKIP_CPU_SYNC);
 }
 
+/* A VMA hmm_range_fault() can look into: readable, not I/O or PFN maps. */
+static inline bool neuf_svm_vma_mirrorable(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_READ) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP));
+}
+
 /* VMs whose SVM workers run at once, at most (&neuf_device.svm_wq). */
 #define NEUF_SVM_MAX_WORKERS	8
 
 struct neuf_svm_chunk *neuf_svm_chunk_get(struct neuf_vm *vm, u64 addr);
+void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk, u64 start, u64 end);
 unsigned long neuf_svm_clear(struct neuf_vm *vm, u64 start, u64 end);
 unsigned long neuf_svm_clear_readonly(struct neuf_vm *vm, u64 start,
 				      const unsigned long *pages,

@@ -541,13 +541,6 @@ static const struct mmu_interval_notifier_ops neuf_svm_snapshot_ops = {
 	.invalidate = neuf_svm_snapshot_invalidate,
 };
 
-/* A VMA HMM can look into: not I/O or PFN mappings, and readable. */
-static bool neuf_svm_locate_readable(const struct vm_area_struct *vma)
-{
-	return (vma->vm_flags & VM_READ) &&
-	       !(vma->vm_flags & (VM_IO | VM_PFNMAP));
-}
-
 /*
  * The end of the snapshot pass from @addr if a VMA HMM can read maps
  * @addr, or 0.
@@ -559,7 +552,7 @@ static u64 neuf_svm_locate_next(struct mm_struct *mm, u64 addr, u64 end)
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
-	if (vma && neuf_svm_locate_readable(vma))
+	if (vma && neuf_svm_vma_mirrorable(vma))
 		next = min3(end, (u64)vma->vm_end,
 			    addr + NEUF_SVM_SNAPSHOT_PAGES * PAGE_SIZE);
 	mmap_read_unlock(mm);
@@ -574,7 +567,7 @@ static u64 neuf_svm_locate_hole(struct mm_struct *mm, u64 addr, u64 end)
 
 	mmap_read_lock(mm);
 	for_each_vma_range(vmi, vma, end) {
-		if (neuf_svm_locate_readable(vma)) {
+		if (neuf_svm_vma_mirrorable(vma)) {
 			end = max_t(u64, addr + PAGE_SIZE, vma->vm_start);
 			break;
 		}

@@ -483,6 +483,33 @@ static bool neuf_svm_vram_cow(struct neuf_vm *vm,
 }
 
 /*
+ * The first address past what the GPU translates: its VA_BITS, at most
+ * what four levels of tables reach. On a CPU with 5-level paging a
+ * process may map above it; the GPU cannot reach that.
+ */
+static u64 neuf_svm_va_end(const struct neuf_device *ndev)
+{
+	return BIT_ULL(min_t(u32, ndev->caps.va_bits,
+			     NEUF_PT_SHIFT(NEUF_PT_LEVELS)));
+}
+
+/*
+ * Whether @addr of @mm, which the caller holds a user of, lies in a VMA
+ * hmm_range_fault() can look into.
+ */
+static bool neuf_svm_mirrorable(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	bool ok;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	ok = vma && neuf_svm_vma_mirrorable(vma);
+	mmap_read_unlock(mm);
+	return ok;
+}
+
+/*
  * Resolve the faults of a window: fault in on the CPU side the pages they
  * ask for and mirror the whole window, in the mmu_interval_read_begin() /
  * hmm_range_fault() / mmu_interval_read_retry() loop, with one
@@ -502,10 +529,21 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 	int ret;
 
 	*consumed = 1;
-	if (page >= TASK_SIZE_MAX)
+	if (page >= TASK_SIZE_MAX || page >= neuf_svm_va_end(vm->ndev))
 		return -EFAULT;
 	if (!mmget_not_zero(vm->mm))
 		return -ESRCH;
+
+	/*
+	 * Nothing is made for a block where nothing can be mapped: a shader
+	 * touching holes or PROT_NONE reservations would otherwise have a
+	 * notifier and tables made for each block it touches.
+	 */
+	if (!neuf_pt_leaf(&vm->pt, page) &&
+	    !neuf_svm_mirrorable(vm->mm, page)) {
+		ret = -EFAULT;
+		goto out;
+	}
 
 	/* Every window lies in one block, so one chunk and one leaf table. */
 	chunk = neuf_svm_chunk_get(vm, page);
@@ -584,6 +622,9 @@ static int neuf_svm_resolve(struct neuf_vm *vm, const struct neuf_fault *faults,
 		neuf_vm_stat_add(vm, NEUF_STAT_WINDOWS, 1);
 		break;
 	}
+	/* The VMA may have gone before the notifier came: collect. */
+	if (ret == -EFAULT)
+		neuf_svm_queue_gc(chunk, page, page + PAGE_SIZE);
 out:
 	/*
 	 * The process may have exited meanwhile: never run its exit_mmap()
@@ -850,6 +891,7 @@ void neuf_svm_map_range(struct neuf_vm *vm, u64 start, u64 end)
 	unsigned int consumed;
 	u64 addr;
 
+	end = min(end, neuf_svm_va_end(vm->ndev));
 	mutex_lock(&vm->fault_lock);
 	for (addr = start; addr < end;) {
 		f.addr = addr;

@@ -127,13 +127,20 @@ module_param_cb(notifier_size_mib, &neuf_svm_notifier_mib_ops,
 MODULE_PARM_DESC(notifier_size_mib,
 		 "Size of the aligned chunk of address space one interval notifier covers, for VMs created from now on: a power of two from 2 to 1024 MiB (default 64)");
 
-/*
- * Mark the blocks of [@start, @end) in @chunk for collection and queue
+/**
+ * neuf_svm_queue_gc() - have a chunk's blocks collected if nothing maps them
+ * @chunk: the chunk
+ * @start: first address of the blocks, in @chunk
+ * @end: first address past them, in @chunk
+ *
+ * Marks the blocks of [@start, @end) in @chunk for collection and queues
  * it: called for an unmap, which may have left them, or the whole chunk,
- * without any mapping. Never sleeps: the callback calls it.
+ * without any mapping, and for a fault that found no VMA, whose unmap may
+ * have come before the chunk's notifier did.
+ *
+ * Context: any; never sleeps (the invalidation callback calls it).
  */
-static void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk, u64 start,
-			      u64 end)
+void neuf_svm_queue_gc(struct neuf_svm_chunk *chunk, u64 start, u64 end)
 {
 	struct neuf_vm *vm = chunk->vm;
 	unsigned int first = (start - chunk->start) >> NEUF_SVM_BLOCK_SHIFT;
