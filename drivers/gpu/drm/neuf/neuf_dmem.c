@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 
@@ -725,20 +726,27 @@ int neuf_dmem_migrate(struct neuf_device *ndev, struct mm_struct *mm,
  * neuf_dmem_usage() - how much VRAM is in use
  * @ndev: the device
  * @used: bytes handed out
- * @total: bytes of VRAM the driver manages, 0 without device memory
+ * @total: bytes of VRAM the driver manages, 0 without device memory, or
+ *	once the device is unplugged
  */
 void neuf_dmem_usage(struct neuf_device *ndev, u64 *used, u64 *total)
 {
-	struct neuf_dmem *dmem = ndev->dmem;
+	struct neuf_dmem *dmem;
+	int idx;
 
 	*used = 0;
 	*total = 0;
-	if (!dmem)
+	/* Unbinding frees the device memory once no such section is left. */
+	if (!drm_dev_enter(&ndev->drm, &idx))
 		return;
-	spin_lock(&dmem->lock);
-	*used = dmem->used_pages << PAGE_SHIFT;
-	spin_unlock(&dmem->lock);
-	*total = (u64)dmem->nblocks * SZ_2M;
+	dmem = ndev->dmem;
+	if (dmem) {
+		spin_lock(&dmem->lock);
+		*used = dmem->used_pages << PAGE_SHIFT;
+		spin_unlock(&dmem->lock);
+		*total = (u64)dmem->nblocks * SZ_2M;
+	}
+	drm_dev_exit(idx);
 }
 
 /*

@@ -329,7 +329,11 @@ err_fault_wq:
 
 /*
  * The hardware goes away (unbind, module unload, a failed probe): stop
- * everything that reaches it, before its registers do. Interrupts first,
+ * everything that reaches it, before its registers do. Device memory
+ * first, while the copy engine and its interrupt still run to move the
+ * pages in VRAM back: no GPU fault is being resolved any more (unbinding
+ * waited for those in drm_dev_unplug(), and cancels those that come
+ * after), so nothing moves pages to VRAM meanwhile. Then interrupts,
  * then the engines, whose jobs end with -ENODEV: from there on the GPU
  * accesses no memory, and since neuf_job_run() refuses an unplugged
  * device nothing restarts them. Then the fault buffer and its worker, then
@@ -340,7 +344,6 @@ err_fault_wq:
  */
 static void neuf_device_unplug(struct neuf_device *ndev)
 {
-	/* Pages in VRAM go back to system memory while the copy engine runs. */
 	neuf_dmem_fini(ndev);
 	neuf_irq_enable(ndev, false);
 	neuf_engines_abort(ndev);

@@ -17,6 +17,8 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include <drm/drm_drv.h>
+
 #include "neuf_compat.h"
 #include "neuf_dmem.h"
 #include "neuf_drv.h"
@@ -909,15 +911,25 @@ void neuf_svm_map_range(struct neuf_vm *vm, u64 start, u64 end)
 /*
  * Resolve @n faults of @vm, under its fault lock, counting the VMs being
  * served at once. Returns how many faults were cancelled.
+ *
+ * A resolution reaches the hardware and may migrate pages to VRAM, so it
+ * runs inside drm_dev_enter(): unbinding waits for it before the device
+ * memory goes. Faults that come after are cancelled, and their jobs end
+ * with -ENODEV, as the engines' own end once they are stopped.
  */
 static unsigned int neuf_svm_serve_vm(struct neuf_vm *vm,
 				      const struct neuf_fault *faults,
 				      unsigned int n)
 {
 	struct neuf_fault_buffer *fb = &vm->ndev->fault;
-	unsigned int cancelled;
-	int busy, peak;
+	unsigned int cancelled, i;
+	int busy, peak, idx;
 
+	if (!drm_dev_enter(&vm->ndev->drm, &idx)) {
+		for (i = 0; i < n; i++)
+			neuf_svm_cancel(vm->ndev, &faults[i], -ENODEV);
+		return n;
+	}
 	mutex_lock(&vm->fault_lock);
 	busy = atomic_inc_return(&fb->vm_workers);
 	if (busy > 1)
@@ -929,6 +941,7 @@ static unsigned int neuf_svm_serve_vm(struct neuf_vm *vm,
 	cancelled = neuf_svm_handle_vm(vm, faults, n);
 	atomic_dec(&fb->vm_workers);
 	mutex_unlock(&vm->fault_lock);
+	drm_dev_exit(idx);
 
 	neuf_vm_stat_add(vm, NEUF_STAT_BATCHES, 1);
 	neuf_vm_stat_add(vm, NEUF_STAT_REPLAYS, 1);
