@@ -78,13 +78,18 @@ void neuf_copy_irq(struct neuf_device *ndev)
 	ktime_t now = ktime_get();
 	bool error;
 
+	/*
+	 * DONE_SEQ first: the error of every command up to it is then in
+	 * STATUS. Read the other way round, a command failing in between
+	 * would count as done with no error, and its fence signal success.
+	 */
+	done = neuf_rd32(ndev, NEUF_REG_CE_DONE_SEQ);
 	status = neuf_rd32(ndev, NEUF_REG_CE_STATUS);
 	error = status & NEUF_CE_STATUS_ERROR;
 	if (error) {
 		error_seq = neuf_rd32(ndev, NEUF_REG_CE_ERROR_SEQ);
 		neuf_wr32(ndev, NEUF_REG_CE_STATUS, NEUF_CE_STATUS_ERROR);
 	}
-	done = neuf_rd32(ndev, NEUF_REG_CE_DONE_SEQ);
 
 	spin_lock(&ce->fence_lock);
 	list_for_each_entry_safe(f, tmp, &ce->pending, link) {
