@@ -288,13 +288,22 @@ static enum drm_gpu_sched_stat neuf_job_timedout(struct drm_sched_job *sched_job
 	bool hung;
 	int idx;
 
-	drm_sched_stop(&engine->sched, sched_job);
-
 	spin_lock_irqsave(&engine->lock, flags);
 	hung = engine->active == job;
 	if (hung)
 		engine->active = NULL;
 	spin_unlock_irqrestore(&engine->lock, flags);
+	/*
+	 * Off the engine already: the interrupt handler or
+	 * neuf_engines_abort() took it and is ending it. Let it finish:
+	 * drm_sched_stop() would detach the scheduler from the fence they
+	 * are about to signal, and drm_sched_start() then end and free the
+	 * job under them.
+	 */
+	if (!hung && job->hwf_live)
+		dma_fence_wait(&job->hwf->base, false);
+
+	drm_sched_stop(&engine->sched, sched_job);
 
 	if (hung) {
 		drm_dbg_driver(&engine->ndev->drm,
