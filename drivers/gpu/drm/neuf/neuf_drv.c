@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -261,7 +262,8 @@ static void neuf_device_release(struct drm_device *drm, void *unused)
 {
 	struct neuf_device *ndev = to_neuf_device(drm);
 
-	wait_event(ndev->jobs_wq, !atomic_read(&ndev->jobs_in_flight));
+	wait_var_event(&ndev->jobs_in_flight,
+		       !atomic_read(&ndev->jobs_in_flight));
 	neuf_engines_fini(ndev);
 	/* VM releases cancel their SVM workers on the SVM queue. */
 	destroy_workqueue(ndev->wq);
@@ -379,7 +381,6 @@ static int neuf_probe(struct platform_device *pdev)
 	spin_lock_init(&ndev->irq_lock);
 	xa_init_flags(&ndev->vms, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	atomic_set(&ndev->jobs_in_flight, 0);
-	init_waitqueue_head(&ndev->jobs_wq);
 
 	/* A leak planted for dma-debug (leak_dma_mapping) ends here. */
 	neuf_svm_planted_leak_repair(&pdev->dev);

@@ -133,8 +133,8 @@ struct neuf_fault_buffer {
  * @wq: workqueue for releasing VMs
  * @invariants: what the SVM invariant checker did (module parameter
  *	check_invariants): checks run, violations found
- * @jobs_in_flight: jobs pushed to a scheduler and not yet freed
- * @jobs_wq: woken when @jobs_in_flight drops to zero
+ * @jobs_in_flight: jobs pushed to a scheduler and not yet freed; its
+ *	variable wait queue (wake_up_var()) is woken when it drops to zero
  * @fail_nonblock_invalidate: fault injection (debugfs
  *	fail_nonblock_invalidate/): a non-blockable invalidation that it picks
  *	reports contention, as if &neuf_vm.lock were held
@@ -175,7 +175,6 @@ struct neuf_device {
 	struct workqueue_struct *svm_wq;
 	struct workqueue_struct *wq;
 	atomic_t jobs_in_flight;
-	wait_queue_head_t jobs_wq;
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	struct fault_attr fail_nonblock_invalidate;
 #endif

@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait_bit.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -340,8 +341,9 @@ static void neuf_job_free(struct drm_sched_job *sched_job)
 	neuf_vm_put(job->vm);
 	kfree(job);
 
+	/* A variable's wait queue is global: ndev may be gone right after. */
 	if (atomic_dec_and_test(&ndev->jobs_in_flight))
-		wake_up_all(&ndev->jobs_wq);
+		wake_up_var(&ndev->jobs_in_flight);
 }
 
 static const struct drm_sched_backend_ops neuf_sched_ops = {
