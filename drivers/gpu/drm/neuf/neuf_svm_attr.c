@@ -52,7 +52,9 @@
  * @notifier: tells of unmaps of the range
  * @vm: the VM
  * @gc_link: entry in &neuf_vm.attr_gc while an unmap touched the range,
- *	under &neuf_vm.gc_lock
+ *	under &neuf_vm.gc_lock; its notifier may add it there at any time
+ * @link: entry in the list of new ranges of the change that made it,
+ *	until they go into the tree, under &neuf_vm.attr_lock
  * @attr: the attributes
  */
 struct neuf_svm_attr_range {
@@ -60,6 +62,7 @@ struct neuf_svm_attr_range {
 	struct mmu_interval_notifier notifier;
 	struct neuf_vm *vm;
 	struct list_head gc_link;
+	struct list_head link;
 	struct neuf_svm_attrs attr;
 };
 
@@ -87,6 +90,16 @@ static bool neuf_svm_attrs_equal(const struct neuf_svm_attrs *a,
 	       a->granularity == b->granularity;
 }
 
+/* Queue @r for collection, as an unmap touching it does. */
+static void neuf_svm_attr_queue(struct neuf_vm *vm,
+				struct neuf_svm_attr_range *r)
+{
+	spin_lock(&vm->gc_lock);
+	if (list_empty(&r->gc_link))
+		list_add_tail(&r->gc_link, &vm->attr_gc);
+	spin_unlock(&vm->gc_lock);
+}
+
 static bool neuf_svm_attr_notify(struct mmu_interval_notifier *mni,
 				 const struct mmu_notifier_range *range,
 				 unsigned long cur_seq)
@@ -98,10 +111,7 @@ static bool neuf_svm_attr_notify(struct mmu_interval_notifier *mni,
 	mmu_interval_set_seq(mni, cur_seq);
 	if (range->event != MMU_NOTIFY_UNMAP)
 		return true;
-	spin_lock(&vm->gc_lock);
-	if (list_empty(&r->gc_link))
-		list_add_tail(&r->gc_link, &vm->attr_gc);
-	spin_unlock(&vm->gc_lock);
+	neuf_svm_attr_queue(vm, r);
 	queue_work(vm->ndev->svm_wq, &vm->svm_work);
 	return true;
 }
@@ -118,7 +128,7 @@ static struct neuf_svm_attr_range *
 neuf_svm_attr_range_new(struct neuf_vm *vm, u64 start, u64 last,
 			const struct neuf_svm_attrs *attr)
 {
-	struct neuf_svm_attr_range *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	struct neuf_svm_attr_range *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	int ret;
 
 	if (!r)
@@ -128,6 +138,7 @@ neuf_svm_attr_range_new(struct neuf_vm *vm, u64 start, u64 last,
 	r->vm = vm;
 	r->attr = *attr;
 	INIT_LIST_HEAD(&r->gc_link);
+	INIT_LIST_HEAD(&r->link);
 	ret = mmu_interval_notifier_insert(&r->notifier, vm->mm, start,
 					   last - start + 1,
 					   &neuf_svm_attr_notifier_ops);
@@ -138,10 +149,16 @@ neuf_svm_attr_range_new(struct neuf_vm *vm, u64 start, u64 last,
 	return r;
 }
 
-/* Take a range out of the tree (if in it) and free it. */
-static void neuf_svm_attr_range_free(struct neuf_vm *vm,
+/*
+ * Take a range out of the tree (if in it) and free it. Returns whether an
+ * unmap had queued it for collection: the ranges replacing it must then be
+ * collected in its stead.
+ */
+static bool neuf_svm_attr_range_free(struct neuf_vm *vm,
 				     struct neuf_svm_attr_range *r, bool in_tree)
 {
+	bool queued;
+
 	lockdep_assert_held(&vm->attr_lock);
 
 	if (in_tree) {
@@ -149,11 +166,47 @@ static void neuf_svm_attr_range_free(struct neuf_vm *vm,
 		interval_tree_remove(&r->it, &vm->attrs);
 		spin_unlock(&vm->attr_tree_lock);
 	}
+	/* Once it is removed, no callback queues the range any more. */
 	mmu_interval_notifier_remove(&r->notifier);
 	spin_lock(&vm->gc_lock);
+	queued = !list_empty(&r->gc_link);
 	list_del_init(&r->gc_link);
 	spin_unlock(&vm->gc_lock);
 	kfree(r);
+	return queued;
+}
+
+/*
+ * Put the new ranges of @list (by &neuf_svm_attr_range.link) into the
+ * tree, queued for collection if @queue: they replace a range an unmap
+ * had touched.
+ */
+static void neuf_svm_attr_insert(struct neuf_vm *vm, struct list_head *list,
+				 bool queue)
+{
+	struct neuf_svm_attr_range *r, *tmp;
+
+	lockdep_assert_held(&vm->attr_lock);
+
+	list_for_each_entry_safe(r, tmp, list, link) {
+		list_del(&r->link);
+		spin_lock(&vm->attr_tree_lock);
+		interval_tree_insert(&r->it, &vm->attrs);
+		spin_unlock(&vm->attr_tree_lock);
+		if (queue)
+			neuf_svm_attr_queue(vm, r);
+	}
+}
+
+/* Free the new ranges of @list, which never went into the tree. */
+static void neuf_svm_attr_discard(struct neuf_vm *vm, struct list_head *list)
+{
+	struct neuf_svm_attr_range *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, list, link) {
+		list_del(&r->link);
+		neuf_svm_attr_range_free(vm, r, false);
+	}
 }
 
 /**
@@ -172,7 +225,8 @@ static void neuf_svm_attr_range_free(struct neuf_vm *vm,
 void neuf_svm_attr_get(struct neuf_vm *vm, u64 addr,
 		       struct neuf_svm_attrs *attr, u64 *begin, u64 *end)
 {
-	struct interval_tree_node *it, *prev;
+	struct interval_tree_node *it;
+	struct rb_node *prev;
 	u64 lo = 0;
 
 	spin_lock(&vm->attr_tree_lock);
@@ -183,12 +237,13 @@ void neuf_svm_attr_get(struct neuf_vm *vm, u64 addr,
 		*end = it->last + 1;
 	} else {
 		*attr = neuf_svm_attr_defaults;
+		/* The first range after @addr: none of them contains it. */
 		it = interval_tree_iter_first(&vm->attrs, addr, ULONG_MAX);
 		*end = it ? it->start : ULONG_MAX;
-		/* Ranges do not overlap: the last one before ends lowest. */
-		for (prev = interval_tree_iter_first(&vm->attrs, 0, addr); prev;
-		     prev = interval_tree_iter_next(prev, 0, addr))
-			lo = max(lo, (u64)prev->last + 1);
+		/* Ranges do not overlap: the one before it in the tree ends last. */
+		prev = it ? rb_prev(&it->rb) : rb_last(&vm->attrs.rb_root);
+		if (prev)
+			lo = rb_entry(prev, struct interval_tree_node, rb)->last + 1;
 	}
 	spin_unlock(&vm->attr_tree_lock);
 	if (begin)
@@ -291,7 +346,7 @@ struct neuf_svm_span {
  */
 static int neuf_svm_attr_trim(struct neuf_vm *vm, struct neuf_svm_attr_range *r)
 {
-	struct neuf_svm_attr_range *piece, *tmp;
+	struct neuf_svm_attr_range *piece;
 	u64 start = r->it.start, end = r->it.last + 1;
 	unsigned int n = 0, cap = 16, i;
 	struct neuf_svm_span *spans;
@@ -338,28 +393,20 @@ static int neuf_svm_attr_trim(struct neuf_vm *vm, struct neuf_svm_attr_range *r)
 				ret = PTR_ERR(piece);
 				break;
 			}
-			list_add_tail(&piece->gc_link, &pieces);
+			list_add_tail(&piece->link, &pieces);
 		}
 		mmput_async(vm->mm);
 	}
 	kfree(spans);
 
 	if (ret) {
-		list_for_each_entry_safe(piece, tmp, &pieces, gc_link) {
-			list_del_init(&piece->gc_link);
-			neuf_svm_attr_range_free(vm, piece, false);
-		}
+		neuf_svm_attr_discard(vm, &pieces);
 		return ret;
 	}
 	if (whole)
 		return 0;
-	neuf_svm_attr_range_free(vm, r, true);
-	list_for_each_entry_safe(piece, tmp, &pieces, gc_link) {
-		list_del_init(&piece->gc_link);
-		spin_lock(&vm->attr_tree_lock);
-		interval_tree_insert(&piece->it, &vm->attrs);
-		spin_unlock(&vm->attr_tree_lock);
-	}
+	/* Unmapped again since the VMAs were noted: trim the pieces too. */
+	neuf_svm_attr_insert(vm, &pieces, neuf_svm_attr_range_free(vm, r, true));
 	return 0;
 }
 
@@ -383,8 +430,13 @@ void neuf_svm_attrs_gc(struct neuf_vm *vm)
 		if (r)
 			list_del_init(&r->gc_link);
 		spin_unlock(&vm->gc_lock);
-		if (!r || neuf_svm_attr_trim(vm, r))
+		if (!r)
 			break;
+		if (neuf_svm_attr_trim(vm, r)) {
+			/* Out of memory: the next collection tries again. */
+			neuf_svm_attr_queue(vm, r);
+			break;
+		}
 	}
 	mutex_unlock(&vm->attr_lock);
 	mutex_unlock(&vm->fault_lock);
@@ -433,7 +485,7 @@ static int neuf_svm_attr_piece(struct neuf_vm *vm, u64 lo, u64 hi,
 	r = neuf_svm_attr_range_new(vm, lo, hi - 1, &v);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	list_add_tail(&r->gc_link, list);
+	list_add_tail(&r->link, list);
 	return 0;
 }
 
@@ -446,8 +498,8 @@ static int neuf_svm_attr_piece(struct neuf_vm *vm, u64 lo, u64 hi,
 static int neuf_svm_attr_set(struct neuf_vm *vm, u64 start, u64 end,
 			     const struct drm_neuf_svm_attr *args)
 {
-	struct neuf_svm_attr_range *r, *tmp;
 	struct interval_tree_node *it;
+	bool queued = false;
 	LIST_HEAD(new);
 	u64 at = start;
 	int ret = 0;
@@ -477,23 +529,20 @@ static int neuf_svm_attr_set(struct neuf_vm *vm, u64 start, u64 end,
 	if (ret)
 		goto undo;
 
-	/* Nothing can fail from here. */
+	/*
+	 * Nothing can fail from here. A range an unmap touched meanwhile
+	 * has its collection passed on to the ranges replacing it.
+	 */
 	while ((it = interval_tree_iter_first(&vm->attrs, start, end - 1)))
-		neuf_svm_attr_range_free(vm, to_attr_range(it), true);
-	list_for_each_entry_safe(r, tmp, &new, gc_link) {
-		list_del_init(&r->gc_link);
-		spin_lock(&vm->attr_tree_lock);
-		interval_tree_insert(&r->it, &vm->attrs);
-		spin_unlock(&vm->attr_tree_lock);
-	}
+		queued |= neuf_svm_attr_range_free(vm, to_attr_range(it), true);
+	neuf_svm_attr_insert(vm, &new, queued);
 	mutex_unlock(&vm->attr_lock);
+	if (queued)
+		queue_work(vm->ndev->svm_wq, &vm->svm_work);
 	return 0;
 
 undo:
-	list_for_each_entry_safe(r, tmp, &new, gc_link) {
-		list_del_init(&r->gc_link);
-		neuf_svm_attr_range_free(vm, r, false);
-	}
+	neuf_svm_attr_discard(vm, &new);
 	mutex_unlock(&vm->attr_lock);
 	return ret;
 }
@@ -512,6 +561,7 @@ static void neuf_svm_attr_report(struct neuf_vm *vm, u64 start, u64 end,
 	args->attrs = NEUF_SVM_ATTR_LOCATION | NEUF_SVM_ATTR_FLAGS |
 		      NEUF_SVM_ATTR_GRANULARITY;
 	for (at = next; at < end; at = next) {
+		cond_resched();
 		neuf_svm_attr_get(vm, at, &a, NULL, &next);
 		if (a.location != first.location)
 			args->attrs &= ~NEUF_SVM_ATTR_LOCATION;
