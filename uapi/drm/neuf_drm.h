@@ -133,10 +133,13 @@ struct drm_neuf_vm_create {
 /**
  * struct drm_neuf_vm_destroy - argument of &DRM_IOCTL_NEUF_VM_DESTROY
  *
- * Removes the VM from the fd. Jobs already on an engine run to their end;
- * jobs still queued get about a second to reach one, and those that do
- * not are cancelled (-ECANCELED in their status). Every job's syncobj
- * signals either way. Closing the fd destroys all its VMs the same way.
+ * Removes the VM from the fd. Jobs already on an engine run to their end.
+ * Jobs still queued are waited for until they reach one, as drm_sched
+ * flushes an entity: a fatal signal ends the wait, and from a process
+ * that is exiting the wait lasts about a second; those that did not reach
+ * an engine then are cancelled (-ECANCELED in their status). Every job's
+ * syncobj signals either way. Closing the fd destroys all its VMs the
+ * same way.
  *
  * Errors: -ENOENT for an unknown @vm_id, -EACCES from a task that does
  * not own the VM's mm, -EINVAL for non-zero @pad.
