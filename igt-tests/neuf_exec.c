@@ -603,8 +603,9 @@ int igt_main()
 
 	igt_describe("EXEC with more than NEUF_EXEC_MAX_IN_SYNCOBJS in-syncobjs "
 		     "fails with EINVAL, with an unreadable in-syncobj array "
-		     "with EFAULT, and with an unknown in- or out-syncobj "
-		     "handle with ENOENT.");
+		     "with EFAULT, with an unknown in- or out-syncobj handle "
+		     "with ENOENT, and with an in-syncobj that holds no fence "
+		     "with EINVAL.");
 	igt_subtest("exec-invalid-syncobjs") {
 		const uint32_t n = NEUF_EXEC_MAX_IN_SYNCOBJS + 1;
 		uint32_t *handles = calloc(n, sizeof(*handles));
@@ -660,6 +661,12 @@ int igt_main()
 		handles[1] = 0;
 		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
 			     "in-syncobj 0");
+		/* A syncobj that never got a fence: nothing to wait for. */
+		handles[1] = syncobj_create(dev, 0);
+		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -EINVAL,
+			     "an in-syncobj without a fence");
+		drmSyncobjDestroy(neuf_device_fd(dev), handles[1]);
+		handles[1] = 0;
 		a = fill_args(vm, 64, 64, 0);
 		a.out_syncobj = BOGUS_HANDLE;
 		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,

@@ -178,8 +178,9 @@ struct drm_neuf_vm_destroy {
  * handle; -EACCES from a task that does not own the VM's mm; -EINVAL for
  * non-zero @flags, @pad or @job_id, @code not 8-byte aligned, @grid_size
  * outside 1..%NEUF_EXEC_MAX_GRID, @group_size outside
- * 1..%NEUF_EXEC_MAX_GROUP, or more than %NEUF_EXEC_MAX_IN_SYNCOBJS
- * in-syncobjs; -EFAULT for @code outside the user address space or an
+ * 1..%NEUF_EXEC_MAX_GROUP, more than %NEUF_EXEC_MAX_IN_SYNCOBJS
+ * in-syncobjs, or an in-syncobj that holds no fence (as drm_syncobj
+ * reports one); -EFAULT for @code outside the user address space or an
  * unreadable @in_syncobjs array.
  */
 struct drm_neuf_exec {

@@ -141,7 +141,8 @@ static inline void neuf_sched_start(struct drm_gpu_scheduler *sched)
  * @file: the DRM file the handle belongs to
  * @handle: the syncobj's handle (binary syncobj: point 0)
  *
- * Return: 0, -ENOENT for a handle without a syncobj or fence, or another
+ * Return: 0, -ENOENT for a handle without a syncobj, -EINVAL for a syncobj
+ * without a fence (drm_syncobj_find_fence() on both kernels), or another
  * negative errno.
  */
 static inline int
