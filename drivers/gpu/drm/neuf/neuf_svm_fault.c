@@ -811,6 +811,15 @@ static int neuf_svm_resolve_atomic(struct neuf_vm *vm, u64 addr, bool huge,
 		put_page(pg);
 		if (!ret)
 			neuf_dmem_stat_add(vm->ndev, NEUF_DMEM_EXCLUSIVE_GRANTS, 1);
+		/*
+		 * An invalidation of the chunk came in between, and the CPU's
+		 * entry may still be the exclusive one made here. The next
+		 * try's GUP would take it back itself, an invalidation after
+		 * that try began, so no try could succeed again: take it
+		 * back before the next one begins.
+		 */
+		if (ret == -EBUSY)
+			fixup_user_fault(vm->mm, page, FAULT_FLAG_WRITE, NULL);
 unlock:
 		mmap_read_unlock(vm->mm);
 	} while (ret == -EBUSY && time_before(jiffies, timeout));
