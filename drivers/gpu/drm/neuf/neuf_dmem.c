@@ -3,6 +3,7 @@
  * Copyright 2026 The neuf authors
  */
 
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/ioport.h>
@@ -76,6 +77,9 @@
  * free it) cost a 4 KiB migration more than its copy.
  */
 #define NEUF_DMEM_SCRATCH_KEPT	4
+
+/* How long unbinding keeps moving pages out of VRAM before it gives up. */
+#define NEUF_DMEM_EVICT_TIMEOUT_MS	10000
 
 struct neuf_dmem;
 struct neuf_dmem_scratch;
@@ -850,7 +854,8 @@ err_free:
 void neuf_dmem_fini(struct neuf_device *ndev)
 {
 	struct neuf_dmem *dmem = ndev->dmem;
-	unsigned int i, pass;
+	unsigned long timeout;
+	unsigned int i;
 	u64 used;
 
 	if (!dmem)
@@ -861,10 +866,16 @@ void neuf_dmem_fini(struct neuf_device *ndev)
 	spin_unlock(&dmem->lock);
 
 	/*
-	 * A page a CPU fault is migrating meanwhile is skipped, and either
-	 * leaves VRAM with that fault or is found by the next pass.
+	 * A page a CPU fault is migrating meanwhile is skipped (it is
+	 * locked): it leaves VRAM with that fault, or, where the fault
+	 * could not move it, with a later pass once the fault let it go.
+	 * So pass until no page is left, pausing in between, for at most
+	 * NEUF_DMEM_EVICT_TIMEOUT_MS: memunmap_pages() waits for every page
+	 * still handed out, and a page left mapped would hold the unbind
+	 * until its process unmaps it.
 	 */
-	for (pass = 0; pass < 8; pass++) {
+	timeout = jiffies + msecs_to_jiffies(NEUF_DMEM_EVICT_TIMEOUT_MS);
+	for (;;) {
 		for (i = 0; i < dmem->nblocks; i++)
 			if (dmem->blocks[i].used)
 				neuf_dmem_evict_block(dmem, &dmem->blocks[i],
@@ -873,8 +884,9 @@ void neuf_dmem_fini(struct neuf_device *ndev)
 		spin_lock(&dmem->lock);
 		used = dmem->used_pages;
 		spin_unlock(&dmem->lock);
-		if (!used)
+		if (!used || time_after(jiffies, timeout))
 			break;
+		usleep_range(1000, 2000);
 	}
 	if (used)
 		drm_err(&ndev->drm, "%llu VRAM pages could not be evicted\n",
