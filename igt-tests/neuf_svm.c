@@ -80,6 +80,23 @@ static const char spin_fill_src[] =
 	"halt\n";
 
 /*
+ * Stores arg1 to the u32 at arg0, spins arg2 iterations, then stores the
+ * byte 0x77 to the address arg3.
+ */
+static const char store_spin_store_src[] =
+	"sreg r1, arg0        # buf\n"
+	"sreg r2, arg1        # value\n"
+	"st32 [r1], r2\n"
+	"sreg r3, arg2        # iterations\n"
+	"spin:\n"
+	"  addi r3, r3, -1\n"
+	"  bnz r3, spin\n"
+	"sreg r4, arg3        # address\n"
+	"li r5, 0x77\n"
+	"st8 [r4], r5\n"
+	"halt\n";
+
+/*
  * Reads the u32 at arg0 once, stores 1 to arg2, then polls arg0 until it
  * differs from arg1 and stores the value it found to arg3.
  */
@@ -105,7 +122,7 @@ static uint32_t vm;
 /* Its kernels, for the subtests that go beyond the shared scenarios. */
 static const uint64_t *sh_fill, *sh_copy, *sh_rmw, *sh_atomic_inc;
 static const uint64_t *sh_fill_strided, *sh_rmw_strided;
-static uint64_t *sh_spin_fill, *sh_poll_change;
+static uint64_t *sh_spin_fill, *sh_poll_change, *sh_store_spin_store;
 
 /* The largest power of two up to 64 that divides @grid: full groups. */
 static uint32_t group_for(uint32_t grid)
@@ -709,6 +726,7 @@ int igt_main()
 		sh_rmw_strided = svm_backend_neuf_code(neuf, SVM_RMW_STRIDED);
 		sh_spin_fill = neuf_igt_assemble(spin_fill_src);
 		sh_poll_change = neuf_igt_assemble(poll_change_src);
+		sh_store_spin_store = neuf_igt_assemble(store_spin_store_src);
 	}
 
 	/* The scenarios every SVM GPU runs (neuf_svm_cuda runs them too). */
@@ -941,6 +959,31 @@ int igt_main()
 		igt_assert_eq_u64(s1.notifiers, s0.notifiers - 1);
 		igt_assert_eq(vm_debugfs_count(dev, vm, "pt_pages"), pt0 - 4);
 		munmap(resv, resv_len);
+	}
+
+	igt_describe("A store to a buffer, a loop during which the engine "
+		     "lets its lock go many times, then a byte store to "
+		     "0xffffffffffffffff: that store faults (EFAULT, at that "
+		     "address) and the buffer keeps what the first store "
+		     "wrote. The engine once kept a translation across its "
+		     "turns that matched this address alone, and stored to "
+		     "the buffer's page, or to a page since freed.");
+	igt_subtest("all-ones-address-faults") {
+		uint32_t *buf = svm_map_anon(PAGE_SZ, MAP_PRIVATE);
+		struct drm_neuf_job_status st;
+
+		st = run_on(dev, vm, sh_store_spin_store, 1,
+			    ARGS(PTR(buf), 0x11223344, 1000, UINT64_MAX),
+			    __LINE__);
+		igt_assert_f(st.error == -EFAULT &&
+			     st.fault_access == NEUF_ACCESS_KIND_WRITE &&
+			     st.fault_addr >= UINT64_MAX - PAGE_SZ + 1,
+			     "a store to 0xffffffffffffffff ended with %s (%s) at "
+			     "%#" PRIx64 "\n", neuf_igt_errno_name(st.error),
+			     neuf_access_name(st.fault_access),
+			     (uint64_t)st.fault_addr);
+		igt_assert_eq_u32(buf[0], 0x11223344);
+		munmap(buf, PAGE_SZ);
 	}
 
 	igt_describe("A job that touches 64 blocks of a hole, 2 MiB apart, "
@@ -1640,5 +1683,6 @@ int igt_main()
 		svm_backend_free(neuf);
 		free(sh_spin_fill);
 		free(sh_poll_change);
+		free(sh_store_spin_store);
 	}
 }

@@ -103,7 +103,11 @@ struct neuf_insn {
 	s32 imm;
 };
 
-/* Never the address of a page: marks an empty &struct neuf_xlate. */
+/*
+ * Never the address of a page: the base of an empty &struct neuf_xlate,
+ * which also has no permission, so that it matches no access (with no
+ * mask, the base alone would match the address ~0).
+ */
 #define NEUF_NO_PAGE	(~0ULL)
 
 /*
@@ -1046,10 +1050,8 @@ static void neuf_engine_run(struct neuf_model_engine *eng)
 			return;
 		}
 		/* Translations are only cached while the lock keeps them valid. */
-		x.code.base = NEUF_NO_PAGE;
-		x.code.mask = 0;
-		x.data.base = NEUF_NO_PAGE;
-		x.data.mask = 0;
+		x.code = (struct neuf_xlate){ .base = NEUF_NO_PAGE };
+		x.data = x.code;
 		x.raised = false;
 		for (n = 0;;) {
 			neuf_engine_replay_locked(eng);
