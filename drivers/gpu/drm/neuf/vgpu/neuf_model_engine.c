@@ -846,7 +846,8 @@ static void neuf_wave_launch(struct neuf_model_engine *eng,
 /* Un-stall every wave if REPLAY was written since the last time. */
 static void neuf_engine_replay_locked(struct neuf_model_engine *eng)
 {
-	int seq = atomic_read(&eng->replay_seq);
+	/* Pairs with neuf_engine_replay(): the tables as the driver left them. */
+	int seq = atomic_read_acquire(&eng->replay_seq);
 	unsigned int i;
 
 	lockdep_assert_held(&eng->lock);
@@ -1113,6 +1114,11 @@ static int neuf_engine_thread(void *arg)
  */
 void neuf_engine_replay(struct neuf_model_engine *eng)
 {
+	/*
+	 * Like a register write, REPLAY comes after the driver's page-table
+	 * stores: a wave it un-stalls walks the entries the driver made.
+	 */
+	smp_mb__before_atomic();
 	atomic_inc(&eng->replay_seq);
 	wake_up(&eng->wq);
 }
