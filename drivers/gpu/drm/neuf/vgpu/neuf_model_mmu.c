@@ -332,8 +332,9 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 	kaddr = neuf_model_dma(eng->model, pa);
 	if (!kaddr)
 		return false;
+	/* The whole page the entry maps: its other 4 KiB pages hit the TLB. */
 	if (walk)
-		neuf_model_dma_check(eng->model, pa, NEUF_PAGE_SIZE,
+		neuf_model_dma_check(eng->model, e->pa, BIT_ULL(e->shift),
 				     e->perm & NEUF_PTE_WRITABLE);
 
 	x->base = va & NEUF_PAGE_MASK;
