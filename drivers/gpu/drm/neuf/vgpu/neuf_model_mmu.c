@@ -383,6 +383,9 @@ void neuf_mmu_invalidate(struct neuf_model_engine *eng, u32 instance,
 	unsigned long flags;
 	unsigned int set, way;
 
+	/* An empty range: nothing (hardware.rst), not the pages around it. */
+	if (start >= end)
+		return;
 	spin_lock_irqsave(&eng->lock, flags);
 	for (set = 0; set < NEUF_MODEL_TLB_SETS; set++) {
 		for (way = 0; way < NEUF_MODEL_TLB_WAYS; way++) {
