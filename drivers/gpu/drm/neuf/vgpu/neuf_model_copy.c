@@ -175,12 +175,14 @@ static int neuf_copy_thread(void *arg)
 	struct neuf_copy_cmd cmd;
 	unsigned long flags;
 	bool have, ok;
+	u32 gen;
 
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(ce->wq, neuf_copy_woken(model));
 
 		spin_lock_irqsave(&model->lock, flags);
 		have = neuf_copy_fetch(model, &cmd);
+		gen = ce->ring_gen;
 		spin_unlock_irqrestore(&model->lock, flags);
 		if (!have)
 			continue;
@@ -189,8 +191,12 @@ static int neuf_copy_thread(void *arg)
 		ok = neuf_copy_exec(model, &cmd);
 
 		spin_lock_irqsave(&model->lock, flags);
-		/* A ring turned off meanwhile has forgotten the command. */
-		if (ce->ring_size) {
+		/*
+		 * A ring set anew (or turned off) meanwhile has forgotten the
+		 * command: its end is not reported, and GET stays where the
+		 * new ring starts.
+		 */
+		if (ce->ring_size && ce->ring_gen == gen) {
 			ce->get = (ce->get + 1) & (ce->ring_size - 1);
 			ce->done_seq = cmd.seq;
 			if (!ok) {
@@ -274,6 +280,7 @@ bool neuf_copy_write_locked(struct neuf_model *model, u32 offset, u32 value)
 			ce->ring_size = value;
 			ce->get = 0;
 			ce->put = 0;
+			ce->ring_gen++;
 		}
 		return true;
 	case NEUF_REG_CE_PUT:

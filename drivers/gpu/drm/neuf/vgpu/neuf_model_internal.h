@@ -294,6 +294,9 @@ struct neuf_model_engine {
  * @done_seq: CE_DONE_SEQ
  * @status: CE_STATUS
  * @error_seq: CE_ERROR_SEQ
+ * @ring_gen: bumped by each write of CE_RING_SIZE, which forgets the
+ *	command in progress: its end is published only if this has not
+ *	changed since the command was fetched
  *
  * The registers are under &neuf_model.lock; @thread reads @ring_base,
  * @ring_size and @put there, executes a command without the lock, then
@@ -309,6 +312,7 @@ struct neuf_model_copy {
 	u32 done_seq;
 	u32 status;
 	u32 error_seq;
+	u32 ring_gen;
 };
 
 /* &neuf_model.inst_root: the instance is bound; the rest is the root PA */
