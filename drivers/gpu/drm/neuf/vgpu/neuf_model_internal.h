@@ -95,8 +95,11 @@ static_assert(offsetof(struct neuf_fault_entry, access) == NEUF_FAULT_ENTRY_ACCE
  *	leaf entry
  * @instance: instance the translation belongs to
  * @vram: @pa is an offset in VRAM, not a DMA address
- * @dirty: the leaf entry's %NEUF_PTE_DIRTY is known to be set
- * @pte: DMA address of the leaf entry, where the MMU sets %NEUF_PTE_DIRTY
+ * @dirty: the leaf entries whose %NEUF_PTE_DIRTY is known to be set: bit 0
+ *	for a 4 KiB or 2 MiB page, bit n for the entry of the page's n-th
+ *	4 KiB page for a 64 KiB page (its 16 entries each have their own)
+ * @pte: DMA address of the leaf entry, or of the first of a 64 KiB page's
+ *	16, where the MMU sets %NEUF_PTE_DIRTY
  */
 struct neuf_tlb_entry {
 	u64 va;
@@ -105,7 +108,7 @@ struct neuf_tlb_entry {
 	u8 perm;
 	u8 instance;
 	bool vram;
-	bool dirty;
+	u16 dirty;
 	u64 pte;
 };
 

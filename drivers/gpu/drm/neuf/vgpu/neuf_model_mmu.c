@@ -17,6 +17,10 @@
 
 #include "neuf_model_internal.h"
 
+#define NEUF_MMU_SHIFT_64K	16
+/* Walks one access makes while the entry it updates DIRTY in changes. */
+#define NEUF_MMU_DIRTY_WALKS	4
+
 /**
  * neuf_model_dma() - the kernel address of a DMA address of the GPU
  * @model: the GPU
@@ -115,7 +119,9 @@ static unsigned int neuf_tlb_set(u32 instance, u64 va, unsigned int shift)
 		       ((u64)shift << 56), ilog2(NEUF_MODEL_TLB_SETS));
 }
 
-static const u8 neuf_page_shifts[] = { 12, 16, 21 };
+static const u8 neuf_page_shifts[] = {
+	NEUF_PAGE_SHIFT, NEUF_MMU_SHIFT_64K, NEUF_PT_SHIFT(1)
+};
 
 static struct neuf_tlb_entry *neuf_tlb_lookup(struct neuf_model_engine *eng,
 					      u32 instance, u64 va)
@@ -156,6 +162,18 @@ static struct neuf_tlb_entry *neuf_tlb_fill(struct neuf_model_engine *eng,
 	return &eng->tlb[set][way];
 }
 
+/*
+ * The bit of &neuf_tlb_entry.dirty for the leaf entry that maps @va: a
+ * 64 KiB page has one entry, and one DIRTY bit, per 4 KiB page.
+ */
+static unsigned int neuf_tlb_dirty_bit(const struct neuf_tlb_entry *e, u64 va)
+{
+	if (e->shift != NEUF_MMU_SHIFT_64K)
+		return 0;
+	return (va >> NEUF_PAGE_SHIFT) &
+	       (BIT(NEUF_MMU_SHIFT_64K - NEUF_PAGE_SHIFT) - 1);
+}
+
 /* Read entry @index of the page-table page at DMA address @table. */
 static bool neuf_pt_read(struct neuf_model *model, u64 table,
 			 unsigned int index, u64 *pte)
@@ -194,7 +212,8 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 			break;
 		}
 		if (level == 0) {
-			shift = (pte & NEUF_PTE_PS64K) ? 16 : NEUF_PAGE_SHIFT;
+			shift = (pte & NEUF_PTE_PS64K) ? NEUF_MMU_SHIFT_64K :
+							  NEUF_PAGE_SHIFT;
 			break;
 		}
 		table = pte & NEUF_PTE_ADDR;
@@ -212,34 +231,40 @@ static bool neuf_pt_walk(struct neuf_model *model, u32 instance, u64 va,
 	 */
 	if ((e->vram || model->sysmem_atomics) && (pte & NEUF_PTE_WRITABLE))
 		e->perm |= NEUF_PTE_ATOMIC;
-	e->dirty = pte & NEUF_PTE_DIRTY;
-	e->pte = table + NEUF_PT_INDEX(va, level) * sizeof(pte);
+	e->pte = table + NEUF_PT_INDEX(e->va, level) * sizeof(pte);
+	e->dirty = (pte & NEUF_PTE_DIRTY) ? BIT(neuf_tlb_dirty_bit(e, va)) : 0;
 	return true;
 }
 
 /*
  * The first write through a translation whose leaf entry is clean sets
- * the entry's DIRTY bit, with an atomic read-modify-write that succeeds
- * only while the entry is still valid, writable and maps the same page:
- * a driver clearing it concurrently either sees the bit or makes the
- * write fault. Returns false if the entry changed under the TLB.
+ * the entry's DIRTY bit (for a 64 KiB page, that of the entry of the 4 KiB
+ * page @va is in), with an atomic read-modify-write that succeeds only
+ * while the entry is still valid, writable and maps the same page: a
+ * driver clearing it concurrently either sees the bit or makes the write
+ * fault. Returns false if the entry changed under the TLB.
  */
 static bool neuf_mmu_set_dirty(struct neuf_model *model,
-			       struct neuf_tlb_entry *e)
+			       struct neuf_tlb_entry *e, u64 va)
 {
-	__le64 *p = neuf_model_dma(model, e->pte);
+	unsigned int bit = neuf_tlb_dirty_bit(e, va);
+	u64 pte = e->pte + bit * sizeof(__le64);
+	__le64 *p = neuf_model_dma(model, pte);
 	u64 size = BIT_ULL(e->shift), old, new;
 	bool huge = e->shift == NEUF_PT_SHIFT(1);
+	bool ps64k = e->shift == NEUF_MMU_SHIFT_64K;
 
 	if (!p)
 		return false;
-	neuf_model_dma_check(model, e->pte, sizeof(*p), true);
+	neuf_model_dma_check(model, pte, sizeof(*p), true);
 	old = le64_to_cpu(READ_ONCE(*p));
 	for (;;) {
 		u64 prev;
 
+		/* LEAF means something at level 1 only, PS64K at level 0. */
 		if (!(old & NEUF_PTE_VALID) || !(old & NEUF_PTE_WRITABLE) ||
-		    huge != !!(old & NEUF_PTE_LEAF) ||
+		    (huge && !(old & NEUF_PTE_LEAF)) ||
+		    (!huge && ps64k != !!(old & NEUF_PTE_PS64K)) ||
 		    e->vram != !!(old & NEUF_PTE_VRAM) ||
 		    (old & NEUF_PTE_ADDR & ~(size - 1)) != e->pa)
 			return false;
@@ -254,7 +279,7 @@ static bool neuf_mmu_set_dirty(struct neuf_model *model,
 			break;
 		old = prev;
 	}
-	e->dirty = true;
+	e->dirty |= BIT(bit);
 	return true;
 }
 
@@ -287,7 +312,7 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			u8 need, struct neuf_xlate *x)
 {
 	struct neuf_tlb_entry *e, walked;
-	bool walk = false;
+	unsigned int walks = 0;
 	u8 *kaddr;
 	u64 pa;
 
@@ -302,16 +327,20 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 			if (!neuf_pt_walk(eng->model, instance, va, &walked))
 				return false;
 			e = neuf_tlb_fill(eng, &walked);
-			walk = true;
+			walks++;
 		}
 		if ((e->perm & need) != need)
 			return false;
-		if (!(need & NEUF_PTE_WRITABLE) || e->dirty ||
-		    neuf_mmu_set_dirty(eng->model, e))
+		if (!(need & NEUF_PTE_WRITABLE) ||
+		    (e->dirty & BIT(neuf_tlb_dirty_bit(e, va))) ||
+		    neuf_mmu_set_dirty(eng->model, e, va))
 			break;
-		/* The entry changed under the TLB: drop it, walk once more. */
+		/*
+		 * The entry changed under the TLB: drop it and walk again. An
+		 * entry rewritten between every walk and its update faults.
+		 */
 		e->shift = 0;
-		if (walk)
+		if (walks == NEUF_MMU_DIRTY_WALKS)
 			return false;
 		e = NULL;
 	}
@@ -320,20 +349,28 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 	if (e->vram) {
 		u64 size = BIT_ULL(e->shift);
 
-		/* VRAM is contiguous: the whole page at once, if it fits. */
+		/*
+		 * VRAM is contiguous: the whole page at once, if it fits,
+		 * but a 64 KiB page 4 KiB at a time, each with its own DIRTY.
+		 */
 		kaddr = neuf_model_vram(eng->model, e->pa, size);
 		if (!kaddr)
 			return false;
 		x->base = e->va;
 		x->mask = size - 1;
 		x->kaddr = kaddr;
+		if (e->shift == NEUF_MMU_SHIFT_64K) {
+			x->base = va & NEUF_PAGE_MASK;
+			x->mask = NEUF_PAGE_SIZE - 1;
+			x->kaddr = kaddr + (x->base - e->va);
+		}
 		goto out;
 	}
 	kaddr = neuf_model_dma(eng->model, pa);
 	if (!kaddr)
 		return false;
 	/* The whole page the entry maps: its other 4 KiB pages hit the TLB. */
-	if (walk)
+	if (walks)
 		neuf_model_dma_check(eng->model, e->pa, BIT_ULL(e->shift),
 				     e->perm & NEUF_PTE_WRITABLE);
 
@@ -359,7 +396,7 @@ bool neuf_mmu_translate(struct neuf_model_engine *eng, u32 instance, u64 va,
 out:
 	x->page = va & NEUF_PAGE_MASK;
 	/* Until the entry is dirty, a write must come back here. */
-	x->perm = e->dirty ? e->perm :
+	x->perm = (e->dirty & BIT(neuf_tlb_dirty_bit(e, va))) ? e->perm :
 		  e->perm & ~(NEUF_PTE_WRITABLE | NEUF_PTE_ATOMIC);
 	return true;
 }
