@@ -6,6 +6,7 @@
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/slab.h>
 
 #include <drm/drm_print.h>
@@ -61,6 +62,25 @@ static bool neuf_copy_seq_done(u32 done, u32 seq)
 	return (s32)(done - seq) >= 0;
 }
 
+/* Fail the pending fence whose commands include @seq, done or not. */
+static void neuf_copy_fail(struct neuf_device *ndev, u32 seq)
+{
+	struct neuf_copy *ce = &ndev->copy;
+	struct neuf_copy_fence *f;
+
+	lockdep_assert_held(&ce->fence_lock);
+
+	list_for_each_entry(f, &ce->pending, link) {
+		if (neuf_copy_seq_done(seq, f->first) &&
+		    neuf_copy_seq_done(lower_32_bits(f->base.seqno), seq)) {
+			drm_err_ratelimited(&ndev->drm,
+					    "copy command %u refused\n", seq);
+			dma_fence_set_error(&f->base, -EIO);
+			return;
+		}
+	}
+}
+
 /**
  * neuf_copy_irq() - handle the copy engine's interrupt
  * @ndev: the device
@@ -74,9 +94,9 @@ void neuf_copy_irq(struct neuf_device *ndev)
 {
 	struct neuf_copy *ce = &ndev->copy;
 	struct neuf_copy_fence *f, *tmp;
-	u32 done, status, error_seq = 0;
+	u32 done, status, error_seq[2];
 	ktime_t now = ktime_get();
-	bool error;
+	unsigned int errors = 0;
 
 	/*
 	 * DONE_SEQ first: the error of every command up to it is then in
@@ -85,24 +105,28 @@ void neuf_copy_irq(struct neuf_device *ndev)
 	 */
 	done = neuf_rd32(ndev, NEUF_REG_CE_DONE_SEQ);
 	status = neuf_rd32(ndev, NEUF_REG_CE_STATUS);
-	error = status & NEUF_CE_STATUS_ERROR;
-	if (error) {
-		error_seq = neuf_rd32(ndev, NEUF_REG_CE_ERROR_SEQ);
+	if (status & NEUF_CE_STATUS_ERROR) {
+		error_seq[errors++] = neuf_rd32(ndev, NEUF_REG_CE_ERROR_SEQ);
 		neuf_wr32(ndev, NEUF_REG_CE_STATUS, NEUF_CE_STATUS_ERROR);
+		/*
+		 * A command refused between the read and the clear lost its
+		 * ERROR to the clear, not its SEQ: read it once more. (Of two
+		 * refused in that window, the first is lost: hardware.rst.)
+		 */
+		error_seq[errors] = neuf_rd32(ndev, NEUF_REG_CE_ERROR_SEQ);
+		if (error_seq[errors] != error_seq[0])
+			errors++;
 	}
 
 	spin_lock(&ce->fence_lock);
+	/*
+	 * The refused command may be past DONE_SEQ as read: its fence keeps
+	 * the error until the interrupt that finds it done.
+	 */
+	while (errors)
+		neuf_copy_fail(ndev, error_seq[--errors]);
 	list_for_each_entry_safe(f, tmp, &ce->pending, link) {
-		u32 last = lower_32_bits(f->base.seqno);
-
-		if (error && neuf_copy_seq_done(error_seq, f->first) &&
-		    neuf_copy_seq_done(last, error_seq)) {
-			drm_err_ratelimited(&ndev->drm,
-					    "copy command %u refused\n",
-					    error_seq);
-			dma_fence_set_error(&f->base, -EIO);
-		}
-		if (!neuf_copy_seq_done(done, last))
+		if (!neuf_copy_seq_done(done, lower_32_bits(f->base.seqno)))
 			break;
 		list_del(&f->link);
 		atomic64_add(ktime_to_ns(ktime_sub(now, f->submitted)),
@@ -156,7 +180,7 @@ struct dma_fence *neuf_copy_submit(struct neuf_device *ndev,
 	unsigned int i;
 	u64 bytes = 0;
 
-	if (!n || n > NEUF_COPY_MAX_CMDS || !ce->ring)
+	if (!n || n > NEUF_COPY_MAX_CMDS)
 		return ERR_PTR(-EINVAL);
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
@@ -164,7 +188,16 @@ struct dma_fence *neuf_copy_submit(struct neuf_device *ndev,
 
 	mutex_lock(&ce->lock);
 	wait_event(ce->space_wq,
-		   neuf_copy_space(ndev) >= n || neuf_copy_dead(ce));
+		   !ce->ring || neuf_copy_dead(ce) || neuf_copy_space(ndev) >= n);
+	/*
+	 * Woken by neuf_copy_fini(), there may be no room: the entries from
+	 * GET to PUT are still the engine's. The ring goes under this lock.
+	 */
+	if (!ce->ring || neuf_copy_dead(ce)) {
+		mutex_unlock(&ce->lock);
+		kfree(f);
+		return ERR_PTR(-ENODEV);
+	}
 
 	f->first = lower_32_bits(ce->seqno + 1);
 	for (i = 0; i < n; i++) {
