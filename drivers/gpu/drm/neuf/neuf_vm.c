@@ -63,6 +63,7 @@ static void neuf_vm_release(struct kref *ref)
 {
 	struct neuf_vm *vm = container_of(ref, struct neuf_vm, ref);
 
+	lockdep_assert_held(&vm->ndev->vms.xa_lock);
 	/* Releasing sleeps, and the last reference may go in any context. */
 	queue_work(vm->ndev->wq, &vm->release_work);
 }
@@ -70,11 +71,21 @@ static void neuf_vm_release(struct kref *ref)
 /**
  * neuf_vm_put() - drop a reference on a VM
  * @vm: the VM, or NULL
+ *
+ * The last reference queues the VM's release under the lock of
+ * &neuf_device.vms: whoever finds the VM there with no reference left, as
+ * neuf_vm_lookup_instance() does, also finds its release queued, and
+ * flushing &neuf_device.wq waits for it.
  */
 void neuf_vm_put(struct neuf_vm *vm)
 {
-	if (vm)
-		kref_put(&vm->ref, neuf_vm_release);
+	unsigned long flags;
+
+	if (!vm)
+		return;
+	xa_lock_irqsave(&vm->ndev->vms, flags);
+	kref_put(&vm->ref, neuf_vm_release);
+	xa_unlock_irqrestore(&vm->ndev->vms, flags);
 }
 
 /**
