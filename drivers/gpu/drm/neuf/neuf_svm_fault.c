@@ -91,7 +91,7 @@ static unsigned int neuf_fault_drain(struct neuf_device *ndev)
 		f->addr = get_unaligned_le64(e + NEUF_FAULT_ENTRY_ADDR);
 		f->instance = get_unaligned_le32(e + NEUF_FAULT_ENTRY_INSTANCE);
 		f->access = e[NEUF_FAULT_ENTRY_ACCESS];
-		f->engines = engine < NEUF_MAX_ENGINES ? BIT(engine) : 0;
+		f->engines = engine < ndev->caps.engines ? BIT(engine) : 0;
 		f->count = 1;
 		fb->get = (fb->get + 1) & (fb->entries - 1);
 		/* Drop what no hardware of this revision can report. */
