@@ -4,6 +4,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -376,6 +377,10 @@ static int neuf_probe(struct platform_device *pdev)
 	ndev->irq = platform_get_irq(pdev, 0);
 	if (ndev->irq < 0)
 		return ndev->irq;
+	/* Page-table entries hold DMA addresses of 52 bits (hardware.rst). */
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(52));
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret, "no 52-bit DMA\n");
 
 	spin_lock_init(&ndev->reg_lock);
 	spin_lock_init(&ndev->irq_lock);
