@@ -176,6 +176,137 @@ int igt_main()
 		assemble_err("# nothing\n", "no instructions");
 	}
 
+	igt_describe("Integer literals are decimal, or hex with 0x: no octal, "
+		     "and a leading zero on a decimal number is an error rather "
+		     "than read as octal or as decimal.");
+	igt_subtest("integer-literals") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_LI, 1, 0, 0, 0, 10),
+			ENC(NEUF_OP_LI, 2, 0, 0, 0, 0),
+			ENC(NEUF_OP_LI, 3, 0, 0, 0, 0),
+			ENC(NEUF_OP_LI, 4, 0, 0, 0, -16),
+			ENC(NEUF_OP_LI, 5, 0, 0, 0, 0x1f),
+			ENC(NEUF_OP_LI, 6, 0, 0, 0, 7),
+			ENC(NEUF_OP_LI, 7, 0, 0, 0, 0x10),
+			ENC(NEUF_OP_LD32, 8, 9, 0, 0, 100),
+			ENC(NEUF_OP_LI, 10, 0, 0, 0, INT32_MIN),
+		};
+
+		assemble_ok("li r1, 10\n"
+			    "li r2, 0\n"
+			    "li r3, -0\n"
+			    "li r4, -0x10\n"
+			    "li r5, 0X1F\n"
+			    "li r6, +7\n"
+			    "li r7, 0x010\n"
+			    "ld32 r8, [r9 + 100]\n"
+			    "li r10, -2147483648\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+
+		assemble_err("li r1, 010\n", "line 1: bad number '010': a leading zero");
+		assemble_err("li r1, 00\n", "bad number '00': a leading zero");
+		assemble_err("li r1, -017\n", "bad number '-017': a leading zero");
+		assemble_err("li r1, 08\n", "bad number '08': a leading zero");
+		assemble_err("lih r1, 0777\n", "bad number '0777': a leading zero");
+		assemble_err("li64 r1, 0123456701234567\n",
+			     "bad number '0123456701234567': a leading zero");
+		assemble_err("ld32 r1, [r2 + 010]\n", "bad number '010': a leading zero");
+		assemble_err("addi r1, r2, 0x\n", "bad number '0x'");
+		assemble_err("addi r1, r2, 0x0x10\n", "bad number '0x0x10'");
+		assemble_err("addi r1, r2, 0x1g\n", "bad number '0x1g'");
+		assemble_err("addi r1, r2, 0b101\n", "bad number '0b101'");
+		assemble_err("addi r1, r2, 1f\n", "bad number '1f'");
+		assemble_err("li r1, - 1\n", "expected a number, got '- 1'");
+		assemble_err("li r1, 2147483648\n", "does not fit");
+		assemble_err("li r1, 0x100000000000000000\n", "does not fit");
+		assemble_err("li64 r1, 18446744073709551616\n", "does not fit");
+	}
+
+	igt_describe("Operands are split at every comma: an empty operand or a "
+		     "trailing comma is an error, not skipped.");
+	igt_subtest("operand-lists") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_ADD, 1, 2, 3, 0, 0),
+			ENC(NEUF_OP_ST32, 0, 4, 5, 0, 8),
+			ENC(NEUF_OP_HALT, 0, 0, 0, 0, 0),
+		};
+
+		assemble_ok("add r1 ,r2 ,\tr3\n"
+			    "st32 [r4 + 8],r5\n"
+			    "halt\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+
+		assemble_err("add r1,, r2, r3,\n", "line 1: empty operand 2 of 'add'");
+		assemble_err("add r1, r2, , r3\n", "empty operand 3 of 'add'");
+		assemble_err("add , r1, r2, r3\n", "empty operand 1 of 'add'");
+		assemble_err("halt\nadd r1, r2, r3,\n",
+			     "line 2: trailing ',' after the operands of 'add'");
+		assemble_err("add r1, r2, r3 , \n", "trailing ','");
+		assemble_err("ffma r1, r2, r3, r4,\n", "trailing ','");
+		assemble_err("st32 [r1 + 4], r2,\n", "trailing ','");
+		assemble_err("jmp a,\na: halt\n", "trailing ','");
+		assemble_err("halt ,\n", "empty operand 1 of 'halt'");
+		assemble_err("add r1, r2, r3, r4, r5\n", "too many operands for 'add'");
+		assemble_err("add r1, r2\n", "'add' takes 3 operands, got 2");
+	}
+
+	igt_describe("lif takes a float literal rounded to the nearest binary32, "
+		     "subnormals included; one that overflows to infinity, or a "
+		     "nonzero one that rounds to zero, is an error.");
+	igt_subtest("float-literals") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_LI, 1, 0, 0, 0, 0x000116c2),
+			ENC(NEUF_OP_LI, 2, 0, 0, 0, 0x00000001),
+			ENC(NEUF_OP_LI, 3, 0, 0, 0, (int)0x80000001),
+			ENC(NEUF_OP_LI, 4, 0, 0, 0, 0x00800000),
+			ENC(NEUF_OP_LI, 5, 0, 0, 0, 0x7f7fffff),
+			ENC(NEUF_OP_LI, 6, 0, 0, 0, (int)0x80000000),
+			ENC(NEUF_OP_LI, 7, 0, 0, 0, 0),
+			ENC(NEUF_OP_LI, 8, 0, 0, 0, 0),
+			ENC(NEUF_OP_LI, 9, 0, 0, 0, 0x7f800000),
+			ENC(NEUF_OP_LI, 10, 0, 0, 0, (int)0xff800000),
+			ENC(NEUF_OP_LI, 11, 0, 0, 0, 0x3fc00000),
+		};
+
+		assemble_ok("lif r1, 1e-40\n"
+			    "lif r2, 0x1p-149\n"
+			    "lif r3, -1e-45\n"
+			    "lif r4, 1.17549435e-38\n"
+			    "lif r5, 3.4028235e38\n"
+			    "lif r6, -0.0\n"
+			    "lif r7, 0.000e-9999\n"
+			    "lif r8, 0x0.0p-500\n"
+			    "lif r9, inf\n"
+			    "lif r10, -inf\n"
+			    "lif r11, 0x1.8p0\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+
+		assemble_err("lif r1, 1e39\n", "line 1: float '1e39' overflows binary32");
+		assemble_err("lif r1, -3.5e38\n", "float '-3.5e38' overflows binary32");
+		assemble_err("lif r1, 1e-50\n",
+			     "float '1e-50' underflows binary32 to zero");
+		assemble_err("lif r1, -0x1p-151\n",
+			     "float '-0x1p-151' underflows binary32 to zero");
+		assemble_err("lif r1, 0.00001e-99999\n", "underflows binary32 to zero");
+		assemble_err("lif r1, 1.5.5\n", "bad float '1.5.5'");
+		assemble_err("lif r1, 1.5f\n", "bad float '1.5f'");
+	}
+
+	igt_describe("A label may stand after the last instruction: a branch to "
+		     "it reaches the address after the program (isa.rst).");
+	igt_subtest("label-at-end") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_BR, 0, 1, 0, NEUF_COND_EQ, 16),
+			ENC(NEUF_OP_HALT, 0, 0, 0, 0, 0),
+		};
+
+		assemble_ok("bz r1, end\n"
+			    "halt\n"
+			    "end:\n");
+		expect_words(words, sizeof(words) / sizeof(*words));
+		assemble_err("end:\n", "no instructions");
+	}
+
 	igt_fixture()
 		neuf_asm_program_free(&prog);
 }

@@ -9,6 +9,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -139,7 +141,7 @@ static const struct {
 
 struct insn {
 	uint64_t word;
-	int line;
+	size_t line;
 	char target[MAX_NAME];	/* unresolved branch target, or "" */
 };
 
@@ -153,7 +155,7 @@ struct assembler {
 	size_t count, cap;
 	struct label *labels;
 	size_t nlabels, label_cap;
-	int line;
+	size_t line;	/* the line being assembled, from 1; 0 for none */
 	char *err;
 	size_t errlen;
 };
@@ -166,7 +168,7 @@ static int fail(struct assembler *as, const char *fmt, ...)
 	int n;
 
 	if (as->err && as->errlen) {
-		n = as->line ? snprintf(as->err, as->errlen, "line %d: ",
+		n = as->line ? snprintf(as->err, as->errlen, "line %zu: ",
 					as->line) : 0;
 		if (n >= 0 && (size_t)n < as->errlen) {
 			va_start(ap, fmt);
@@ -214,23 +216,47 @@ static int parse_reg(struct assembler *as, const char *s, unsigned int *reg)
 	return 0;
 }
 
+/*
+ * Integer literals are decimal, or hex with 0x (isa.rst); there is no octal,
+ * and a decimal number has no leading zero, which C would read as octal:
+ * "010" is an error rather than 8 or 10.
+ */
 static int parse_int(struct assembler *as, const char *s, long long min,
 		     long long max, long long *value)
 {
 	const char *p = s;
-	unsigned long long u;
-	bool neg = false;
-	char *end;
+	unsigned long long u = 0;
+	unsigned int base = 10;
+	bool neg = false, overflow = false;
 
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	if (!isdigit((unsigned char)*p))
 		return fail(as, "expected a number, got '%s'", s);
-	errno = 0;
-	u = strtoull(p, &end, 0);
-	if (*end)
-		return fail(as, "bad number '%s'", s);
-	if (errno == ERANGE)
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!*p)
+			return fail(as, "bad number '%s'", s);
+	} else if (p[0] == '0' && isdigit((unsigned char)p[1])) {
+		return fail(as, "bad number '%s': a leading zero (no octal; hex is 0x...)",
+			    s);
+	}
+	for (; *p; p++) {
+		unsigned int d;
+
+		if (isdigit((unsigned char)*p))
+			d = (unsigned int)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned int)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			return fail(as, "bad number '%s'", s);
+		if (u > (ULLONG_MAX - d) / base)
+			overflow = true;
+		else
+			u = u * base + d;
+	}
+	if (overflow)
 		goto range;
 	if (neg) {
 		/* -u >= min, computed without overflowing at INT64_MIN */
@@ -247,6 +273,28 @@ static int parse_int(struct assembler *as, const char *s, long long min,
 	return 0;
 range:
 	return fail(as, "%s does not fit in [%lld, %lld]", s, min, max);
+}
+
+/*
+ * Does the floating-point literal @s, which strtof() took whole, have a
+ * nonzero digit before its exponent?
+ */
+static bool float_nonzero(const char *s)
+{
+	bool hex;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (hex)
+		s += 2;
+	for (; *s; s++) {
+		if (hex ? (*s == 'p' || *s == 'P') : (*s == 'e' || *s == 'E'))
+			break;
+		if (*s != '0' && *s != '.')
+			return true;
+	}
+	return false;
 }
 
 static int parse_imm32(struct assembler *as, const char *s, int *imm)
@@ -405,16 +453,26 @@ static int assemble_insn(struct assembler *as, char *text)
 	if (!m)
 		return fail(as, "unknown instruction '%s'", mnem);
 
+	/* Operands are split at every comma: none may be empty. */
 	rest = trim(rest);
-	if (*rest) {
-		char *save = NULL, *tok;
+	for (bool more = *rest != '\0'; more; ) {
+		char *comma = strchr(rest, ',');
+		char *op;
 
-		for (tok = strtok_r(rest, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			if (nops == MAX_OPERANDS)
-				return fail(as, "too many operands for '%s'", mnem);
-			ops[nops++] = trim(tok);
-		}
+		if (comma)
+			*comma = '\0';
+		op = trim(rest);
+		if (!*op && !comma && nops)
+			return fail(as, "trailing ',' after the operands of '%s'",
+				    mnem);
+		if (!*op)
+			return fail(as, "empty operand %d of '%s'", nops + 1, mnem);
+		if (nops == MAX_OPERANDS)
+			return fail(as, "too many operands for '%s'", mnem);
+		ops[nops++] = op;
+		more = comma != NULL;
+		if (comma)
+			rest = comma + 1;
 	}
 	if (nops != want[m->format])
 		return fail(as, "'%s' takes %d operand%s, got %d", mnem,
@@ -485,8 +543,19 @@ static int assemble_insn(struct assembler *as, char *text)
 			return ret;
 		errno = 0;
 		f = strtof(ops[1], &end);
-		if (*end || end == ops[1] || errno)
+		if (*end || end == ops[1])
 			return fail(as, "bad float '%s'", ops[1]);
+		/*
+		 * Rounded to the nearest binary32, subnormals included (strtof()
+		 * may set ERANGE for those too): only a literal too large for
+		 * any finite float, or a nonzero one that rounds to zero, is
+		 * refused.
+		 */
+		if (errno == ERANGE && isinf(f))
+			return fail(as, "float '%s' overflows binary32", ops[1]);
+		if (f == 0 && float_nonzero(ops[1]))
+			return fail(as, "float '%s' underflows binary32 to zero",
+				    ops[1]);
 		memcpy(&bits, &f, sizeof(bits));
 		imm = (int)bits;
 		break;
@@ -604,9 +673,17 @@ static int resolve(struct assembler *as)
 		for (size_t l = 0; l < as->nlabels; l++) {
 			if (strcmp(as->labels[l].name, insn->target))
 				continue;
-			long long off = ((long long)as->labels[l].index -
-					 (long long)i) * NEUF_ISA_INSN_BYTES;
+			/* In instructions: imm32 holds it times 8, in bytes. */
+			long long off = (long long)as->labels[l].index -
+					(long long)i;
 
+			if (off < INT32_MIN / NEUF_ISA_INSN_BYTES ||
+			    off > INT32_MAX / NEUF_ISA_INSN_BYTES) {
+				as->line = insn->line;
+				return fail(as, "branch to '%s' out of range: %lld instructions, beyond a signed 32-bit byte offset",
+					    insn->target, off);
+			}
+			off *= NEUF_ISA_INSN_BYTES;
 			insn->word = (insn->word & 0xffffffffull) |
 				     ((uint64_t)(uint32_t)(int32_t)off << 32);
 			found = true;

@@ -23,7 +23,8 @@ struct neuf_asm_program {
 
 /**
  * neuf_assemble() - assemble neuf shader source
- * @source: the program text, NUL-terminated
+ * @source: the program text, NUL-terminated: it ends at the first NUL, so a
+ *	caller that reads it from a file refuses one with a NUL byte in it
  * @prog: on success, the machine code; release with neuf_asm_program_free()
  * @err: where to write a message for a source error ("line N: ..."), or NULL
  * @errlen: size of @err
