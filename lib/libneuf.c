@@ -48,7 +48,8 @@ static int cmp_uint(const void *a, const void *b)
  * neuf one until @fn returns non-zero. Returns what @fn returned, 0 when
  * the walk ended, or a negative errno. A node that cannot be opened is
  * passed over (it may be another driver's, closed to us); the first such
- * error is left in @open_err, 0 if none.
+ * error is left in @open_err, 0 if none. A node that went away after it
+ * was listed (unbound, unloaded: ENOENT, ENXIO, ENODEV) is no error.
  *
  * Not through drmGetDevices2(): libdrm tells platform devices apart by
  * their device-tree name, or without one by their module alias, so two neuf
@@ -86,7 +87,8 @@ static int for_each_neuf_node(int (*fn)(const char *node, int fd,
 			 minors[i]);
 		fd = open(node, O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
-			if (!*open_err)
+			if (!*open_err && errno != ENOENT && errno != ENXIO &&
+			    errno != ENODEV)
 				*open_err = -errno;
 			continue;
 		}
@@ -114,7 +116,15 @@ int neuf_device_count(void)
 	int count = 0, open_err = 0, ret;
 
 	ret = for_each_neuf_node(count_one, &count, &open_err);
-	return ret < 0 ? ret : count;
+	if (ret < 0)
+		return ret;
+	/*
+	 * None found: as in neuf_device_open(), a node that would not open
+	 * may have been one.
+	 */
+	if (!count && open_err)
+		return open_err;
+	return count;
 }
 
 struct open_args {
@@ -305,7 +315,7 @@ int neuf_vm_stats(struct neuf_device *dev, uint32_t vm_id,
 int neuf_device_stats(struct neuf_device *dev,
 		      struct drm_neuf_device_stats *stats)
 {
-	struct drm_neuf_device_stats args = {};
+	struct drm_neuf_device_stats args = { 0 };
 
 	if (drmIoctl(dev->fd, DRM_IOCTL_NEUF_DEVICE_STATS, &args))
 		return -errno;

@@ -30,9 +30,12 @@ struct neuf_device;
  * neuf_device_count() - count the neuf GPUs in the system
  *
  * Counts the render nodes in /dev/dri whose driver (DRM_IOCTL_VERSION)
- * is neuf: one per GPU.
+ * is neuf: one per GPU. Render nodes that would not open are passed over,
+ * as by neuf_device_open().
  *
- * Return: the number of neuf GPUs, or a negative errno.
+ * Return: the number of neuf GPUs; when there is none, the errno of open()
+ * if a render node would not open (-EACCES...: it may have been one), as
+ * neuf_device_open() returns; or another negative errno.
  */
 int neuf_device_count(void);
 
@@ -43,7 +46,8 @@ int neuf_device_count(void);
  *
  * Return: 0; -ENODEV if there is no such GPU; the errno of open() if a
  * render node would not open and no neuf GPU of that index did (-ENOMEM,
- * -EACCES...: the node may have been it); or another negative errno.
+ * -EACCES...: the node may have been it; not for a node that went away
+ * once listed, -ENOENT, -ENXIO or -ENODEV); or another negative errno.
  */
 int neuf_device_open(unsigned int index, struct neuf_device **out);
 
