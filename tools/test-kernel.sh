@@ -19,9 +19,45 @@
 #   3  the kernel did not configure or build   (OUT/kernel-build.log)
 #   4  neuf.ko did not build                   (OUT/module-build.log)
 #   5  the guest did not boot far enough to start the tests
-#   6  the guest started the tests but did not finish them (a hang, a
-#      panic, or the time limit): the kernel is to blame, not the build
+#   6  the guest started the tests but did not finish them, and the kernel
+#      is to blame: its console shows a panic, an Oops, a BUG, a hung task
+#      or a lockup (also when the time limit then stopped the guest), or
+#      the guest ended of itself
+#   7  the guest started the tests but the host stopped it before they
+#      finished (the time limit, NEUF_GUEST_TIMEOUT, or a signal such as
+#      the OOM killer's), and its console shows no sign of the kernel's
+#      dying: the kernel may only have been slow, nothing is known
 set -uo pipefail
+
+# What the kernel's console says when the kernel died or hung: a panic, an
+# Oops, a BUG (KASAN, a soft lockup: "watchdog: BUG: soft lockup"), a
+# general protection fault, a hung task, an RCU stall, a hard lockup.
+kernel_died='Kernel panic|\<Oops\>|BUG:|kernel BUG at|general protection fault|blocked for more than [0-9]+ seconds|rcu: INFO: .*stall|hard LOCKUP'
+
+# guest_exit OUT RC: this script's exit status for a guest that left OUT
+# and whose tools/guest/boot.sh exited RC (timeout's: 124 at the time
+# limit, 128+N killed by signal N); why, on stdout. The self-tests' fake
+# kernel sources this script for this function alone.
+guest_exit() {
+	local out=$1 rc=$2 line
+	[ -e "$out/done" ] && return 0
+	# run-tests.sh writes guest.log first thing: without it the guest never
+	# reached the tests.
+	[ -e "$out/guest.log" ] || return 5
+	line=$(grep -m 1 -E "$kernel_died" "$out/console.log" 2> /dev/null)
+	if [ -n "$line" ]; then
+		echo "the kernel died or hung: $line"
+		return 6
+	fi
+	if [ "$rc" -eq 124 ] || [ "$rc" -gt 128 ]; then
+		echo "the host stopped the guest (exit $rc) and the kernel's console shows no death"
+		return 7
+	fi
+	echo "the guest ended (exit $rc) without finishing the tests"
+	return 6
+}
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/kernels.sh"
 
@@ -51,8 +87,5 @@ start=$(date +%s)
 	${filter:+--filter "$filter"} > "$out/console.log" 2>&1
 rc=$?
 echo "guest exited with $rc after $(( $(date +%s) - start ))s"
-[ -e "$out/done" ] && exit 0
-# run-tests.sh writes guest.log first thing: without it the guest never
-# reached the tests.
-[ -e "$out/guest.log" ] && exit 6
-exit 5
+guest_exit "$out" "$rc"
+exit $?

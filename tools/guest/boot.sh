@@ -7,7 +7,11 @@
 #
 # Usage: tools/guest/boot.sh KERNEL RWDIR TIMEOUT COMMAND...
 # NEUF_GUEST_MEMORY: the guest's memory (default 2G); NEUF_GUEST_APPEND:
-# more kernel command-line parameters.
+# more kernel command-line parameters. Exit status: the command's (vng
+# passes it on); 124 at the TIMEOUT (seconds) or 137 if the guest had to
+# be killed then, as timeout(1) says; 128+N when the guest was killed by
+# signal N. On SIGINT, SIGTERM or SIGHUP it ends the guest, then itself
+# by that signal.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tools/kernels.sh"
@@ -45,7 +49,40 @@ mkdir -p "$rwdir"
 cmd=$rwdir/guest-command.sh
 printf '%q ' "$@" > "$cmd"
 echo >> "$cmd"
-exec timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
+
+# timeout puts itself and the guest (vng, QEMU) in a process group of
+# their own, so that the time limit ends all of them; but then a signal to
+# our process group (Ctrl-C at a terminal, neuf-bisect ending a step's
+# group) does not reach them, and the guest would run on to the time
+# limit. So timeout runs in the background, and INT, TERM and HUP are
+# passed on to it as TERM, which it sends to its whole group (SIGINT may
+# be ignored there: a background command of a script starts so). Then we
+# wait for the guest to be gone, and die of the signal we got, as our
+# caller expects of an interrupted command.
+caught= guest=
+stop() {
+	caught=$1
+	[ -z "$guest" ] || kill -TERM "$guest" 2> /dev/null || true
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+trap 'stop HUP' HUP
+timeout --kill-after=30 "$limit" "$vng" -r "$IMAGE" --disable-kvm \
 	--verbose --append "loglevel=5 secretmem.enable=1 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 ${NEUF_GUEST_APPEND:-}" \
 	--cpus 2 --memory "${NEUF_GUEST_MEMORY:-2G}" --rwdir="$rwdir" --cwd "$top" \
-	--exec "bash $(printf '%q' "$cmd")" < /dev/null
+	--exec "bash $(printf '%q' "$cmd")" < /dev/null &
+guest=$!
+# A signal that came before $guest was set.
+[ -z "$caught" ] || kill -TERM "$guest" 2> /dev/null || true
+while :; do
+	rc=0
+	wait "$guest" || rc=$?
+	# A trapped signal ends the wait early: wait again while timeout is
+	# still there (kill -0 fails once wait has reaped it).
+	[ -n "$caught" ] && kill -0 "$guest" 2> /dev/null || break
+done
+if [ -n "$caught" ]; then
+	trap - "$caught"
+	kill -"$caught" $$
+fi
+exit "$rc"

@@ -19,7 +19,9 @@
 # <id> hashes the tree's path, the fragment and this recipe:
 #   obj/              the O= build directory, shared by every revision of
 #                     the tree, so a new revision rebuilds only what changed
-#   obj/.neuf-rev     the revision obj/ was last built for
+#   obj/.neuf-rev     the revision obj/ holds, complete; absent while a
+#                     build is under way or after one failed or was
+#                     interrupted
 #   builds/<rev>/     one directory per revision: bzImage, modroot/
 #                     (modules_install), kernelrelease, config,
 #                     missing-options (fragment options the tree lacks),
@@ -86,6 +88,10 @@ if [ -e "$out/.complete" ] && [ "$(cat "$obj/.neuf-rev" 2>/dev/null)" = "$rev" ]
 fi
 rm -rf "$out"
 mkdir -p "$out"
+# From here on obj/ changes: whatever it holds matches no revision until
+# one builds completely (the stamp is written last), so that a build that
+# fails or is interrupted is never taken for the revision before it.
+rm -f "$obj/.neuf-rev"
 
 # KBUILD_KCONFIG: the tree's own top-level Kconfig, then neuf's. Both live
 # in obj/, so their paths do not depend on where the repository is.
@@ -156,8 +162,6 @@ set +e
 	tee "$out/build.log" | neuf_build_progress "$start"
 rc=${PIPESTATUS[0]}
 set -e
-# Whatever obj/ holds now matches no revision until it builds completely.
-rm -f "$obj/.neuf-rev"
 if [ "$rc" -ne 0 ]; then
 	grep -E 'error|Error' "$out/build.log" | head -20 >&2 || true
 	die "kernel build failed (rc $rc), see $out/build.log"

@@ -11,8 +11,12 @@
   cannot be killed; kernel lines logged after a subtest ended, before the
   next one started, count for the one that ended.
 - neuf-bisect's step script answers git bisect correctly (good 0, bad 1,
-  untestable 125, flaky 125) and neuf-bisect names the culprit of a fake
-  kernel history, and leaves the tree as it was, also when interrupted.
+  untestable 125, flaky 125, a guest the host stopped 125 unless its
+  kernel died, a failure of its own 128) and neuf-bisect names the culprit
+  of a fake kernel history, and leaves the tree as it was, also when
+  interrupted, with no process of the step's guest left running.
+- A kernel tree's build that stops before its end leaves obj/ marked as
+  no revision's.
 - neuf-mutants judges planted-regression runs right (killed, survived,
   invalid; a failure of the unmutated kernel does not count).
 - IGT tests of userspace alone (HOST_IGT_TESTS, e.g. the assembler's) run
@@ -38,6 +42,8 @@ import io
 import json
 import os
 import re
+import resource
+import select
 import shutil
 import shlex
 import signal
@@ -725,11 +731,140 @@ def kernel_tree_revisions(c):
         check(tree_rev(plain) != first, "a changed file went unseen")
 
 
+FAKE_KERNEL_TREE = {
+    "Makefile": """\
+# The targets of a kernel tree's Makefile that build-tree.sh runs.
+allnoconfig:
+\t@test ! -e FAIL-CONFIG
+\t@echo '# CONFIG_FOO is not set' > $(O)/.config
+olddefconfig bzImage modules:
+\t@mkdir -p $(O)/arch/x86/boot && echo image > $(O)/arch/x86/boot/bzImage
+kernelrelease:
+\t@echo 6.12.0-fake
+modules_install:
+\t@mkdir -p $(INSTALL_MOD_PATH)/lib/modules/6.12.0-fake
+""",
+    "Kconfig": "config FOO\n\tbool \"foo\"\n",
+    "scripts/kconfig/merge_config.sh": """\
+#!/bin/sh
+# merge_config.sh -m BASE FRAGMENT...: the fragments' lines go last.
+[ "$1" = -m ] && shift
+base=$1
+shift
+cat "$@" >> "$base"
+""",
+}
+
+
+def write_files(root, files, mode=0o644):
+    for name, text in files.items():
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="ascii") as f:
+            f.write(text)
+        os.chmod(path, 0o755 if text.startswith("#!") else mode)
+
+
+@test
+def kernel_tree_build_stamp(c):
+    """A build that stops before its end (here: a revision that does not
+    configure) leaves obj/ stamped as no revision's, so the revision built
+    before is built again rather than taken from an obj/ that now holds
+    another's configuration."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "linux")
+        write_files(tree, FAKE_KERNEL_TREE)
+        frag = os.path.join(tmp, "frag.config")
+        # depmod is not what is tested here.
+        bindir = os.path.join(tmp, "bin")
+        write_files(tmp, {"frag.config": "CONFIG_FOO=y\n",
+                          "bin/depmod": "#!/bin/sh\nexit 0\n"})
+        ident = ["-c", "user.email=selftest@neuf", "-c", "user.name=selftest"]
+        git(tree, "init", "-q", "-b", "main")
+        git(tree, "add", "-A")
+        git(tree, *ident, "commit", "-q", "-m", "A")
+        rev_a = git(tree, "rev-parse", "HEAD")
+        env = dict(os.environ, NEUF_CACHE=os.path.join(tmp, "cache"),
+                   NEUF_TREES=os.path.join(tmp, "trees"),
+                   CCACHE_DIR=os.path.join(tmp, "ccache"), NEUF_JOBS="1",
+                   PATH=bindir + os.pathsep + os.environ["PATH"])
+
+        def build():
+            return subprocess.run([os.path.join(TOOLS, "kernel", "build-tree.sh"),
+                                   "--fragment", frag, tree], capture_output=True,
+                                  text=True, env=env, timeout=120, check=False)
+
+        def stamp():
+            found = glob.glob(os.path.join(tmp, "trees", "*", "obj", ".neuf-rev"))
+            if not found:
+                return None
+            with open(found[0], encoding="ascii") as f:
+                return f.read().strip()
+
+        p = build()
+        check(p.returncode == 0 and p.stdout.strip().endswith("/builds/" + rev_a),
+              f"A: exit {p.returncode}: {p.stdout}{p.stderr}")
+        check(stamp() == rev_a, f"A built, obj/ stamped {stamp()}")
+        write_files(tree, {"FAIL-CONFIG": "\n"})
+        git(tree, "add", "-A")
+        git(tree, *ident, "commit", "-q", "-m", "B")
+        p = build()
+        check(p.returncode == 1 and "allnoconfig failed" in p.stderr,
+              f"B: exit {p.returncode}: {p.stdout}{p.stderr}")
+        check(stamp() is None, f"B failed to configure, obj/ still stamped {stamp()}")
+        git(tree, "checkout", "-q", rev_a)
+        p = build()
+        check(p.returncode == 0 and f"tree {tree} at {rev_a}" in p.stderr,
+              f"A again: not rebuilt (exit {p.returncode}): {p.stdout}{p.stderr}")
+        check(stamp() == rev_a, f"A rebuilt, obj/ stamped {stamp()}")
+
+
+def marked_processes(entry):
+    """Our processes whose environment holds entry ("NAME=VALUE")."""
+    want = entry.encode()
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if want in f.read().split(b"\0"):
+                    pids.append(int(pid))
+        except OSError:  # gone, or not ours
+            pass
+    return pids
+
+
+def wait_processes_gone(entry, timeout):
+    """Wait up to timeout seconds for every process marked with entry to
+    end, watching each through a pidfd; return those still there."""
+    end = time.monotonic() + timeout
+    while True:
+        pids = marked_processes(entry)
+        if not pids or time.monotonic() >= end:
+            return pids
+        for pid in pids:
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue
+            try:
+                select.select([fd], [], [], max(0.0, end - time.monotonic()))
+            finally:
+                os.close(fd)
+
+
 @test
 def bisect_step_exit_codes(c):
     with tempfile.TemporaryDirectory() as tmp:
-        want = {"good": 0, "bad": 1, "splat": 1, "hang": 1, "nobuild": 125,
-                "noboot": 125, "flaky": 125}
+        # hang, timeout, killed and panic boot through tools/guest/boot.sh,
+        # under timeout, and are judged by test-kernel.sh's guest_exit():
+        # the time limit or a kill is untestable unless the kernel's
+        # console shows it died. garbled makes tools/neuf-report fail,
+        # which stops the bisection.
+        want = {"good": 0, "bad": 1, "splat": 1, "hang": 1, "panic": 1,
+                "timeout": 125, "killed": 125, "nobuild": 125,
+                "noboot": 125, "flaky": 125, "garbled": 128}
         tree, _ = fake_tree(tmp, ["good"])
         for state, code in want.items():
             with open(os.path.join(tree, "STATE"), "w", encoding="ascii") as f:
@@ -746,6 +881,12 @@ def bisect_step_exit_codes(c):
                 check("flaky" in line, line)
             if state == "bad":
                 check("igt@fake@sub2" in line and "confirmed" in line, line)
+            if state in ("hang", "panic"):
+                check("kernel died or hung" in line and "confirmed" in line, line)
+            if state in ("timeout", "killed"):
+                check("host stopped the guest" in line, line)
+            if state == "garbled":
+                check(" stop " in line and "neuf-report failed" in line, line)
         # --no-confirm runs a bad step once.
         with open(os.path.join(tree, "STATE"), "w", encoding="ascii") as f:
             f.write("flaky\n")
@@ -785,6 +926,49 @@ def bisect_finds_culprit(c):
                            timeout=300, check=False)
         check(p.returncode == 1 and "good end fails" in p.stdout, p.stdout + p.stderr)
         check(git(tree, "rev-parse", "HEAD") == head, "HEAD moved")
+
+
+@test
+def bisect_stops_on_its_own_failure(c):
+    """A step that fails itself (neuf-report crashes) stops the bisection,
+    saying so, rather than give the commit a verdict."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, commits = fake_tree(tmp, ["good", "good", "garbled", "bad", "bad"])
+        p = subprocess.run([os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                            "--good", commits[0], "--bad", "main", "--trust-ends",
+                            "--logs", os.path.join(tmp, "logs")],
+                           capture_output=True, text=True, env=fake_env(),
+                           timeout=300, check=False)
+        out = p.stdout + p.stderr
+        check(p.returncode == 3 and "a step failed itself" in out and
+              "neuf-report failed" in out and "first bad commit" not in out,
+              f"exit {p.returncode}: {out}")
+        check(git(tree, "symbolic-ref", "HEAD") == "refs/heads/main", "not back on main")
+        check(not os.path.exists(os.path.join(tree, ".git", "BISECT_START")),
+              "bisect left running")
+
+
+@test
+def bisect_refuses_missing_files(c):
+    """A fragment or an exclusion list that cannot be read is refused,
+    rather than bisected without."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, commits = fake_tree(tmp, ["good", "bad"])
+        args = [os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                "--good", commits[0], "--bad", "main",
+                "--logs", os.path.join(tmp, "logs")]
+        missing = os.path.join(tmp, "no-such-dir", "x.config")
+        for extra, env, what in [
+                (["--debug-fragment", missing], fake_env(), f"no fragment {missing}"),
+                (["--debug-fragment", tmp], fake_env(), f"cannot read the fragment {tmp}"),
+                ([], dict(fake_env(), NEUF_BISECT_EXCLUDE=missing),
+                 f"cannot read the exclusion list {missing}")]:
+            p = subprocess.run(args + extra, capture_output=True, text=True,
+                               env=env, timeout=60, check=False)
+            check(p.returncode == 2 and what in p.stderr,
+                  f"{extra or 'NEUF_BISECT_EXCLUDE'}: exit {p.returncode}: "
+                  f"{p.stdout}{p.stderr}")
+            check(not os.path.exists(os.path.join(tmp, "logs")), "logs made")
 
 
 SYZLANG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
@@ -923,45 +1107,67 @@ def bisect_excludes_listed_subtests(c):
 
 @test
 def bisect_interrupted_restores_tree(c):
-    # Interrupted in the middle of the bisection, and while testing an end.
-    cases = [(["good"] * 6 + ["block"] + ["bad"] * 5, ["--trust-ends"]),
-             (["good"] * 4 + ["block"], [])]
-    for states, extra in cases:
+    """Interrupted in the middle of the bisection (Ctrl-C), and while
+    testing an end (the terminal hung up): the tree is restored and the
+    step's guest, which runs under timeout in a process group of its own
+    as a real one does (tools/guest/boot.sh), ends too."""
+    cases = [(["good"] * 6 + ["block"] + ["bad"] * 5, ["--trust-ends"],
+              signal.SIGINT),
+             (["good"] * 4 + ["block"], [], signal.SIGHUP)]
+    for states, extra, sig in cases:
         with tempfile.TemporaryDirectory() as tmp:
             tree, commits = fake_tree(tmp, states)
             fifo = os.path.join(tmp, "fifo")
             os.mkfifo(fifo)
             env = dict(fake_env(), FAKE_BLOCK_FIFO=fifo)
-            p = subprocess.Popen([os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
-                                  "--good", commits[0], "--bad", "main", *extra,
-                                  "--logs", os.path.join(tmp, "logs")],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True, env=env,
-                                 # As from a terminal: a shell that starts with
-                                 # SIGINT ignored (we may run in a background
-                                 # job) cannot trap it.
-                                 preexec_fn=lambda: signal.signal(signal.SIGINT,
-                                                                  signal.SIG_DFL))
+            # Output to a file, not a pipe: a process left running would
+            # hold a pipe open, and reading it to its end would wait for it.
+            log = os.path.join(tmp, "out")
+            with open(log, "w", encoding="utf-8") as f:
+                p = subprocess.Popen([os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                                      "--good", commits[0], "--bad", "main", *extra,
+                                      "--logs", os.path.join(tmp, "logs")],
+                                     stdout=f, stderr=subprocess.STDOUT, env=env,
+                                     # As from a terminal: a shell that starts
+                                     # with SIGINT or SIGHUP ignored (we may
+                                     # run in a background job, or under
+                                     # nohup) cannot trap it.
+                                     preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL)
+                                                         for s in (signal.SIGINT,
+                                                                   signal.SIGHUP)])
+            # Every process of the step, the guest's included, carries the
+            # FIFO in its environment.
+            mark = "FAKE_BLOCK_FIFO=" + fifo
             try:
                 # Opening the FIFO waits until the fake kernel's step has started.
                 with open(fifo, encoding="ascii") as f:
                     check(f.read().strip() == "started", "no start")
-                p.send_signal(signal.SIGINT)
-                out, _ = p.communicate(timeout=60)
+                comms = []
+                for pid in marked_processes(mark):
+                    with contextlib.suppress(OSError), \
+                            open(f"/proc/{pid}/comm", encoding="ascii") as f:
+                        comms.append(f.read().strip())
+                check("timeout" in comms, f"the guest runs under no timeout: {comms}")
+                p.send_signal(sig)
+                p.wait(timeout=60)
+                left = wait_processes_gone(mark, 30)
             finally:
                 if p.poll() is None:
                     p.kill()
+                for pid in marked_processes(mark):  # what a failure left
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            with open(log, encoding="utf-8") as f:
+                out = f.read()
             what = f"{extra or 'testing the ends'}: "
-            check(p.returncode == 130, f"{what}exit {p.returncode}: {out}")
+            check(p.returncode == 128 + sig, f"{what}exit {p.returncode}: {out}")
             check("interrupted" in out, what + out)
             check(git(tree, "symbolic-ref", "HEAD") == "refs/heads/main",
                   what + "not back on main")
             check(git(tree, "rev-parse", "HEAD") == commits[-1], what + "HEAD moved")
             check(not os.path.exists(os.path.join(tree, ".git", "BISECT_START")),
                   what + "bisect left running")
-            ps = subprocess.run(["pgrep", "-f", f"fake-test-kernel {tree}"],
-                                capture_output=True, text=True, check=False)
-            check(ps.stdout.strip() == "", f"{what}step left running: {ps.stdout}")
+            check(not left, f"{what}step or guest left running: {left}")
 
 
 def stress_run(tmp, figures, dmesg="", skip=None):
