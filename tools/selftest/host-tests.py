@@ -27,15 +27,22 @@
   the stand-in running the kernels on the CPU: the scenarios and the
   backend's control flow, not NVIDIA's hardware; and so do make
   check-nvidia's and make bench-nvidia's scripts, in a tree that has only
-  what a GPU machine without a compiler gets.
+  what a GPU machine without a compiler gets; bench-nvidia's stops a
+  benchmark that hangs. After a sticky fault the CUDA backend has its new
+  context before the faulting run returns.
+- make check-nvidia and make bench-nvidia build the NVIDIA leg alone,
+  without make deps and without libdrm.
 - neuf-bench and neuf-bench-nvidia refuse bad command lines before they
   measure anything.
+- neuf-as refuses a source it would assemble only in part (a NUL byte, a
+  read error, a second input) and reports a failed write.
 
 Writes RESULTS_DIR/results.json in the runner's layout, so the report counts
 these with the guest tests.
 Usage: host-tests.py BUILD_DIR RESULTS_DIR
 """
 import contextlib
+import errno
 import glob
 import gzip
 import io
@@ -1508,6 +1515,65 @@ def bench_usage_errors(c):
                 check(p.returncode == 2 and "usage:" in p.stderr,
                       f"{tool} {args}: exit {p.returncode}: {p.stderr}")
                 check(not os.path.exists(out), f"{tool} {args} made --out")
+
+
+@test
+def neuf_as_command(c):
+    """neuf-as writes the program; it refuses a source with a NUL byte
+    (naming its line) rather than assemble what comes before it, a second
+    input file, and input it cannot read (a directory: EISDIR); a write
+    that fails, to stdout or to -o FILE, exits 1 and leaves no truncated
+    FILE."""
+    tool = os.path.join(c.build, "tools", "neuf-as")
+
+    def run(args, stdin=b"", stdout=subprocess.PIPE, limit=None):
+        p = subprocess.run([tool, *args], input=stdin, stdout=stdout,
+                           stderr=subprocess.PIPE, preexec_fn=limit,
+                           timeout=60, check=False)
+        return p.returncode, p.stdout or b"", p.stderr.decode()
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8, 8))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "a.s")
+        out = os.path.join(tmp, "out.bin")
+        with open(src, "wb") as f:
+            f.write(b"nop\nhalt\n")
+        code = bytes([1] + [0] * 15)
+        rc, _, err = run(["-o", out, src])
+        check(rc == 0 and not err, f"exit {rc}: {err}")
+        with open(out, "rb") as f:
+            check(f.read() == code, "wrong machine code")
+        rc, so, err = run(["--hex"], stdin=b"li r1, 0x10\n")
+        check(rc == 0 and so == b"0000001000000128\n", f"exit {rc}: {so} {err}")
+
+        for source, line in [(b"nop\nli r1, 1\0\nhalt\n", 2),
+                             (b"halt\n\0", 2), (b"\0halt\n", 1)]:
+            rc, so, err = run([], stdin=source)
+            check(rc == 1 and not so and
+                  f"neuf-as: -: line {line}: NUL byte in the source" in err,
+                  f"{source!r}: exit {rc}: {so} {err}")
+
+        rc, so, err = run([src, src])
+        check(rc == 2 and not so and "usage:" in err, f"exit {rc}: {err}")
+        rc, so, err = run([tmp])
+        check(rc == 1 and not so and
+              err == f"neuf-as: {tmp}: {os.strerror(errno.EISDIR)}\n",
+              f"a directory: exit {rc}: {err}")
+
+        if os.path.exists("/dev/full"):
+            for args in ([src], ["--hex", src]):
+                with open("/dev/full", "wb") as full:
+                    rc, _, err = run(args, stdout=full)
+                check(rc == 1 and "neuf-as: -: " in err,
+                      f"{args} > /dev/full: exit {rc}: {err}")
+        for args in (["-o", out, src], ["--hex", "-o", out, src]):
+            rc, _, err = run(args, limit=small_files)
+            check(rc == 1 and f"neuf-as: {out}: " in err,
+                  f"{args} past RLIMIT_FSIZE: exit {rc}: {err}")
+            check(not os.path.exists(out), f"{args}: truncated {out} left")
 
 
 def fake_igt_tree(tmp, function_like=True):
