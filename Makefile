@@ -22,9 +22,11 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 SAN_CFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer)
+# libdrm's flags: none, quietly, where it is missing (a GPU host building
+# only the NVIDIA leg, which needs none).
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_CFLAGS) -Iuapi -Ilib \
 	-Idrivers/gpu/drm/neuf/include -Idrivers/gpu/drm/neuf/vgpu \
-	$(shell pkg-config --cflags libdrm)
+	$(shell pkg-config --cflags libdrm 2>/dev/null)
 DRM_LIBS = $(shell pkg-config --libs libdrm)
 
 LIBNEUF := $(BUILD)/lib/libneuf.a $(BUILD)/lib/libneuf.so $(BUILD)/lib/libneuf.pc
@@ -48,7 +50,10 @@ HOST_TESTS := $(BUILD)/igt-tests/neuf_asm $(BUILD)/igt-tests/neuf_float
 
 # The NVIDIA leg (make check-nvidia): built where nvcc is, else skipped.
 NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
-CUDA_INC = $(dir $(NVCC))../include
+# The toolkit's include/ beside its bin/, where nvcc is a link into it too
+# (/usr/local/bin/nvcc -> /usr/local/cuda-13.0/bin/nvcc), and NVCC a path
+# or a name on PATH.
+CUDA_INC = $(dir $(realpath $(shell command -v $(firstword $(NVCC)) 2>/dev/null)))../include
 # sm_75 (Turing, the oldest GPUs with HMM) to sm_90, and PTX for newer ones.
 NVCC_ARCHS := 75 80 86 89 90
 NVCC_FLAGS := $(foreach a,$(NVCC_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
@@ -81,7 +86,8 @@ help:
 	@echo "make bench         neuf's fault path against test_hmm and the CPU, one debug"
 	@echo "                   boot (BENCH_SIZES=, BENCH_RUNS=, BENCH_ABLATION=0; about an hour)"
 	@echo "make bench-nvidia  P1/P3/P4 on this host's NVIDIA GPU (CUDA, HMM) beside neuf's"
-	@echo "                   latest figures (BENCH_SIZES=, BENCH_RUNS=, BENCH_SAMPLES=, BENCH_ONLY=)"
+	@echo "                   latest figures (BENCH_SIZES=, BENCH_RUNS=, BENCH_SAMPLES=, BENCH_ONLY=;"
+	@echo "                   BENCH_TIMEOUT=SECONDS stops it, default 1800)"
 	@echo "make stress        fuzzer, mm churn, OOM, hangs, unbind, isolation and allocation"
 	@echo "                   failures in one debug boot, one table (STRESS_PARTS=,"
 	@echo "                   STRESS_SIZES=, STRESS_SEED=; KERNEL= as for check)"
@@ -187,13 +193,21 @@ $(BUILD)/igt-tests/lib/svm_kernels_fatbin.o: igt-tests/lib/svm_kernels_fatbin.S 
 	$(CC) -c -DSVM_FATBIN='"$(BUILD)/igt-tests/lib/svm_kernels.fatbin"' $< -o $@
 
 CUDA_OBJS := $(BUILD)/igt-tests/lib/svm_backend_cuda.o $(BUILD)/igt-tests/lib/svm_kernels_fatbin.o
+# What neuf_svm_cuda takes of neuf's test helpers: the scenarios and what
+# they use, none of which includes a libdrm or libneuf header (IGT's
+# meson.build calls them neuf_svm_common). Named rather than pulled out of
+# $(NEUF_IGT_LIB), whose neuf backend and neuf_igt_device.o need libdrm's
+# headers to build.
+CUDA_IGT_OBJS := $(addprefix $(BUILD)/igt-tests/lib/,neuf_igt.o kernel_files.o svm_backend.o \
+	svm_mem.o svm_scenarios.o)
 
 # Without libneuf or libdrm, and on the stand-in core even where libigt is
-# installed: it runs on NVIDIA hosts, which have no IGT, needing only libc.
-$(BUILD)/igt-tests/neuf_svm_cuda: igt-tests/neuf_svm_cuda.c $(CUDA_OBJS) $(NEUF_IGT_LIB) $(IGT_LIB) \
-		igt-tests/lib/*.h
+# installed: it runs on NVIDIA hosts, which have no IGT, needing only libc,
+# and builds on them without libdrm's headers.
+$(BUILD)/igt-tests/neuf_svm_cuda: igt-tests/neuf_svm_cuda.c $(CUDA_OBJS) $(CUDA_IGT_OBJS) \
+		$(IGT_LIB) igt-tests/lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(IGT_CFLAGS) $< $(CUDA_OBJS) -o $@ $(NEUF_IGT_LIB) \
+	$(CC) $(IGT_CFLAGS) $< $(CUDA_OBJS) $(CUDA_IGT_OBJS) -o $@ \
 		$(IGT_LIB) -pthread -ldl
 
 # The benchmarks (make bench, make bench-nvidia) and the measurement
@@ -310,7 +324,10 @@ check: userspace
 		SANITIZE=address$(comma)undefined userspace-build)
 	@tools/check.sh $(KERNEL) $(filter_arg)
 
-check-nvidia: userspace
+# The NVIDIA leg builds its two binaries only: a GPU host needs no make
+# deps (root, Debian), QEMU, kernels or libdrm, only a compiler and nvcc.
+# Without nvcc the scripts say that nothing was built.
+check-nvidia: $(CUDA_TESTS)
 	@tools/check-nvidia.sh $(filter_arg)
 
 demo: userspace
@@ -329,7 +346,7 @@ stress: userspace
 bench: userspace
 	@tools/bench.sh $(if $(filter-out all,$(KERNEL)),$(KERNEL),debug)
 
-bench-nvidia: userspace
+bench-nvidia: $(CUDA_TESTS)
 	@tools/bench-nvidia.sh
 
 bisect-demo: userspace

@@ -17,7 +17,10 @@
  *        page nothing touched before, against one to a page the GPU maps
  *        already, timed by the GPU's own clock (%globaltimer) and by the
  *        CPU's around the launch and the wait; the CPU's own first-touch
- *        fault as neuf-bench measures it
+ *        fault as neuf-bench measures it. %globaltimer advances in steps
+ *        (a microsecond on many GPUs): the smallest step a kernel sees,
+ *        measured before the cases, is in the JSON (gpu_timer_step_ns),
+ *        and the GPU timer's figures are multiples of it
  *   P4   munmap() of memory the GPU maps, against memory never mirrored
  *        (the GPU's pass is checked by its sum, so that no CPU access
  *        takes the pages back before the munmap())
@@ -82,6 +85,9 @@ static const char *const only_names[] = { "P1", "P3", "P4", NULL };
 #define SCRATCH_SUM 0
 #define SCRATCH_WARM 64
 #define SCRATCH_TIMED 128
+#define SCRATCH_STEP 192
+/* How many changes of the GPU timer SVM_TIMER_STEP watches. */
+#define TIMER_CHANGES 64
 
 struct bench {
 	struct svm_backend *gpu;
@@ -89,6 +95,7 @@ struct bench {
 	struct bench_options opt;	/* only: CASE_* bits */
 	FILE *out;
 	bool first;
+	uint64_t timer_step_ns;	/* the GPU timer's step; 0: no GPU timer */
 };
 
 /* The GPU got something wrong: the figures would mean nothing. */
@@ -426,7 +433,8 @@ static void bench_munmap(struct bench *b, unsigned int mib)
 /*
  * One run of each kernel the cases use, on the scratch page, before
  * anything is measured: CUDA loads a module's kernels lazily, at their
- * first launch, which no figure should include.
+ * first launch, which no figure should include. Then the GPU timer's step,
+ * which P3's GPU-timed figures are quantised to.
  */
 static void warm_up(struct bench *b)
 {
@@ -446,6 +454,16 @@ static void warm_up(struct bench *b)
 		if (*u32_at(b->scratch + SCRATCH_TIMED + 8) != 8)
 			wrong("warm-up's read-back", 0,
 			      *u32_at(b->scratch + SCRATCH_TIMED + 8), 8);
+		gpu_run(b, SVM_TIMER_STEP, 1, ptr(b->scratch + SCRATCH_STEP),
+			TIMER_CHANGES, 0);
+		b->timer_step_ns = *u64_at(b->scratch + SCRATCH_STEP);
+		if (!b->timer_step_ns) {
+			fprintf(stderr, "neuf-bench-nvidia: the GPU timer did "
+				"not advance in 2^24 reads\n");
+			exit(1);
+		}
+		fprintf(stderr, "neuf-bench-nvidia: the GPU timer's step: %"
+			PRIu64 " ns\n", b->timer_step_ns);
 	}
 }
 
@@ -498,9 +516,14 @@ int main(int argc, char **argv)
 	fprintf(b.out, ", \"backend\": ");
 	json_str(b.out, b.gpu->name);
 	fprintf(b.out, ", \"kernel\": \"%s %s\", \"runs\": %u, "
-		"\"samples\": %u, \"gpu_timer\": %s,\n  \"records\": [",
+		"\"samples\": %u, \"gpu_timer\": %s, \"gpu_timer_step_ns\": ",
 		u.release, u.machine, b.opt.runs, b.opt.samples,
 		b.gpu->caps & SVM_CAP_GPU_TIMER ? "true" : "false");
+	if (b.timer_step_ns)
+		fprintf(b.out, "%" PRIu64, b.timer_step_ns);
+	else
+		fprintf(b.out, "null");
+	fprintf(b.out, ",\n  \"records\": [");
 	for (unsigned int i = 0; i < b.opt.num_sizes; i++) {
 		fprintf(stderr, "neuf-bench-nvidia: %u MiB\n", b.opt.sizes[i]);
 		if (b.opt.only & CASE_P1)

@@ -50,6 +50,11 @@
  *	back, and writes how long that took in GPU timer nanoseconds (u64)
  *	and the value read (u32) at a2 and a2 + 8; only backends with
  *	SVM_CAP_GPU_TIMER have it
+ * @SVM_TIMER_STEP: one invocation reads the GPU timer back to back until
+ *	it has changed a1 times (or 2^24 reads went by) and stores the
+ *	smallest change in nanoseconds (u64) at a0, 0 if it never changed:
+ *	the resolution SVM_TIMED_STORE's times are quantised to; only
+ *	backends with SVM_CAP_GPU_TIMER have it
  * @SVM_NUM_KERNELS: how many there are
  */
 enum svm_kernel {
@@ -65,6 +70,7 @@ enum svm_kernel {
 	SVM_ATOMIC_ADD,
 	SVM_CAS_INC,
 	SVM_TIMED_STORE,
+	SVM_TIMER_STEP,
 	SVM_NUM_KERNELS
 };
 
@@ -82,13 +88,18 @@ enum svm_access {
 /*
  * The GPU context survives a fault: other jobs of the process are not
  * affected. Without it a fault is sticky (CUDA's ILLEGAL_ADDRESS): the
- * backend tears its context down and makes a new one before the next
- * run, and counts it in svm_backend.recoveries.
+ * backend tears its context down and makes a new one before the run that
+ * faulted returns (so that what the new context maps is there when the
+ * caller looks at its address space), and counts it in
+ * svm_backend.recoveries.
  */
 #define SVM_CAP_FAULT_KEEPS_CONTEXT (1u << 1)
 /** Per-job counters of the fault path (struct svm_stats). */
 #define SVM_CAP_STATS (1u << 2)
-/** A GPU clock kernels read: SVM_TIMED_STORE (CUDA's %globaltimer). */
+/*
+ * A GPU clock kernels read: SVM_TIMED_STORE and SVM_TIMER_STEP (CUDA's
+ * %globaltimer).
+ */
 #define SVM_CAP_GPU_TIMER (1u << 3)
 /*
  * A GPU fault never moves a page: the GPU maps the system memory the
@@ -156,7 +167,8 @@ struct svm_backend;
  *	all ran to an end, ok or not, a negative errno when they could not
  *	be launched or waited for: -ENOTRECOVERABLE when an earlier sticky
  *	fault left the process unable to run GPU work again (CUDA documents
- *	that only a new process is sure to)
+ *	that only a new process is sure to; a child fork() made, which may
+ *	not use its parent's context, is not given one of its own)
  * @stats: read the counters of the process's GPU context; NULL without
  *	SVM_CAP_STATS
  */

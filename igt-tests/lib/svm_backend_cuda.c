@@ -17,8 +17,9 @@
  * the process's page tables refuse ends it with CUDA_ERROR_ILLEGAL_ADDRESS,
  * without the address or the access, and the error is sticky: the context
  * is unusable afterwards. The backend then resets the device's primary
- * context and loads its kernels again before the next launch, and counts
- * it in svm_backend.recoveries.
+ * context and loads its kernels again before the failed batch returns, and
+ * counts it in svm_backend.recoveries: whatever the new context maps in
+ * the process is there when the caller looks at its address space next.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -51,6 +52,7 @@ static const char *const kernel_name[SVM_NUM_KERNELS] = {
 	[SVM_ATOMIC_ADD] = "svm_atomic_add",
 	[SVM_CAS_INC] = "svm_cas_inc",
 	[SVM_TIMED_STORE] = "svm_timed_store",
+	[SVM_TIMER_STEP] = "svm_timer_step",
 };
 
 /*
@@ -81,8 +83,9 @@ struct cuda_backend {
 	struct cuda_api api;
 	CUdevice dev;
 	CUcontext ctx;		/* the primary context, retained */
-	CUmodule mod;		/* NULL: to be loaded before the next launch */
+	CUmodule mod;		/* its kernels; NULL once lost */
 	CUfunction fn[SVM_NUM_KERNELS];
+	pid_t pid;		/* the process that opened it */
 	bool lost;		/* no new context after a sticky fault */
 };
 
@@ -328,6 +331,33 @@ static CUresult recover(struct svm_backend *b)
 	return load_kernels(cb);
 }
 
+/*
+ * After a failed batch: the next one runs in a new context, made now, so
+ * that the caller sees its mappings before it runs anything else. Where
+ * none can be made, every later batch fails with -ENOTRECOVERABLE.
+ */
+static void rebuild(struct svm_backend *b)
+{
+	struct cuda_backend *cb = priv(b);
+	CUresult r;
+
+	/*
+	 * A child fork() made may not use CUDA: its context is its parent's,
+	 * which it must not reset.
+	 */
+	if (getpid() != cb->pid) {
+		cb->lost = true;
+		return;
+	}
+	r = recover(b);
+	if (r == CUDA_SUCCESS)
+		return;
+	/* CUDA documents a sticky error as the process's end: say so once. */
+	fprintf(stderr, "cuda: no new context after a sticky fault: %s\n",
+		cu_name(&cb->api, r));
+	cb->lost = true;
+}
+
 static void cuda_backend_close(struct svm_backend *b)
 {
 	struct cuda_backend *cb = priv(b);
@@ -357,6 +387,7 @@ static int cuda_backend_open(struct svm_backend *b, char *why, size_t size)
 		return -ENOMEM;
 	}
 	b->priv = cb;
+	cb->pid = getpid();
 	ret = load_api(&cb->api, why, size);
 	if (ret)
 		goto fail;
@@ -435,19 +466,6 @@ static int cuda_backend_run_batch(struct svm_backend *b,
 
 	if (cb->lost)
 		return -ENOTRECOVERABLE;
-	if (!cb->mod) {
-		r = recover(b);
-		if (r != CUDA_SUCCESS) {
-			/*
-			 * CUDA documents a sticky error as the process's end:
-			 * say so once, then refuse.
-			 */
-			fprintf(stderr, "cuda: no new context after a sticky "
-				"fault: %s\n", cu_name(&cb->api, r));
-			cb->lost = true;
-			return -ENOTRECOVERABLE;
-		}
-	}
 	for (i = 0; i < count; i++)
 		if (d[i].kernel >= SVM_NUM_KERNELS)
 			return -EINVAL;
@@ -486,10 +504,8 @@ static int cuda_backend_run_batch(struct svm_backend *b,
 		return 0;
 	if (i < count && r == CUDA_ERROR_INVALID_VALUE)
 		return -EINVAL;	/* refused at launch; the context is fine */
-	/* Sticky or not, start the next batch in a fresh context. */
-	if (cb->mod)
-		cb->api.module_unload(cb->mod);
-	cb->mod = NULL;
+	/* Sticky or not, the next batch runs in a fresh context. */
+	rebuild(b);
 	return 0;
 }
 

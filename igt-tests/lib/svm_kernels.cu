@@ -141,3 +141,29 @@ KERNEL(svm_timed_store)
 	*(uint64_t *)a2 = t1 - t0;
 	*(uint32_t *)(a2 + 8) = back;
 }
+
+/*
+ * %globaltimer's resolution: it advances in steps (of a microsecond on many
+ * GPUs, 32 ns on some), and every time taken with it is a multiple of its
+ * step. One invocation reads it back to back until it has changed a1 times,
+ * or 2^24 reads went by, and stores the smallest change at a0 (0: it never
+ * changed).
+ */
+KERNEL(svm_timer_step)
+{
+	BODY_PROLOGUE;
+	uint64_t prev = globaltimer(), step = 0;
+	uint64_t changes = 0;
+
+	for (uint32_t reads = 0; changes < a1 && reads < (1u << 24); reads++) {
+		uint64_t t = globaltimer();
+
+		if (t == prev)
+			continue;
+		if (t > prev && (!step || t - prev < step))
+			step = t - prev;
+		changes++;
+		prev = t;
+	}
+	*(uint64_t *)a0 = step;
+}

@@ -13,7 +13,8 @@
 
 /*
  * The kernels, one invocation per element where there are elements. NULL:
- * neuf has no such kernel (SVM_TIMED_STORE: the ISA has no timer).
+ * neuf has no such kernel (SVM_TIMED_STORE and SVM_TIMER_STEP: the ISA has
+ * no timer).
  */
 static const char *const kernel_src[SVM_NUM_KERNELS] = {
 	[SVM_FILL] =

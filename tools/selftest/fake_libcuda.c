@@ -56,6 +56,8 @@
  *    launch, as a driver reporting faults where there are none would. The
  *    line says it is a stand-in's ("Xid (stand-in, no GPU)", never
  *    "Xid (PCI:"), for whatever else reads the host's log.
+ *  - FAKE_CUDA_HANG=1: cuCtxSynchronize() never returns, as the wait for
+ *    a kernel that never ends; the process ends only when killed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -372,6 +374,25 @@ static bool k_timed_store(struct access *acc, uint32_t i, const uint64_t *a)
 	return store64(acc, a[2], t1 - t0) && store32(acc, a[2] + 8, back);
 }
 
+/* As svm_kernels.cu's: the smallest change of the timer between two reads. */
+static bool k_timer_step(struct access *acc, uint32_t i, const uint64_t *a)
+{
+	uint64_t prev = globaltimer(), step = 0, changes = 0;
+
+	(void)i;
+	for (uint32_t reads = 0; changes < a[1] && reads < (1u << 24); reads++) {
+		uint64_t t = globaltimer();
+
+		if (t == prev)
+			continue;
+		if (t > prev && (!step || t - prev < step))
+			step = t - prev;
+		changes++;
+		prev = t;
+	}
+	return store64(acc, a[0], step);
+}
+
 static const struct kernel {
 	const char *name;
 	kernel_fn *fn;
@@ -388,6 +409,7 @@ static const struct kernel {
 	{ "svm_atomic_add", k_atomic_add },
 	{ "svm_cas_inc", k_cas_inc },
 	{ "svm_timed_store", k_timed_store },
+	{ "svm_timer_step", k_timer_step },
 };
 
 #define NUM_KERNELS (sizeof(kernels) / sizeof(*kernels))
@@ -606,6 +628,8 @@ fake_result cuCtxSynchronize(void)
 		return r;
 	if (!ctx_usable())
 		return FAKE_ERROR_INVALID_CONTEXT;
+	while (env_int("FAKE_CUDA_HANG", 0) == 1)
+		pause();
 	return ctx.sticky;
 }
 

@@ -1257,10 +1257,11 @@ def report_row(out, start):
 def bench_nvidia_report(c):
     """make bench-nvidia's side-by-side tables: each figure, each system's
     ratio to its own machine's CPU, "-" for a size one side lacks, NVIDIA
-    alone when neuf's figures are missing; the tool skips without a driver."""
+    alone when neuf's figures are missing, the GPU timer's step where the
+    JSON has it; the tool skips without a driver."""
     nvidia = {"gpu": "Test GPU (sm_90, CUDA driver 12.4, HMM)", "backend": "cuda",
               "kernel": "6.8.0 x86_64", "runs": 5, "samples": 200, "gpu_timer": True,
-              "records": [
+              "gpu_timer_step_ns": 1024, "records": [
                   bench_record("P1", "fresh-4k", "read", "nvidia", 16, 2.0, 1.5, 3.0),
                   bench_record("P1", "fresh-4k", "read", "cpu", 16, 0.5, 0.4, 0.6),
                   bench_record("P1", "fresh-4k", "rw", "nvidia", 16, 4.0, 3.5, 4.5),
@@ -1340,6 +1341,17 @@ def bench_nvidia_report(c):
         check(report_row(out, "  16 read") ==
               [["2.00", "[1.50-3.00]", "4.00", "0.500", "[0.400-0.600]"]], out)
         check(report_row(out, "  NVIDIA GPU timer") ==
+              [["200", "30.0", "1.00", "28.5", "22.80"]], out)
+        step = ("  NVIDIA GPU timer: quantised to %globaltimer's step, 1024 ns here "
+                "(1.02 us; ")
+        check(step in out and out.index(step) > out.index("  host CPU"), out)
+
+        # A JSON from before the step was measured: no line about it.
+        del nvidia["gpu_timer_step_ns"]
+        with open(paths["nvidia"], "w", encoding="utf-8") as f:
+            json.dump(nvidia, f)
+        out = run(paths["neuf"])
+        check("quantised" not in out and report_row(out, "  NVIDIA GPU timer") ==
               [["200", "30.0", "1.00", "28.5", "22.80"]], out)
 
         tool = os.path.join(c.build, "tools", "neuf-bench-nvidia")
@@ -1489,6 +1501,158 @@ def cuda_backend_on_cpu(c):
           "Subtest munmap-then-fault: SKIP" in p.stdout and
           "cannot run GPU work again in this process" in p.stdout + p.stderr,
           log)
+
+
+# Runs the CUDA backend (svm_backend.h) on the stand-in: a job that faults,
+# then one that does not, each line its return, its job's error and the
+# contexts the backend rebuilt so far.
+CUDA_REBUILD_CHECK = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "svm_backend.h"
+
+static void run(struct svm_backend *b, const char *what, void *p)
+{
+	uint64_t args[4] = { (uintptr_t)p, 1 };
+	struct svm_result res = { 0 };
+	int ret = svm_backend_run(b, SVM_FILL, 1, args, &res);
+
+	printf("%s: ret %d error %d recoveries %u\n", what, ret, res.error,
+	       b->recoveries);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	struct svm_backend *b = svm_backend_cuda();
+	char why[256] = "";
+	void *none, *ok;
+
+	if (!b || b->ops->open(b, why, sizeof(why))) {
+		fprintf(stderr, "cannot open: %s\n", why);
+		return 2;
+	}
+	none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (none == MAP_FAILED || ok == MAP_FAILED)
+		return 2;
+	run(b, "fault", none);
+	run(b, "next", ok);
+	svm_backend_free(b);
+	return 0;
+}
+"""
+
+
+@test
+def cuda_backend_rebuilds_at_fault(c):
+    """After a sticky fault the CUDA backend makes its new context before
+    the faulting run returns, not at the next run: what the new context
+    maps is there when the caller looks at its address space next
+    (munmap-then-fault's check that its hole is still one). Where no new
+    context can be made (FAKE_CUDA_STICKY_FOREVER=1) the faulting run still
+    reports its fault, the next fails with -ENOTRECOVERABLE, and the
+    backend says why once. The backend's objects of the build, linked with
+    a small program, against the CPU stand-in for libcuda.so.1."""
+    objs = [os.path.join(c.build, "igt-tests", "lib", o) for o in
+            ("svm_backend_cuda.o", "svm_kernels_fatbin.o", "svm_backend.o")]
+    if not all(os.path.exists(o) for o in objs):
+        raise Skip("the CUDA backend was not built (no nvcc)")
+    # The build's compiler and flags (its sanitizers, where it has them).
+    with open(os.path.join(c.build, "compiler"), encoding="utf-8") as f:
+        cc = shlex.split(f.read())
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "rebuild.c")
+        exe = os.path.join(tmp, "rebuild")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(CUDA_REBUILD_CHECK)
+        p = subprocess.run(cc + ["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra",
+                                 "-Werror", "-I", os.path.join(TOOLS, "..", "igt-tests",
+                                                               "lib"),
+                                 src, *objs, "-o", exe, "-ldl"],
+                           capture_output=True, text=True, timeout=120, check=False)
+        check(p.returncode == 0, f"building the check: {p.stderr}")
+        lib = build_fake_libcuda(tmp)
+        cases = (({}, ["fault: ret 0 error -14 recoveries 1",
+                       "next: ret 0 error 0 recoveries 1"]),
+                 ({"FAKE_CUDA_STICKY_FOREVER": "1"},
+                  ["fault: ret 0 error -14 ", "next: ret -131 "]))
+        for env, want in cases:
+            p = subprocess.run([exe], capture_output=True, text=True,
+                               timeout=60, check=False,
+                               env={**os.environ, "NEUF_LIBCUDA": lib,
+                                    "FAKE_CUDA_CPU": "1", **env})
+            log = f"{env}: exit {p.returncode}\n{p.stdout}{p.stderr}"
+            lines = p.stdout.splitlines()
+            check(p.returncode == 0 and len(lines) == len(want) and
+                  all(line.startswith(w) for line, w in zip(lines, want)), log)
+            lost = p.stderr.count("cuda: no new context after a sticky fault")
+            check(lost == (1 if env else 0), log)
+            check(re.search(r"^fake_libcuda: 2 launches, .* 1 illegal addresses "
+                            r".* 1 primary context resets, 2 module loads$"
+                            if not env else
+                            r"^fake_libcuda: 1 launches, .* 1 illegal addresses ",
+                            p.stderr, re.M), log)
+
+
+@test
+def nvidia_leg_build(c):
+    """make check-nvidia and make bench-nvidia build the NVIDIA leg's two
+    binaries and nothing else: not make deps (root and Debian's archive,
+    which a GPU host may not have), not neuf's objects over libdrm. The
+    two build where pkg-config knows no libdrm, so that xf86drm.h cannot
+    be built against, and need nothing but the C library."""
+    top = os.path.join(TOOLS, "..")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    with tempfile.TemporaryDirectory() as tmp:
+        build = os.path.join(tmp, "build")
+        # Whether or not this host has nvcc: make -n runs nothing.
+        p = subprocess.run(["make", "-C", top, "-n", f"BUILD={build}",
+                            "NVCC=/nonexistent/bin/nvcc", "check-nvidia",
+                            "bench-nvidia"], capture_output=True, text=True,
+                           timeout=120, check=False, env=env)
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        check(p.returncode == 0, log)
+        for word in ("deps.sh", "libneuf", "svm_backend_neuf", "neuf_igt_device",
+                     "-ldrm", "qemu"):
+            check(word not in p.stdout, f"make -n names {word}: {log}")
+        for word in (f"-o {build}/igt-tests/neuf_svm_cuda",
+                     f"-o {build}/tools/neuf-bench-nvidia",
+                     "tools/check-nvidia.sh", "tools/bench-nvidia.sh"):
+            check(word in p.stdout, f"make -n does not name {word}: {log}")
+
+    if not os.path.exists(os.path.join(c.build, "igt-tests", "neuf_svm_cuda")):
+        raise Skip("neuf_svm_cuda was not built (no nvcc)")
+    with tempfile.TemporaryDirectory() as tmp:
+        build = os.path.join(tmp, "build")
+        lib = os.path.join(build, "igt-tests", "lib")
+        os.makedirs(lib)
+        # nvcc's fatbin of the build, newer than svm_kernels.cu once copied:
+        # nvcc does not run again.
+        shutil.copy(os.path.join(c.build, "igt-tests", "lib", "svm_kernels.fatbin"), lib)
+        nopc = os.path.join(tmp, "pkgconfig")
+        os.makedirs(nopc)
+        binaries = [os.path.join(build, "igt-tests", "neuf_svm_cuda"),
+                    os.path.join(build, "tools", "neuf-bench-nvidia")]
+        p = subprocess.run(["make", "-C", top, "-s", f"BUILD={build}", *binaries],
+                           capture_output=True, text=True, timeout=600,
+                           check=False, env={**env, "PKG_CONFIG_LIBDIR": nopc,
+                                             "PKG_CONFIG_PATH": ""})
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        check(p.returncode == 0, f"without libdrm: {log}")
+        check("libdrm" not in p.stdout + p.stderr, f"a word about libdrm: {log}")
+        check(not os.path.exists(os.path.join(build, "igt-tests", "lib",
+                                              "svm_backend_neuf.o")), log)
+        libc = {"libc.so.6", "libdl.so.2", "libpthread.so.0"}
+        for binary in binaries:
+            d = subprocess.run(["readelf", "-d", binary], capture_output=True,
+                               text=True, timeout=60, check=True).stdout
+            needed = set(re.findall(r"\(NEEDED\).*\[(.+)\]", d))
+            check(needed and needed <= libc, f"{binary} needs {sorted(needed)}")
 
 
 @test
@@ -1648,8 +1812,8 @@ def igt_tree_dropin(_):
 def bench_nvidia_on_cpu(c):
     """neuf-bench-nvidia runs P1, P3 and P4 to the end against the CPU
     stand-in for libcuda.so.1 (as cuda-backend-on-cpu) and writes their
-    records: its control flow only, the figures are the CPU's and mean
-    nothing about NVIDIA hardware."""
+    records, and the GPU timer's step it measured: its control flow only,
+    the figures are the CPU's and mean nothing about NVIDIA hardware."""
     tool = os.path.join(c.build, "tools", "neuf-bench-nvidia")
     if not os.path.exists(tool):
         raise Skip("neuf-bench-nvidia was not built (no nvcc)")
@@ -1666,6 +1830,10 @@ def bench_nvidia_on_cpu(c):
     cases = {r.get("case") for r in doc.get("records", [])}
     check({"P1", "P3", "P4"} <= cases, f"cases {sorted(cases)}: {doc}")
     check(doc.get("backend") == "cuda" and doc.get("gpu_timer") is True, doc)
+    # The stand-in's timer is CLOCK_MONOTONIC: a step of some nanoseconds.
+    step = doc.get("gpu_timer_step_ns")
+    check(isinstance(step, int) and 0 < step < 1000000, f"timer step {step!r}")
+    check(f"the GPU timer's step: {step} ns" in p.stderr, p.stderr)
 
 
 def device_tree(c, tmp):
@@ -1691,7 +1859,8 @@ def nvidia_leg_scripts(c):
     runs them: in a tree that holds only the leg's two binaries of build/,
     with no make, against the CPU stand-in for libcuda.so.1. They write
     results.json, system.txt and the report where the docs say, end with
-    the summary line, and say the one reason when nothing can run."""
+    the summary line, and say the one reason when nothing can run; the
+    benchmark is stopped, saying so, past BENCH_TIMEOUT."""
     for binary in ("igt-tests/neuf_svm_cuda", "tools/neuf-bench-nvidia"):
         if not os.path.exists(os.path.join(c.build, binary)):
             raise Skip(f"{binary} was not built (no nvcc)")
@@ -1747,6 +1916,19 @@ def nvidia_leg_scripts(c):
         log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
         check(p.returncode == 0 and p.stdout.startswith(
             "bench-nvidia: skipped: no NVIDIA driver"), log)
+
+        # A kernel that never ends (the stand-in's wait never returns).
+        p = subprocess.run([bench], capture_output=True, text=True,
+                           timeout=120, check=False,
+                           env={**small, "FAKE_CUDA_HANG": "1", "BENCH_TIMEOUT": "2"})
+        log = f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+        check(p.returncode == 1 and "bench-nvidia: neuf-bench-nvidia was stopped "
+              "after 2s (BENCH_TIMEOUT)" in p.stderr, log)
+        check(not os.path.exists(os.path.join(out, "bench.json.tmp")), log)
+        p = subprocess.run([bench], capture_output=True, text=True, timeout=60,
+                           check=False, env={**small, "BENCH_TIMEOUT": "1h"})
+        check(p.returncode == 2 and "BENCH_TIMEOUT=1h" in p.stderr,
+              f"exit {p.returncode}\n{p.stdout}{p.stderr}")
 
 
 @test
