@@ -143,7 +143,6 @@ static uint64_t dmem_counter(const char *key)
 	unsigned long long v;
 	char match[64];
 
-	igt_require_f(text, "no neuf_device_memory in debugfs\n");
 	snprintf(match, sizeof(match), "\n%s ", key);
 	at = strstr(text, match);
 	if (!at && !strncmp(text, match + 1, strlen(match + 1)))

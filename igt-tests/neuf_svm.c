@@ -415,8 +415,10 @@ static void trace_instance_create(char *inst, size_t size, const char *name)
 
 	if (access(TRACEFS "/instances", F_OK))
 		mount("nodev", TRACEFS, "tracefs", 0, NULL);
-	igt_require_f(!access(TRACEFS "/events/neuf", F_OK),
-		      "no tracefs or no neuf events\n");
+	igt_require_f(!access(TRACEFS "/events", F_OK), "no tracefs\n");
+	/* neuf.ko always has its events: their absence is a bug. */
+	igt_assert_f(!access(TRACEFS "/events/neuf", F_OK),
+		     "no neuf events in tracefs\n");
 	snprintf(inst, size, TRACEFS "/instances/%s-%d", name, getpid());
 	old = neuf_igt_read_text(TRACEFS "/options/record-cmd");
 	igt_assert_eq(kfile_write(TRACEFS "/options/record-cmd", "0"), 0);
@@ -438,7 +440,6 @@ static int64_t vm_debugfs_count(struct neuf_device *d, uint32_t v,
 	long long n;
 
 	text = neuf_igt_read_debugfs("neuf_vms");
-	igt_require_f(text, "no neuf_vms in debugfs\n");
 	snprintf(match, sizeof(match), " pages_mapped=%" PRIu64 " ",
 		 (uint64_t)st.pages_mapped);
 	line = strstr(text, match);
@@ -704,7 +705,6 @@ static long long fault_vm_overlaps(void)
 	char *text = neuf_igt_read_debugfs("neuf_fault_buffer"), *at;
 	long long n;
 
-	igt_require_f(text, "no neuf_fault_buffer in neuf's debugfs\n");
 	at = strstr(text, "vm_overlaps ");
 	igt_assert_f(at, "no vm_overlaps in neuf_fault_buffer:\n%s", text);
 	n = atoll(at + strlen("vm_overlaps "));
@@ -1445,15 +1445,14 @@ int igt_main()
 
 		st = vm_stats(dev, vm);
 		text = neuf_igt_read_debugfs("neuf_vms");
-		igt_assert_f(text, "no neuf_vms in debugfs\n");
 		snprintf(path, sizeof(path), "pages_mapped=%" PRIu64,
 			 (uint64_t)st.pages_mapped);
 		igt_assert_f(strstr(text, path), "%s not in neuf_vms:\n%s",
 			     path, text);
 		free(text);
 		text = neuf_igt_read_debugfs("neuf_fault_buffer");
-		igt_assert_f(text && strstr(text, "entries "),
-			     "neuf_fault_buffer: %s\n", text ? text : "(none)");
+		igt_assert_f(strstr(text, "entries "),
+			     "neuf_fault_buffer: %s\n", text);
 		free(text);
 	}
 

@@ -178,10 +178,10 @@ char *neuf_igt_read_text(const char *path)
 }
 
 /*
- * The path of @file in the neuf device's DRM debugfs directory, into @path;
- * false if there is no such directory or no such file.
+ * The neuf device's DRM debugfs directory, into @path; false if there is
+ * none (debugfs not mounted, or a kernel without CONFIG_DEBUG_FS).
  */
-bool neuf_igt_debugfs_path(const char *file, char *path, size_t size)
+static bool neuf_igt_debugfs_dir(char *path, size_t size)
 {
 	char *name;
 
@@ -192,22 +192,33 @@ bool neuf_igt_debugfs_path(const char *file, char *path, size_t size)
 		name = neuf_igt_read_text(path);
 		if (!strncmp(name, "neuf", 4)) {
 			free(name);
-			snprintf(path, size, "/sys/kernel/debug/dri/%d/%s",
-				 minor, file);
-			return !access(path, F_OK);
+			snprintf(path, size, "/sys/kernel/debug/dri/%d", minor);
+			return true;
 		}
 		free(name);
 	}
 	return false;
 }
 
-/* A file of the neuf device's DRM debugfs directory, or NULL. */
+bool neuf_igt_debugfs_path(const char *file, char *path, size_t size)
+{
+	char dir[128];
+
+	if (!neuf_igt_debugfs_dir(dir, sizeof(dir)))
+		return false;
+	snprintf(path, size, "%s/%s", dir, file);
+	return !access(path, F_OK);
+}
+
 char *neuf_igt_read_debugfs(const char *file)
 {
-	char path[160];
+	char dir[128], path[160];
 
-	if (!neuf_igt_debugfs_path(file, path, sizeof(path)) || access(path, R_OK))
-		return NULL;
+	igt_require_f(neuf_igt_debugfs_dir(dir, sizeof(dir)),
+		      "no debugfs directory for the neuf device\n");
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	/* The driver always makes its files: one missing is a bug. */
+	igt_assert_f(!access(path, R_OK), "%s: %s\n", path, strerror(errno));
 	return neuf_igt_read_text(path);
 }
 

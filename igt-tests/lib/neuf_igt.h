@@ -172,9 +172,13 @@ bool neuf_igt_debugfs_path(const char *file, char *path, size_t size);
 
 /**
  * neuf_igt_read_debugfs() - read a file of the neuf device's DRM debugfs
- * @file: its name, e.g. "neuf_vms"
+ * @file: its name, e.g. "neuf_vms", one the driver always makes
  *
- * Return: its contents, to be freed, or NULL if it cannot be read.
+ * Skips the subtest if the device has no debugfs directory (debugfs not
+ * mounted, or a kernel without CONFIG_DEBUG_FS); fails it if the
+ * directory lacks @file.
+ *
+ * Return: its contents, to be freed.
  */
 char *neuf_igt_read_debugfs(const char *file);
 
