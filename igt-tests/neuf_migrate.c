@@ -35,7 +35,7 @@
 
 static struct neuf_device *dev;
 static uint32_t vm;
-static uint64_t *sh_rmw, *sh_rmw_page, *sh_fill_page;
+static uint64_t *sh_rmw, *sh_rmw_page, *sh_fill_page, *sh_copy;
 static uint64_t vram_size;
 
 /* Words one job updates at most: a grid well within the device's. */
@@ -68,6 +68,23 @@ static void gpu_add_(uint32_t *buf, size_t n, uint32_t add, bool per_page)
 static void gpu_add(uint32_t *buf, size_t n, uint32_t add)
 {
 	gpu_add_(buf, n, add, false);
+}
+
+/* dst[i] = src[i] on the GPU, for @n words, a multiple of 64. */
+static void gpu_copy(uint32_t *dst, const uint32_t *src, size_t n)
+{
+	igt_assert(n % 64 == 0);
+	for (size_t done = 0; done < n; done += JOB_WORDS) {
+		struct neuf_dispatch d = {
+			.code = PTR(sh_copy),
+			.grid_size = n - done < JOB_WORDS ? n - done : JOB_WORDS,
+			.group_size = 64,
+		};
+
+		memcpy(d.args, ARGS(PTR(src + done), PTR(dst + done)),
+		       sizeof(d.args));
+		neuf_igt_run_ok(dev, vm, &d);
+	}
 }
 
 /* An anonymous private mapping of @len bytes, 2 MiB aligned. */
@@ -245,6 +262,7 @@ int igt_main()
 		sh_rmw_page = neuf_igt_assemble(svm_backend_neuf_source(SVM_RMW_STRIDED));
 		/* Stores only: the first fault on fresh memory is a write. */
 		sh_fill_page = neuf_igt_assemble(svm_backend_neuf_source(SVM_FILL_STRIDED));
+		sh_copy = neuf_igt_assemble(svm_backend_neuf_source(SVM_COPY));
 	}
 
 	igt_describe("Pages prefetched to VRAM hold what the CPU wrote: the "
@@ -294,9 +312,14 @@ int igt_main()
 		buf = map_aligned(len);
 		neuf_igt_fill_pattern(buf, n, 0x3a9);
 		gpu_add(buf, n, 1);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		/* Pages the GPU maps move like any other. */
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
+		assert_where(buf, len, 0, len / PAGE_SZ);
 		gpu_add(buf, n, 1);
-		prefetch(buf, len, NEUF_SVM_LOC_SYSTEM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_SYSTEM),
+				  len / PAGE_SZ);
+		assert_where(buf, len, len / PAGE_SZ, 0);
 		gpu_add(buf, n, 1);
 		neuf_igt_check_pattern(buf, n, 0x3a9, 3);
 		munmap(buf, len);
@@ -324,13 +347,20 @@ int igt_main()
 		     "on the GPU and on the CPU.");
 	igt_subtest("migrate-fresh-memory") {
 		const size_t len = SZ_2M, n = len / 4;
+		uint64_t filled;
 		uint32_t *buf;
 
 		require_vram();
 		buf = map_aligned(len);
 		assert_where(buf, len, 0, 0);
+		/*
+		 * VRAM as the model starts reads as zero too: what shows the
+		 * pages were cleared is the copy engine filling every byte.
+		 */
+		filled = dstats().copy_bytes;
 		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
 				  len / PAGE_SZ);
+		igt_assert_eq_u64(dstats().copy_bytes - filled, len);
 		assert_where(buf, len, 0, len / PAGE_SZ);
 		gpu_add(buf, n, 7);
 		for (size_t i = 0; i < n; i++)
@@ -368,7 +398,8 @@ int igt_main()
 		require_vram();
 		buf = map_aligned(len);
 		neuf_igt_fill_pattern(buf, n, 0xf0c);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		pid = fork();
 		igt_assert(pid >= 0);
 		if (pid == 0) {
@@ -401,7 +432,8 @@ int igt_main()
 		require_vram();
 		buf = map_aligned(len);
 		neuf_igt_fill_pattern(buf, n, 0x6f1);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		igt_assert_eq(pipe(go), 0);
 		pid = fork();
 		igt_assert(pid >= 0);
@@ -438,7 +470,8 @@ int igt_main()
 		copy = malloc(len);
 		igt_assert(copy);
 		neuf_igt_fill_pattern(buf, n, 0x7e4d);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		local = (struct iovec){ copy, len };
 		remote = (struct iovec){ buf, len };
 		igt_assert_eq(process_vm_readv(getpid(), &local, 1, &remote, 1,
@@ -471,12 +504,14 @@ int igt_main()
 
 		buf = map_aligned(len);
 		neuf_igt_fill_pattern(buf, n, 0x0d10);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		igt_assert_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
 
 		/* Read it back into VRAM pages holding something else. */
 		neuf_igt_fill_pattern(buf, n, 0xbad);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		igt_assert_eq(pread(fd, buf, len, 0), (ssize_t)len);
 		neuf_igt_check_pattern(buf, n, 0x0d10, 0);
 		gpu_add(buf, n, 4);
@@ -489,16 +524,22 @@ int igt_main()
 		     "used again by the next migration.");
 	igt_subtest("migrate-munmap-reuse") {
 		const size_t len = SZ_2M, n = len / 4;
+		uint64_t before;
 
 		require_vram();
+		before = dstats().vram_used;
 		for (int round = 0; round < 3; round++) {
 			uint32_t *buf = map_aligned(len);
 
 			neuf_igt_fill_pattern(buf, n, 0x6a00 + round);
 			igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
 					  len / PAGE_SZ);
+			igt_assert_lte(before + len, dstats().vram_used);
 			gpu_add(buf, n, 1);
+			neuf_igt_check_pattern(buf, n, 0x6a00 + round, 1);
 			munmap(buf, len);
+			/* The last page's free gives the block back. */
+			igt_assert_eq_u64(dstats().vram_used, before);
 		}
 	}
 
@@ -507,6 +548,10 @@ int igt_main()
 		     "the old one.");
 	igt_subtest("migrate-mremap") {
 		const size_t len = SZ_2M, n = len / 4;
+		struct drm_neuf_job_status st;
+		struct neuf_dispatch d = {
+			.grid_size = 64, .group_size = 64,
+		};
 		uint32_t *buf, *moved;
 		uint8_t *dest;
 
@@ -514,13 +559,29 @@ int igt_main()
 		buf = map_aligned(len);
 		dest = map_aligned(len);
 		neuf_igt_fill_pattern(buf, n, 0x3e3a);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		gpu_add(buf, n, 1);
 		moved = mremap(buf, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
 		igt_assert(moved == (uint32_t *)dest);
 		assert_where(moved, len, 0, len / PAGE_SZ);
 		gpu_add(moved, n, 1);
 		neuf_igt_check_pattern(moved, n, 0x3e3a, 2);
+
+		/* Nothing at the old address: a GPU access there faults. */
+		igt_assert(mmap(buf, len, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				0) == buf);
+		d.code = PTR(sh_rmw);
+		memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
+		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
+		igt_assert_f(st.error == -EFAULT && st.fault_addr >= PTR(buf) &&
+			     st.fault_addr < PTR(buf) + 64 * 4,
+			     "a GPU access to the old address ended with %s at "
+			     "%#" PRIx64 "\n", neuf_igt_errno_name(st.error),
+			     (uint64_t)st.fault_addr);
+		neuf_igt_check_pattern(moved, n, 0x3e3a, 2);
+		munmap(buf, len);
 		munmap(moved, len);
 	}
 
@@ -533,24 +594,36 @@ int igt_main()
 		struct neuf_dispatch d = {
 			.grid_size = 64, .group_size = 64,
 		};
-		uint32_t *buf;
+		uint32_t *buf, *copy;
 
 		require_vram();
 		buf = map_aligned(len);
 		neuf_igt_fill_pattern(buf, n, 0x9207);
-		prefetch(buf, len, NEUF_SVM_LOC_VRAM);
+		igt_assert_eq_u64(prefetch(buf, len, NEUF_SVM_LOC_VRAM),
+				  len / PAGE_SZ);
 		gpu_add(buf, n, 1);
 		igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
 		assert_where(buf, len, 0, len / PAGE_SZ);
+
+		/* The GPU still reads them, where they are. */
+		copy = map_aligned(len);
+		gpu_copy(copy, buf, n);
+		assert_where(buf, len, 0, len / PAGE_SZ);
+		neuf_igt_check_pattern(copy, n, 0x9207, 1);
+		munmap(copy, len);
 
 		d.code = PTR(sh_rmw);
 		memcpy(d.args, ARGS(PTR(buf), 1), sizeof(d.args));
 		igt_assert_eq(neuf_run(dev, vm, &d, NEUF_IGT_JOB_TIMEOUT_NS, &st), 0);
 		igt_assert_f(st.error == -EFAULT &&
-			     st.fault_access == NEUF_ACCESS_KIND_WRITE,
+			     st.fault_access == NEUF_ACCESS_KIND_WRITE &&
+			     st.fault_addr >= PTR(buf) &&
+			     st.fault_addr < PTR(buf) + 64 * 4,
 			     "a GPU write to read-only VRAM pages ended with "
-			     "%s (%s)\n", neuf_igt_errno_name(st.error),
-			     neuf_access_name(st.fault_access));
+			     "%s (%s) at %#" PRIx64 "\n",
+			     neuf_igt_errno_name(st.error),
+			     neuf_access_name(st.fault_access),
+			     (uint64_t)st.fault_addr);
 		neuf_igt_check_pattern(buf, n, 0x9207, 1);
 		munmap(buf, len);
 	}
@@ -1013,12 +1086,23 @@ int igt_main()
 		uint32_t *buf = map_aligned(len);
 
 		buf[0] = 1;
+		/*
+		 * Each request, but for its one bad field, would migrate the
+		 * buffer (to VRAM where there is some): it must fail first,
+		 * and hand its argument back as it was.
+		 */
 #define BAD(field_init, err) do { \
+	struct drm_neuf_svm_attr _before; \
 	a = (struct drm_neuf_svm_attr){ .vm_id = vm, \
 		.op = NEUF_SVM_OP_PREFETCH, .start = PTR(buf), .size = len, \
-		.location = NEUF_SVM_LOC_SYSTEM }; \
+		.location = vram_size ? NEUF_SVM_LOC_VRAM : \
+					NEUF_SVM_LOC_SYSTEM }; \
 	field_init; \
+	_before = a; \
 	igt_assert_eq(neuf_svm_attr(dev, &a), (err)); \
+	igt_assert_f(!memcmp(&a, &_before, sizeof(a)), \
+		     "line %d: the argument changed\n", __LINE__); \
+	igt_assert_eq_u64(locate(buf, len).pages_vram, 0); \
 } while (0)
 		BAD(a.op = 0, -EINVAL);
 		BAD(a.op = 99, -EINVAL);
@@ -1079,6 +1163,7 @@ int igt_main()
 		neuf_device_close(dev);
 		free(sh_rmw);
 		free(sh_rmw_page);
+		free(sh_copy);
 		free(sh_fill_page);
 	}
 }
