@@ -144,6 +144,15 @@ static struct drm_neuf_job_status run_on(struct neuf_device *d, uint32_t v,
 	return st;
 }
 
+/* Whether job @id of (@d, @v) is still queued or running. */
+static bool job_pending(struct neuf_device *d, uint32_t v, uint64_t id)
+{
+	struct drm_neuf_job_status st;
+
+	igt_assert_eq(neuf_job_status(d, v, id, &st), 0);
+	return st.state == NEUF_JOB_STATE_PENDING;
+}
+
 static void check_ok(const struct drm_neuf_job_status *st, int line)
 {
 	igt_assert_f(st->state == NEUF_JOB_STATE_DONE && st->error == 0,
@@ -687,25 +696,54 @@ int igt_main()
 	}
 
 	igt_describe("A job may wait for exactly NEUF_EXEC_MAX_IN_SYNCOBJS "
-		     "syncobjs, already signalled ones included.");
+		     "syncobjs, already signalled ones included: it waits "
+		     "for the one job still running, wherever its syncobj "
+		     "is in the array (first, middle, last).");
 	igt_subtest("exec-max-in-syncobjs") {
 		const uint32_t n = NEUF_EXEC_MAX_IN_SYNCOBJS;
+		const uint32_t where[] = { 0, n / 2, n - 1 };
 		uint32_t handles[NEUF_EXEC_MAX_IN_SYNCOBJS];
-		struct neuf_dispatch d;
-		struct drm_neuf_job_status st;
+		uint64_t *cell = calloc(2, sizeof(uint64_t));
+		uint32_t other = create_vm(dev);
+		unsigned int raced = 0;
 
+		igt_assert(cell);
 		for (uint32_t i = 0; i < n; i++)
 			handles[i] = syncobj_create(dev,
 						    DRM_SYNCOBJ_CREATE_SIGNALED);
-		memset(scratch, 0, SCRATCH_WORDS * 4);
-		d = dispatch(sh_fill, 64, 64, ARGS(PTR(scratch), 0x64));
-		d.in_syncobjs = handles;
-		d.num_in_syncobjs = n;
-		st = run_on(dev, vm, &d, __LINE__);
-		check_ok(&st, __LINE__);
-		igt_assert_eq_u32(scratch[63], 0x64 + 63);
+		for (size_t r = 0; r < ARRAY_SIZE(where); r++) {
+			uint32_t signalled = handles[where[r]];
+			uint64_t x = 0x6400000000ull + r, writer = 0;
+			struct drm_neuf_job_status st;
+			struct neuf_dispatch d;
+
+			cell[0] = cell[1] = 0;
+			handles[where[r]] = syncobj_create(dev, 0);
+			/* The writer spins first, so that a racing reader wins. */
+			d = dispatch(sh_spin_store, 1, 1,
+				     ARGS(50000, PTR(&cell[0]), x));
+			d.out_syncobj = handles[where[r]];
+			igt_assert_eq(neuf_exec(dev, vm, &d, &writer), 0);
+			d = dispatch(sh_double, 1, 1,
+				     ARGS(PTR(&cell[0]), PTR(&cell[1])));
+			d.in_syncobjs = handles;
+			d.num_in_syncobjs = n;
+			/* Only a reader queued before the write can race it. */
+			raced += job_pending(dev, vm, writer);
+			st = run_on(dev, other, &d, __LINE__);
+			check_ok(&st, __LINE__);
+			igt_assert_f(cell[1] == 2 * x, "in-syncobj %u: the "
+				     "reader saw %#" PRIx64 ", expected %#"
+				     PRIx64 "\n", where[r], cell[1] / 2, x);
+			drmSyncobjDestroy(neuf_device_fd(dev), handles[where[r]]);
+			handles[where[r]] = signalled;
+		}
+		igt_require_f(raced, "every writer ended before its reader "
+			      "was queued: nothing was tested\n");
 		for (uint32_t i = 0; i < n; i++)
 			drmSyncobjDestroy(neuf_device_fd(dev), handles[i]);
+		destroy_vm(dev, other);
+		free(cell);
 	}
 
 	igt_describe("Groups of 1 and of NEUF_EXEC_MAX_GROUP invocations, and "
@@ -748,6 +786,7 @@ int igt_main()
 	igt_subtest("in-syncobj-ordering") {
 		uint64_t *cell = calloc(2, sizeof(uint64_t));
 		uint32_t other = create_vm(dev);
+		unsigned int raced = 0;
 
 		igt_assert(cell);
 		for (uint64_t round = 1; round <= 3; round++) {
@@ -767,6 +806,8 @@ int igt_main()
 				     ARGS(PTR(&cell[0]), PTR(&cell[1])));
 			d.in_syncobjs = &first_done;
 			d.num_in_syncobjs = 1;
+			/* Only a reader queued before the write can race it. */
+			raced += job_pending(dev, vm, job1);
 			st = run_on(dev, other, &d, __LINE__);
 			check_ok(&st, __LINE__);
 			igt_assert_f(cell[1] == 2 * x, "round %" PRIu64 ": the "
@@ -791,6 +832,8 @@ int igt_main()
 				     cell[1] / 2, x + 1);
 			drmSyncobjDestroy(neuf_device_fd(dev), first_done);
 		}
+		igt_require_f(raced, "every writer ended before its reader "
+			      "was queued: nothing was tested\n");
 		destroy_vm(dev, other);
 		free(cell);
 	}
@@ -951,8 +994,9 @@ int igt_main()
 
 		for (int i = 0; i < 4; i++)
 			neuf_igt_syncobj_wait(dev, done[i], NEUF_IGT_JOB_TIMEOUT_NS);
-		igt_info("jobs that ran: %d %d %d %d\n", (int)cells[0],
-			 (int)cells[1], (int)cells[2], (int)cells[3]);
+		/* A live process's queued jobs reach an engine and run. */
+		for (int i = 0; i < 4; i++)
+			igt_assert_f(cells[i] == 1, "job %d did not run\n", i);
 		igt_assert_eq(neuf_job_status(dev, v, jobs[0], &st), -ENOENT);
 		a = fill_args(v, 64, 64, 0);
 		expect_error(dev, DRM_IOCTL_NEUF_EXEC, &a, -ENOENT,
@@ -969,32 +1013,37 @@ int igt_main()
 	igt_subtest("close-fd-busy") {
 		struct neuf_device *d2 = open_device();
 		uint64_t *cells = calloc(4, sizeof(uint64_t));
-		uint32_t v = create_vm(d2), h2, mine = 0;
-		int shared_fd = -1;
+		uint32_t v = create_vm(d2), mine[4];
 
 		igt_assert(cells);
-		h2 = syncobj_create(d2, 0);
 		for (int i = 0; i < 4; i++) {
 			struct neuf_dispatch d = dispatch(sh_spin_store, 32, 32,
 							  ARGS(20000,
 							       PTR(&cells[i]),
 							       1));
+			int shared_fd = -1;
 
-			d.out_syncobj = i == 3 ? h2 : 0;
+			d.out_syncobj = syncobj_create(d2, 0);
 			igt_assert_eq(neuf_exec(d2, v, &d, NULL), 0);
+			igt_assert_eq(drmSyncobjHandleToFD(neuf_device_fd(d2),
+							   d.out_syncobj,
+							   &shared_fd), 0);
+			igt_assert_eq(drmSyncobjFDToHandle(neuf_device_fd(dev),
+							   shared_fd,
+							   &mine[i]), 0);
+			close(shared_fd);
 		}
-		igt_assert_eq(drmSyncobjHandleToFD(neuf_device_fd(d2), h2,
-						   &shared_fd), 0);
-		igt_assert_eq(drmSyncobjFDToHandle(neuf_device_fd(dev),
-						   shared_fd, &mine), 0);
-		close(shared_fd);
 		neuf_device_close(d2);
 
-		neuf_igt_syncobj_wait(dev, mine, NEUF_IGT_JOB_TIMEOUT_NS);
-		igt_info("jobs that ran: %d %d %d %d\n", (int)cells[0],
-			 (int)cells[1], (int)cells[2], (int)cells[3]);
+		/* Engines run jobs side by side: each has its own fence. */
+		for (int i = 0; i < 4; i++)
+			neuf_igt_syncobj_wait(dev, mine[i], NEUF_IGT_JOB_TIMEOUT_NS);
+		/* A live process's queued jobs reach an engine and run. */
+		for (int i = 0; i < 4; i++)
+			igt_assert_f(cells[i] == 1, "job %d did not run\n", i);
 		run_fill(dev, vm, 64, 64, 0xc105);
-		drmSyncobjDestroy(neuf_device_fd(dev), mine);
+		for (int i = 0; i < 4; i++)
+			drmSyncobjDestroy(neuf_device_fd(dev), mine[i]);
 		free(cells);
 	}
 
