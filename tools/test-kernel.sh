@@ -78,7 +78,7 @@ if ! ko=$("$top/tools/build-module.sh" "$kernel" 2> "$out/module-build.log"); th
 	exit 4
 fi
 start=$(date +%s)
-"$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-1800}" \
+"$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-3600}" \
 	"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
 	${MODROOT:+--modroot "$MODROOT"} ${TEST_PARAMS:+--params "$TEST_PARAMS"} \
 	--config "$CONFIG" --bindir "$bindir" \
