@@ -5,7 +5,15 @@
  * Tests of the neuf assembler: encodings, labels, pseudo-instructions and
  * error messages. Pure userspace: needs no device.
  */
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "igt.h"
 #include "neuf_asm.h"
@@ -44,6 +52,72 @@ static void expect_words(const uint64_t *words, size_t n)
 			     "word %zu: %#018llx, expected %#018llx\n", i,
 			     (unsigned long long)prog.code[i],
 			     (unsigned long long)words[i]);
+}
+
+/* The numeric category of a locale with a comma for a decimal separator. */
+static const char comma_locale[] =
+	"LC_NUMERIC\n"
+	"decimal_point \"<U002C>\"\n"
+	"thousands_sep \"<U002E>\"\n"
+	"grouping 3;3\n"
+	"END LC_NUMERIC\n";
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * Set LC_NUMERIC to comma_locale, compiled by localedef into a directory
+ * that is gone again on return (glibc has mapped what it needs): false
+ * where localedef is missing or cannot.
+ */
+static bool set_comma_locale(void)
+{
+	char dir[] = "/tmp/neuf_asm-locale-XXXXXX";
+	char src[PATH_MAX], out[PATH_MAX];
+	bool set = false;
+	int status;
+	pid_t pid;
+	FILE *f;
+
+	igt_assert(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/comma.src", dir);
+	snprintf(out, sizeof(out), "%s/neuf_comma", dir);
+	f = fopen(src, "w");
+	igt_assert(f);
+	igt_assert(fputs(comma_locale, f) >= 0);
+	igt_assert_eq(fclose(f), 0);
+
+	fflush(NULL);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
+		/* -c: written although every other category is missing. */
+		execlp("localedef", "localedef", "-c", "-i", src, out,
+		       (char *)NULL);
+		_exit(127);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	/* 1 is "written, with warnings" (the missing categories). */
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1) {
+		igt_assert_eq(setenv("LOCPATH", dir, 1), 0);
+		set = setlocale(LC_NUMERIC, "neuf_comma");
+		igt_assert_eq(unsetenv("LOCPATH"), 0);
+	}
+	igt_assert_eq(nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+	return set;
 }
 
 int igt_main()
@@ -305,6 +379,48 @@ int igt_main()
 			    "end:\n");
 		expect_words(words, sizeof(words) / sizeof(*words));
 		assemble_err("end:\n", "no instructions");
+	}
+
+	igt_describe("The assembler reads its source as in the C locale, "
+		     "whatever locale its caller has set: under one with a "
+		     "comma for a decimal separator, 1.5 is one and a half, "
+		     "and the caller's locale is as it was after.");
+	igt_subtest("caller-locale") {
+		const uint64_t words[] = {
+			ENC(NEUF_OP_LI, 1, 0, 0, 0, 0x3fc00000),
+			ENC(NEUF_OP_LI, 2, 0, 0, 0, (int)0xbe800000),
+			ENC(NEUF_OP_LI, 3, 0, 0, 0, 0x40400000),
+		};
+		struct neuf_asm_program bad = { 0 };
+		bool bites, kept, global;
+		char err[256], *end;
+		int ret, ret_bad;
+		float f;
+
+		igt_require_f(set_comma_locale(), "localedef cannot build a "
+			      "locale with a comma for a decimal separator\n");
+		/* The locale bites: the caller's own strtof() stops at '.'. */
+		f = strtof("1.5", &end);
+		bites = f == 1.0f && *end == '.';
+		neuf_asm_program_free(&prog);
+		ret = neuf_assemble("lif r1, 1.5\n"
+				    "lif r2, -0.25\n"
+				    "lif r3, 0x1.8p1\n", &prog, err, sizeof(err));
+		ret_bad = neuf_assemble("lif r1, 1.5.5\n", &bad, NULL, 0);
+		kept = !strcmp(setlocale(LC_NUMERIC, NULL), "neuf_comma");
+		global = uselocale((locale_t)0) == LC_GLOBAL_LOCALE;
+		/* Back to "C" before any check can end the subtest. */
+		igt_assert(setlocale(LC_NUMERIC, "C"));
+
+		igt_assert_f(bites, "strtof(\"1.5\") gave %g under the comma "
+			     "locale\n", f);
+		igt_assert_f(ret == 0, "assembling failed (%d): %s\n", ret, err);
+		expect_words(words, sizeof(words) / sizeof(*words));
+		igt_assert_eq(ret_bad, -EINVAL);
+		igt_assert(!bad.code);
+		igt_assert_f(kept, "the caller's LC_NUMERIC changed\n");
+		igt_assert_f(global, "the thread was left on a locale of its "
+			     "own\n");
 	}
 
 	igt_fixture()

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -696,8 +697,8 @@ static int resolve(struct assembler *as)
 	return 0;
 }
 
-int neuf_assemble(const char *source, struct neuf_asm_program *prog,
-		  char *err, size_t errlen)
+static int assemble(const char *source, struct neuf_asm_program *prog,
+		    char *err, size_t errlen)
 {
 	struct assembler as = { .err = err, .errlen = errlen };
 	char *copy, *line, *next;
@@ -740,6 +741,28 @@ int neuf_assemble(const char *source, struct neuf_asm_program *prog,
 	prog->count = as.count;
 	free(as.insns);
 	return 0;
+}
+
+int neuf_assemble(const char *source, struct neuf_asm_program *prog,
+		  char *err, size_t errlen)
+{
+	locale_t c_locale, caller;
+	int ret;
+
+	/*
+	 * The grammar (isa.rst) is the C locale's, whatever the caller's
+	 * is: its LC_NUMERIC must not make strtof() stop at the '.' of
+	 * "1.5", nor its LC_CTYPE let bytes beyond ASCII into names or
+	 * blanks. uselocale() changes this thread's locale only.
+	 */
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!c_locale)
+		return -ENOMEM;
+	caller = uselocale(c_locale);
+	ret = assemble(source, prog, err, errlen);
+	uselocale(caller);
+	freelocale(c_locale);
+	return ret;
 }
 
 void neuf_asm_program_free(struct neuf_asm_program *prog)

@@ -29,6 +29,9 @@ struct neuf_asm_program {
  * @err: where to write a message for a source error ("line N: ..."), or NULL
  * @errlen: size of @err
  *
+ * The source is read as in the C locale (isa.rst), whatever locale the
+ * calling thread has; that thread's locale is as it was on return.
+ *
  * Return: 0, -EINVAL for an error in @source (described in @err), or
  * -ENOMEM.
  */
