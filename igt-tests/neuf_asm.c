@@ -192,8 +192,9 @@ int igt_main()
 		expect_words(words, sizeof(words) / sizeof(*words));
 	}
 
-	igt_describe("li64 loads any 64-bit value, in one instruction when it "
-		     "fits a sign-extended 32-bit immediate.");
+	igt_describe("li64 loads any 64-bit value, signed or a 64-bit pattern, "
+		     "in one instruction when it fits a sign-extended 32-bit "
+		     "immediate.");
 	igt_subtest("li64") {
 		const uint64_t words[] = {
 			ENC(NEUF_OP_LI, 1, 0, 0, 0, -1),
@@ -201,11 +202,21 @@ int igt_main()
 			ENC(NEUF_OP_LIH, 2, 0, 0, 0, 0x12345678),
 			ENC(NEUF_OP_LI, 3, 0, 0, 0, 0),
 			ENC(NEUF_OP_LIH, 3, 0, 0, 0, (int)0x80000000),
+			ENC(NEUF_OP_LI, 4, 0, 0, 0, -1),
+			ENC(NEUF_OP_LI, 5, 0, 0, 0, 0),
+			ENC(NEUF_OP_LIH, 5, 0, 0, 0, (int)0x80000000),
+			ENC(NEUF_OP_LI, 6, 0, 0, 0, -2),
+			ENC(NEUF_OP_LI, 7, 0, 0, 0, 0x7fffffff),
+			ENC(NEUF_OP_LIH, 7, 0, 0, 0, -1),
 		};
 
 		assemble_ok("li64 r1, -1\n"
 			    "li64 r2, 0x123456789abcdef0\n"
-			    "li64 r3, -9223372036854775808\n");
+			    "li64 r3, -9223372036854775808\n"
+			    "li64 r4, 0xffffffffffffffff\n"
+			    "li64 r5, 0x8000000000000000\n"
+			    "li64 r6, 18446744073709551614\n"
+			    "li64 r7, 0xffffffff7fffffff\n");
 		expect_words(words, sizeof(words) / sizeof(*words));
 	}
 
@@ -264,6 +275,9 @@ int igt_main()
 			ENC(NEUF_OP_LI, 7, 0, 0, 0, 0x10),
 			ENC(NEUF_OP_LD32, 8, 9, 0, 0, 100),
 			ENC(NEUF_OP_LI, 10, 0, 0, 0, INT32_MIN),
+			ENC(NEUF_OP_LD32, 11, 12, 0, 0, INT32_MIN),
+			ENC(NEUF_OP_LD32, 13, 14, 0, 0, -INT32_MAX),
+			ENC(NEUF_OP_LD32, 15, 16, 0, 0, 5),
 		};
 
 		assemble_ok("li r1, 10\n"
@@ -274,7 +288,10 @@ int igt_main()
 			    "li r6, +7\n"
 			    "li r7, 0x010\n"
 			    "ld32 r8, [r9 + 100]\n"
-			    "li r10, -2147483648\n");
+			    "li r10, -2147483648\n"
+			    "ld32 r11, [r12 - 0x80000000]\n"
+			    "ld32 r13, [r14 - 2147483647]\n"
+			    "ld32 r15, [r16 - -5]\n");
 		expect_words(words, sizeof(words) / sizeof(*words));
 
 		assemble_err("li r1, 010\n", "line 1: bad number '010': a leading zero");
@@ -294,6 +311,10 @@ int igt_main()
 		assemble_err("li r1, 2147483648\n", "does not fit");
 		assemble_err("li r1, 0x100000000000000000\n", "does not fit");
 		assemble_err("li64 r1, 18446744073709551616\n", "does not fit");
+		assemble_err("li64 r1, -9223372036854775809\n", "does not fit");
+		assemble_err("ld32 r1, [r2 + 0x80000000]\n", "does not fit");
+		assemble_err("ld32 r1, [r2 - 0x80000001]\n", "does not fit");
+		assemble_err("ld32 r1, [r2 - -2147483648]\n", "does not fit");
 	}
 
 	igt_describe("Operands are split at every comma: an empty operand or a "

@@ -220,10 +220,11 @@ static int parse_reg(struct assembler *as, const char *s, unsigned int *reg)
 /*
  * Integer literals are decimal, or hex with 0x (isa.rst); there is no octal,
  * and a decimal number has no leading zero, which C would read as octal:
- * "010" is an error rather than 8 or 10.
+ * "010" is an error rather than 8 or 10. A @max beyond INT64_MAX takes a
+ * 64-bit pattern: the value is then its two's complement reading.
  */
 static int parse_int(struct assembler *as, const char *s, long long min,
-		     long long max, long long *value)
+		     unsigned long long max, long long *value)
 {
 	const char *p = s;
 	unsigned long long u = 0;
@@ -267,13 +268,14 @@ static int parse_int(struct assembler *as, const char *s, long long min,
 			goto range;
 		*value = u ? -(long long)(u - 1) - 1 : 0;
 	} else {
-		if (max < 0 || u > (unsigned long long)max)
+		if (u > max)
 			goto range;
-		*value = (long long)u;
+		*value = u <= INT64_MAX ? (long long)u :
+			 -(long long)(ULLONG_MAX - u) - 1;
 	}
 	return 0;
 range:
-	return fail(as, "%s does not fit in [%lld, %lld]", s, min, max);
+	return fail(as, "%s does not fit in [%lld, %llu]", s, min, max);
 }
 
 /*
@@ -322,19 +324,20 @@ static int parse_mem(struct assembler *as, char *s, unsigned int *reg, int *imm)
 	op = strpbrk(inner, "+-");
 	*imm = 0;
 	if (op) {
-		bool minus = *op == '-';
-		char *num;
+		char *num = trim(op + 1);
+		long long v;
 
-		*op = '\0';
-		num = trim(op + 1);
-		ret = parse_imm32(as, num, imm);
-		if (ret)
+		if (*op == '-') {
+			/* "- N" with -N a 32-bit offset: N up to 2^31 */
+			ret = parse_int(as, num, -(long long)INT32_MAX,
+					(unsigned long long)INT32_MAX + 1, &v);
+			if (ret)
+				return ret;
+			*imm = (int)-v;
+		} else if ((ret = parse_imm32(as, num, imm))) {
 			return ret;
-		if (minus) {
-			if (*imm == INT32_MIN)
-				return fail(as, "offset -%s out of range", num);
-			*imm = -*imm;
 		}
+		*op = '\0';
 	}
 	return parse_reg(as, trim(inner), reg);
 }
@@ -526,7 +529,7 @@ static int assemble_insn(struct assembler *as, char *text)
 		long long v;
 
 		if ((ret = parse_reg(as, ops[0], &rd)) ||
-		    (ret = parse_int(as, ops[1], INT64_MIN, INT64_MAX, &v)))
+		    (ret = parse_int(as, ops[1], INT64_MIN, UINT64_MAX, &v)))
 			return ret;
 		ret = emit(as, NEUF_ISA_ENCODE(NEUF_OP_LI, rd, 0, 0, 0, (int)v), NULL);
 		if (ret || (v >= INT32_MIN && v <= INT32_MAX))
