@@ -80,8 +80,9 @@ vgpu_params="vram_mib=64"
 # writes to code, store by store, until the page's last translation is
 # gone. With a test binary's pages freed after every subtest, that cost
 # 19% of QEMU's time over the 6.1 suite. mm-churn-short's compactions
-# leave such pages behind too, which no copy avoids, and can still stall
-# oom-kills-short's first victim for a minute or more: the figures are in
+# leave such pages behind too, which no copy avoids: they stalled the
+# OOM victims of the subtest after it (oom-kills-short, which now runs
+# before it) for a minute or more. The figures are in
 # Documentation/gpu/neuf/testing.rst.
 libs=/tmp/neuf-libs bins=/tmp/neuf-bin
 mkdir -p "$libs"
