@@ -77,13 +77,22 @@ if ! ko=$("$top/tools/build-module.sh" "$kernel" 2> "$out/module-build.log"); th
 	echo "building neuf.ko for this kernel failed" > "$out/console.log"
 	exit 4
 fi
+# The guest runs the tests from a copy in its memory (run-tests.sh says
+# why), and is told here which libraries to copy: ldd there took 15 s a
+# binary on the debug kernel (2 minutes for the list). The guest's root is
+# this machine's, so the paths are the same; the guest's command runs
+# without LD_LIBRARY_PATH, and so does ldd here.
+libs=$out/test-libs.txt
+sed 's/#.*//' "$top/igt-tests/test-list.txt" | while read -r bin; do
+	[ -z "$bin" ] || env -u LD_LIBRARY_PATH ldd "$bindir/$bin" 2> /dev/null
+done | awk '/=> \// {print $3}' | sort -u > "$libs"
 start=$(date +%s)
 "$top/tools/guest/boot.sh" "$kernel" "$out" "${NEUF_GUEST_TIMEOUT:-3600}" \
 	"$top/tools/guest/run-tests.sh" --out "$out" --module "$ko" \
 	${MODROOT:+--modroot "$MODROOT"} ${TEST_PARAMS:+--params "$TEST_PARAMS"} \
 	--config "$CONFIG" --bindir "$bindir" \
 	${NEUF_HMM_TESTS:+--hmm-tests "$NEUF_HMM_TESTS"} \
-	--list "$top/igt-tests/test-list.txt" --name "$name" \
+	--list "$top/igt-tests/test-list.txt" --libs "$libs" --name "$name" \
 	${filter:+--filter "$filter"} > "$out/console.log" 2>&1
 rc=$?
 echo "guest exited with $rc after $(( $(date +%s) - start ))s"

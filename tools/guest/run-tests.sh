@@ -25,12 +25,19 @@
 #   OUT/done           written last: the run reached its end
 #
 # Usage: run-tests.sh --out DIR --module NEUF_KO --bindir DIR --list FILE
+#                     --libs FILE
 #                     [--modroot DIR] [--params "P=V ..."] [--filter REGEX]
 #                     [--name NAME] [--config KERNEL_DOTCONFIG]
 #                     [--hmm-tests BINARY [--hmm-timeout SECONDS]]
+# --libs names the shared libraries the test list's binaries load, one
+# path a line (tools/test-kernel.sh writes it).
+#
+# Each step of guest.log starts with the guest's uptime, in seconds. The
+# script runs few programs outside the tests: on the debug kernel under
+# QEMU, starting one costs seconds.
 set -u
 
-out= module= modroot= params= bindir= list= filter= name=neuf config=
+out= module= modroot= params= bindir= list= libfile= filter= name=neuf config=
 hmm_tests= hmm_timeout=1200
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--params) params=$2; shift 2 ;;
 	--bindir) bindir=$2; shift 2 ;;
 	--list) list=$2; shift 2 ;;
+	--libs) libfile=$2; shift 2 ;;
 	--filter) filter=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--config) config=$2; shift 2 ;;
@@ -48,6 +56,7 @@ while [ $# -gt 0 ]; do
 	*) echo "run-tests.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+[ -n "$libfile" ] || { echo "run-tests.sh: --libs is required" >&2; exit 2; }
 tools=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 exec > >(tee "$out/guest.log") 2>&1
@@ -58,12 +67,22 @@ exec > >(tee "$out/guest.log") 2>&1
 # For tests built with the sanitizers (make check's asan lane).
 . "$tools/sanitizers.sh"
 
+# say TEXT...: TEXT on guest.log after the guest's uptime.
+say() {
+	local up
+	read -r up _ < /proc/uptime
+	echo "guest: [$up] $*"
+}
+
+say "run-tests.sh starts"
 neuf_kmemleak_begin
 
 dmesg --follow > "$out/dmesg-live.txt" 2>&1 &
 live=$!
 
-echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+read -r krel < /proc/sys/kernel/osrelease
+while read -r key kb _ && [ "$key" != MemTotal: ]; do :; done < /proc/meminfo
+say "$krel, $(nproc) cpus, $kb kB"
 neuf_blockfs_mount "$modroot"
 # 64 MiB of VRAM per GPU: enough for every subtest, and overcommitting it
 # (vram-overcommit) stays cheap under emulation; the default is 256 MiB.
@@ -85,17 +104,21 @@ vgpu_params="vram_mib=64"
 # before it) for a minute or more. The figures are in
 # Documentation/gpu/neuf/testing.rst.
 libs=/tmp/neuf-libs bins=/tmp/neuf-bin
-mkdir -p "$libs"
-sed 's/#.*//' "$list" | while read -r bin; do
-	[ -n "$bin" ] || continue
-	mkdir -p "$bins/$(dirname "$bin")" && cp "$bindir/$bin" "$bins/$bin" ||
-		echo "guest: copying $bin to $bins failed" >&2
-	ldd "$bindir/$bin" 2> /dev/null
-done | awk '/=> \// {print $3}' | sort -u | xargs -r cp -L -t "$libs" ||
+tests=() testlibs=()
+while read -r bin || [ -n "$bin" ]; do
+	bin=${bin%%[#[:space:]]*}
+	[ -z "$bin" ] || tests+=("$bin")
+done < "$list"
+mapfile -t testlibs < "$libfile"
+mkdir -p "$libs" "$bins"
+(cd "$bindir" && cp --parents -t "$bins" "${tests[@]}") ||
+	echo "guest: copying the tests to $bins failed"
+[ ${#testlibs[@]} -eq 0 ] || cp -L -t "$libs" "${testlibs[@]}" ||
 	echo "guest: copying the tests' libraries to $libs failed"
-echo "guest: the tests' libraries: $(find "$libs" -type f | wc -l) in $libs"
+say "copied ${#tests[@]} tests to $bins, ${#testlibs[@]} libraries to $libs"
 
 if neuf_load "$module" "$modroot" "$params" "$vgpu_params"; then
+	say "the runner starts"
 	NEUF_MODULE=$module NEUF_MODULE_PARAMS=$params NEUF_KERNEL_CONFIG=$config \
 		NEUF_VGPU_PARAMS=$vgpu_params \
 		NEUF_BLOCK_DIR=$neuf_blockfs_dir \
@@ -104,12 +127,13 @@ if neuf_load "$module" "$modroot" "$params" "$vgpu_params"; then
 		--results "$out" --bindir "$bins" --name "$name" --dump-blocked \
 		--sample-stacks 20 \
 		${filter:+--filter "$filter"} "$list"
-	echo "runner exit: $?"
+	say "runner exit: $?"
 	neuf_unload || echo "guest: unloading neuf failed"
 else
 	echo "guest: loading neuf failed"
 fi
 neuf_blockfs_umount || echo "guest: unmounting the block filesystem failed"
+say "the tests are over"
 
 # A kernel with CONFIG_GCOV_KERNEL keeps the counters of an unloaded
 # module (gcov_persist): copy what the suite covered (make coverage). Read
@@ -139,6 +163,7 @@ if [ -n "$hmm_tests" ]; then
 fi
 
 neuf_kmemleak_report "$out/kmemleak.txt"
+say "kmemleak scanned"
 # dma-debug prints only its first error; its count says whether there
 # were any (CONFIG_DMA_API_DEBUG).
 dma_errors=/sys/kernel/debug/dma-api/error_count
@@ -146,4 +171,5 @@ dma_errors=/sys/kernel/debug/dma-api/error_count
 cat /proc/sys/kernel/tainted > "$out/taint"
 dmesg > "$out/dmesg.txt"
 kill "$live" 2>/dev/null
+say "done"
 touch "$out/done"
