@@ -300,6 +300,9 @@ def logcheck_level_rule(_):
         (["<6>[    1.0] [IGT] x: add ignored dmesg regex: [unclosed", err], [err]),
         (["<4>[  628.9] clocksource: Long readout interval, skipping watchdog "
           "check: cs_nsec: 1065189824 wd_nsec: 1065176620"], []),
+        (["<4>[  209.5] hrtimer: interrupt took 75935380 ns"], []),
+        (["<4>[  209.5] hrtimer: interrupt took 75935380 ns, and more"],
+         ["<4>[  209.5] hrtimer: interrupt took 75935380 ns, and more"]),
         (["<4>[  629.0] clocksource: timekeeping watchdog on CPU1: Marking "
           "clocksource 'tsc' as unstable because the skew is too large:"],
          ["<4>[  629.0] clocksource: timekeeping watchdog on CPU1: Marking "
