@@ -100,9 +100,8 @@ vgpu_params="vram_mib=64"
 # gone. With a test binary's pages freed after every subtest, that cost
 # 19% of QEMU's time over the 6.1 suite. mm-churn-short's compactions
 # leave such pages behind too, which no copy avoids: they stalled the
-# OOM victims of the subtest after it (oom-kills-short, which now runs
-# before it) for a minute or more. The figures are in
-# Documentation/gpu/neuf/testing.rst.
+# next subtest that faulted memory in for a minute or more, so it now runs
+# last of all. The figures are in Documentation/gpu/neuf/testing.rst.
 libs=/tmp/neuf-libs bins=/tmp/neuf-bin
 tests=() testlibs=()
 while read -r bin || [ -n "$bin" ]; do
