@@ -78,13 +78,7 @@ int igt_main()
 		     "mappings, jobs in flight and VRAM are back where they "
 		     "were, and a new VM runs a job right.");
 	igt_subtest("oom-kills-short") {
-		/*
-		 * Before mm-churn-short: its compactions leave free blocks of
-		 * pages that QEMU still holds translations of, and a huge page
-		 * made of them took the victim's vCPU past the soft lockup
-		 * threshold on 6.1 (testing.rst). Each kill's report has a
-		 * call trace and the registers.
-		 */
+		/* Each kill's report has a call trace and the registers. */
 		neuf_igt_expect_kernel_dumps("invoked oom-killer|"
 					     "Memory cgroup out of memory: "
 					     "Killed process");
@@ -183,10 +177,11 @@ int igt_main()
 		 * Last of all (neuf_stress is last in the test list): its
 		 * compactions leave free pages that QEMU still holds
 		 * translations of, and the next subtest to fault memory in
-		 * pays for them, as oom-kills-short and unbind-races-short
-		 * did on 6.1 (testing.rst).
+		 * pays for them: oom-kills-short's victim went past the soft
+		 * lockup threshold on 6.1, unbind-races-short's jobs past
+		 * their 120 s (testing.rst). MADV_SOFT_OFFLINE of pages it
+		 * cannot migrate says so in the log.
 		 */
-		/* MADV_SOFT_OFFLINE of pages it cannot migrate says so. */
 		neuf_igt_ignore_dmesg("Memory failure: 0x[0-9a-f]+: unhandlable page");
 		run(NEUF_STRESS_CHURN, 0, 4, 400);
 	}
