@@ -15,5 +15,10 @@ ko=$("$top/tools/build-module.sh" "$kernel" 2> "$top/build/demo-module.log") ||
 neuf_kernel "$kernel"
 out=$top/build/demo
 echo "booting the $kernel kernel under QEMU (about 30 s)..."
+# The guest's verdict is the status demo-guest.sh leaves in OUT, not vng's.
+rm -f "$out/demo.rc"
 "$top/tools/guest/boot.sh" "$kernel" "$out" 600 \
-	"$top/tools/guest/demo-guest.sh" "$ko" "$MODROOT"
+	"$top/tools/guest/demo-guest.sh" "$out/demo.rc" "$ko" "$MODROOT" || true
+read -r rc 2> /dev/null < "$out/demo.rc" ||
+	{ echo "demo: the guest did not finish the demo" >&2; exit 1; }
+exit "$rc"
