@@ -182,37 +182,6 @@ static bool driver_bound(const char *gpu)
 	return stat(path, &st) == 0;
 }
 
-/* The GPU function behind a device's render node, e.g. "neuf.0". */
-static void gpu_name(struct neuf_device *d, char *name, size_t len)
-{
-	char path[64], *target;
-	struct stat st;
-
-	igt_assert_eq(fstat(neuf_device_fd(d), &st), 0);
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device",
-		 major(st.st_rdev), minor(st.st_rdev));
-	target = realpath(path, NULL);
-	igt_assert(target);
-	snprintf(name, len, "%s", strrchr(target, '/') + 1);
-	free(target);
-}
-
-/* The chip a device's GPU function belongs to, e.g. "neuf-vgpu.0". */
-static void chip_name(struct neuf_device *d, char *name, size_t len)
-{
-	char path[64], *target, *slash;
-	struct stat st;
-
-	igt_assert_eq(fstat(neuf_device_fd(d), &st), 0);
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/..",
-		 major(st.st_rdev), minor(st.st_rdev));
-	target = realpath(path, NULL);
-	igt_assert(target);
-	slash = strrchr(target, '/');
-	snprintf(name, len, "%s", slash + 1);
-	free(target);
-}
-
 /*
  * Leave both modules loaded, with their defaults, and every GPU bound,
  * whatever a subtest did.
@@ -349,30 +318,12 @@ static void check_unplugged(struct neuf_device *d, uint32_t vm)
 	igt_assert_eq(neuf_vm_destroy(d, vm), -ENODEV);
 }
 
-#define DMA_API_DEBUGFS "/sys/kernel/debug/dma-api"
 #define NEUF_LEAK_PARAM "/sys/module/neuf/parameters/leak_dma_mapping"
-
-/* Entries dma-debug holds for @gpu: DMA mappings and coherent memory. */
-static int dma_debug_entries(const char *gpu)
-{
-	char line[512], name[32];
-	int n = 0;
-	FILE *f;
-
-	f = fopen(DMA_API_DEBUGFS "/dump", "re");
-	igt_assert(f);
-	snprintf(name, sizeof(name), " %s ", gpu);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, name))
-			n++;
-	fclose(f);
-	return n;
-}
 
 static long dma_debug_errors(void)
 {
 	long n = -1;
-	FILE *f = fopen(DMA_API_DEBUGFS "/error_count", "re");
+	FILE *f = fopen(NEUF_IGT_DMA_API_DEBUGFS "/error_count", "re");
 
 	igt_assert(f);
 	igt_assert_eq(fscanf(f, "%ld", &n), 1);
@@ -576,7 +527,7 @@ static void reload_modules(const char *vgpu_params)
 /* Close the shared device, noting which GPU it was ("neuf.0"). */
 static void release_dev(char *gpu, size_t len)
 {
-	gpu_name(dev, gpu, len);
+	neuf_igt_gpu_name(dev, gpu, len);
 	neuf_device_close(dev);
 	dev = NULL;
 }
@@ -770,7 +721,7 @@ int igt_main()
 		FILE *f;
 
 		igt_require(geteuid() == 0);
-		chip_name(dev, chip, sizeof(chip));
+		neuf_igt_chip_name(dev, chip, sizeof(chip));
 		igt_assert(strncmp(chip, "neuf-vgpu.", 10) == 0);
 		snprintf(path, sizeof(path),
 			 "/sys/kernel/debug/regmap/%s-regs/registers", chip);
@@ -1095,7 +1046,7 @@ int igt_main()
 		igt_assert_eq_u64(a.migrated, len / 4096);
 
 		/* The VM and the fd stay: the unbind alone must do it. */
-		gpu_name(dev, gpu, sizeof(gpu));
+		neuf_igt_gpu_name(dev, gpu, sizeof(gpu));
 		igt_assert_eq(driver_unbind(gpu), 0);
 		/* Its physical range is given back with the pagemap. */
 		text = neuf_igt_read_text("/proc/iomem");
@@ -1247,7 +1198,7 @@ int igt_main()
 		long errors;
 
 		require_module_control();
-		igt_require_f(access(DMA_API_DEBUGFS "/dump", R_OK) == 0,
+		igt_require_f(access(NEUF_IGT_DMA_API_DEBUGFS "/dump", R_OK) == 0,
 			      "no dma-debug (CONFIG_DMA_API_DEBUG)\n");
 		release_dev(gpu, sizeof(gpu));
 		errors = dma_debug_errors();
@@ -1275,16 +1226,16 @@ int igt_main()
 				      0);
 			igt_assert_eq(st.error, 0);
 			/* Page tables, fault buffer and the mapped pages. */
-			igt_assert_lt(pages, dma_debug_entries(gpu));
+			igt_assert_lt(pages, neuf_igt_dma_debug_entries(gpu));
 			/* Exit with the fd, the VM and the memory mapped. */
 		}
 		igt_waitchildren();
 
 		igt_assert_eq(driver_unbind(gpu), 0);
-		igt_assert_eq(dma_debug_entries(gpu), 0);
+		igt_assert_eq(neuf_igt_dma_debug_entries(gpu), 0);
 		igt_assert_eq(dma_debug_errors(), errors);
 		rebind_and_check(gpu);
-		igt_assert_lt(0, dma_debug_entries(gpu));
+		igt_assert_lt(0, neuf_igt_dma_debug_entries(gpu));
 	}
 
 	igt_describe("A DMA mapping neuf is made to forget (its leak_dma_mapping "
@@ -1308,7 +1259,7 @@ int igt_main()
 		int fd;
 
 		require_module_control();
-		igt_require_f(access(DMA_API_DEBUGFS "/dump", R_OK) == 0 &&
+		igt_require_f(access(NEUF_IGT_DMA_API_DEBUGFS "/dump", R_OK) == 0 &&
 			      access(NEUF_LEAK_PARAM, W_OK) == 0,
 			      "no dma-debug (CONFIG_DMA_API_DEBUG)\n");
 		release_dev(gpu, sizeof(gpu));
@@ -1333,14 +1284,14 @@ int igt_main()
 		free(touch);
 
 		igt_assert_eq(driver_unbind(gpu), 0);
-		igt_assert_eq(dma_debug_entries(gpu), 1);
+		igt_assert_eq(neuf_igt_dma_debug_entries(gpu), 1);
 		rebind_and_check(gpu);
 
 		/* Bound again, the leak is gone: the next unbind is clean. */
 		neuf_device_close(dev);
 		dev = NULL;
 		igt_assert_eq(driver_unbind(gpu), 0);
-		igt_assert_eq(dma_debug_entries(gpu), 0);
+		igt_assert_eq(neuf_igt_dma_debug_entries(gpu), 0);
 		rebind_and_check(gpu);
 	}
 

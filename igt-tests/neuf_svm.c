@@ -1464,10 +1464,21 @@ int igt_main()
 
 	igt_describe("Every page the GPU maps is DMA-mapped for it and "
 		     "unmapped when the CPU unmaps it: the VM's count of DMA "
-		     "mappings in debugfs follows its PTEs exactly.");
+		     "mappings in debugfs follows its PTEs exactly, and so "
+		     "does, with CONFIG_DMA_API_DEBUG, the kernel's own list "
+		     "of the device's streaming mappings.");
 	igt_subtest("dma-mappings-follow-ptes") {
-		const size_t pages = 64, len = pages * PAGE_SZ;
+		/*
+		 * dma-debug sees every dma_map_page() of the device, however
+		 * the driver counts: where the kernel has it, a witness of
+		 * its own that these very pages are mapped, then unmapped.
+		 */
+		uint64_t phys[64];
+		const size_t pages = sizeof(phys) / sizeof(*phys);
+		const size_t len = pages * PAGE_SZ;
+		bool witness = neuf_igt_dma_debug_tracking();
 		uint32_t *warm = svm_xmalloc(PAGE_SZ);
+		char gpu[64];
 		/*
 		 * Guard pages of their own VMAs around the buffer: a window
 		 * never spans VMAs, so no neighbour's pages join the count.
@@ -1487,8 +1498,25 @@ int igt_main()
 		run_ok(sh_fill_strided, pages, PTR(buf), 1, PAGE_SZ);
 		mapped = vm_dma_pages(dev, vm);
 		igt_assert_eq(mapped - before, pages);
+		if (witness) {
+			neuf_igt_gpu_name(dev, gpu, sizeof(gpu));
+			for (size_t i = 0; i < pages; i++) {
+				phys[i] = svm_pfn_of((uint8_t *)buf +
+						     i * PAGE_SZ) * PAGE_SZ;
+				igt_assert_f(phys[i], "no PFN of page %zu in "
+					     "/proc/self/pagemap\n", i);
+			}
+			igt_assert_eq_u64(neuf_igt_dma_debug_mapped(gpu, phys,
+								    pages),
+					  pages);
+		} else {
+			igt_info("no dma-debug: the driver's count alone\n");
+		}
 		igt_assert_eq(munmap(buf, len), 0);
 		igt_assert_eq(vm_dma_pages(dev, vm), before);
+		if (witness)
+			igt_assert_eq_u64(neuf_igt_dma_debug_mapped(gpu, phys,
+								    pages), 0);
 		munmap(area, len + 2 * PAGE_SZ);
 		free(warm);
 	}

@@ -243,3 +243,86 @@ void neuf_igt_check_pattern_(const uint32_t *p, size_t n, uint32_t seed,
 			     "%#x\n", line, name, i, p[i], want);
 	}
 }
+
+bool neuf_igt_dma_debug_tracking(void)
+{
+	char value[4] = "";
+	FILE *f;
+
+	if (access(NEUF_IGT_DMA_API_DEBUGFS "/dump", R_OK))
+		return false;
+	f = fopen(NEUF_IGT_DMA_API_DEBUGFS "/disabled", "re");
+	if (!f)
+		return false;
+	if (!fgets(value, sizeof(value), f))
+		value[0] = '\0';
+	fclose(f);
+	return value[0] == 'N' || value[0] == '0';
+}
+
+static FILE *dma_debug_open(void)
+{
+	FILE *f = fopen(NEUF_IGT_DMA_API_DEBUGFS "/dump", "re");
+
+	igt_assert_f(f, "cannot read dma-debug's entries: %s\n",
+		     strerror(errno));
+	return f;
+}
+
+/*
+ * One line of dma-debug's list, "DRIVER DEVICE TYPE idx N P=PHYS D=DMA
+ * L=LEN cln=... DIR ERR": true if it is an entry of @gpu, with its kind
+ * and physical address.
+ */
+static bool dma_debug_entry(const char *line, const char *gpu, char *kind,
+			    size_t kind_size, uint64_t *phys)
+{
+	char dev[64], type[32];
+	unsigned long long pa;
+
+	if (sscanf(line, "%*s %63s %31s idx %*d P=%llx", dev, type, &pa) != 3 ||
+	    strcmp(dev, gpu))
+		return false;
+	snprintf(kind, kind_size, "%s", type);
+	*phys = pa;
+	return true;
+}
+
+int neuf_igt_dma_debug_entries(const char *gpu)
+{
+	FILE *f = dma_debug_open();
+	char line[512], kind[32];
+	uint64_t phys;
+	int n = 0;
+
+	while (fgets(line, sizeof(line), f))
+		if (dma_debug_entry(line, gpu, kind, sizeof(kind), &phys))
+			n++;
+	fclose(f);
+	return n;
+}
+
+size_t neuf_igt_dma_debug_mapped(const char *gpu, const uint64_t *phys,
+				 size_t n)
+{
+	bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	FILE *f = dma_debug_open();
+	char line[512], kind[32];
+	size_t found = 0;
+	uint64_t pa;
+
+	igt_assert(seen);
+	while (fgets(line, sizeof(line), f)) {
+		if (!dma_debug_entry(line, gpu, kind, sizeof(kind), &pa) ||
+		    strcmp(kind, "single"))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (phys[i] == pa && !seen[i]) {
+				seen[i] = true;
+				found++;
+			}
+	}
+	fclose(f);
+	free(seen);
+	return found;
+}

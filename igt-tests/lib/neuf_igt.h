@@ -183,6 +183,59 @@ bool neuf_igt_debugfs_path(const char *file, char *path, size_t size);
 char *neuf_igt_read_debugfs(const char *file);
 
 /**
+ * neuf_igt_gpu_name() - the GPU function behind a device's render node
+ * @d: the device
+ * @name: where to write its name, e.g. "neuf.0" (the name the kernel's
+ *	  dma-debug and the driver core know it by)
+ * @len: the size of @name
+ */
+void neuf_igt_gpu_name(struct neuf_device *d, char *name, size_t len);
+
+/**
+ * neuf_igt_chip_name() - the chip a device's GPU function belongs to
+ * @d: the device
+ * @name: where to write its name, e.g. "neuf-vgpu.0"
+ * @len: the size of @name
+ */
+void neuf_igt_chip_name(struct neuf_device *d, char *name, size_t len);
+
+#define NEUF_IGT_DMA_API_DEBUGFS "/sys/kernel/debug/dma-api"
+
+/**
+ * neuf_igt_dma_debug_tracking() - whether dma-debug tracks DMA mappings
+ *
+ * Return: true on a kernel with CONFIG_DMA_API_DEBUG whose dma-debug is
+ * on (not turned off on the command line, nor by running out of entries),
+ * with debugfs mounted.
+ */
+bool neuf_igt_dma_debug_tracking(void);
+
+/**
+ * neuf_igt_dma_debug_entries() - the entries dma-debug holds for a device
+ * @gpu: the device's name (neuf_igt_gpu_name())
+ *
+ * Fails the subtest if dma-debug's list cannot be read.
+ *
+ * Return: how many there are, of every kind: streaming mappings and
+ * coherent memory.
+ */
+int neuf_igt_dma_debug_entries(const char *gpu);
+
+/**
+ * neuf_igt_dma_debug_mapped() - which pages dma-debug has mapped for a device
+ * @gpu: the device's name (neuf_igt_gpu_name())
+ * @phys: the pages' physical addresses
+ * @n: how many
+ *
+ * Fails the subtest if dma-debug's list cannot be read.
+ *
+ * Return: how many of the @n pages have a streaming mapping ("single")
+ * for @gpu that starts at them.
+ */
+size_t neuf_igt_dma_debug_mapped(const char *gpu, const uint64_t *phys,
+				 size_t n);
+
+/**
  * neuf_igt_pattern() - a test value for element @i of a buffer
  * @seed: the buffer's seed
  * @i: the element's index

@@ -8,7 +8,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <xf86drm.h>
 
@@ -66,4 +70,30 @@ void neuf_igt_run_ok(struct neuf_device *dev, uint32_t vm,
 		     "fault at %#" PRIx64 "\n", (uint64_t)st.job_id,
 		     d->grid_size, d->group_size, st.state,
 		     neuf_igt_errno_name(st.error), (uint64_t)st.fault_addr);
+}
+
+/* The last component of a device's sysfs directory, @rel below its node's. */
+static void sysfs_device_name(struct neuf_device *d, const char *rel,
+			      char *name, size_t len)
+{
+	char path[64], *target;
+	struct stat st;
+
+	igt_assert_eq(fstat(neuf_device_fd(d), &st), 0);
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/%s",
+		 major(st.st_rdev), minor(st.st_rdev), rel);
+	target = realpath(path, NULL);
+	igt_assert_f(target, "%s: %s\n", path, strerror(errno));
+	snprintf(name, len, "%s", strrchr(target, '/') + 1);
+	free(target);
+}
+
+void neuf_igt_gpu_name(struct neuf_device *d, char *name, size_t len)
+{
+	sysfs_device_name(d, "device", name, len);
+}
+
+void neuf_igt_chip_name(struct neuf_device *d, char *name, size_t len)
+{
+	sysfs_device_name(d, "device/..", name, len);
 }
