@@ -271,19 +271,18 @@ static FILE *dma_debug_open(void)
 
 /*
  * One line of dma-debug's list, "DRIVER DEVICE TYPE idx N P=PHYS D=DMA
- * L=LEN cln=... DIR ERR": true if it is an entry of @gpu, with its kind
- * and physical address.
+ * L=LEN cln=... DIR ERR": true if it is an entry of @gpu of kind @type
+ * (any kind if NULL), with its physical address.
  */
-static bool dma_debug_entry(const char *line, const char *gpu, char *kind,
-			    size_t kind_size, uint64_t *phys)
+static bool dma_debug_entry(const char *line, const char *gpu,
+			    const char *type, uint64_t *phys)
 {
-	char dev[64], type[32];
+	char dev[64], kind[32];
 	unsigned long long pa;
 
-	if (sscanf(line, "%*s %63s %31s idx %*d P=%llx", dev, type, &pa) != 3 ||
-	    strcmp(dev, gpu))
+	if (sscanf(line, "%*s %63s %31s idx %*d P=%llx", dev, kind, &pa) != 3 ||
+	    strcmp(dev, gpu) || (type && strcmp(kind, type)))
 		return false;
-	snprintf(kind, kind_size, "%s", type);
 	*phys = pa;
 	return true;
 }
@@ -291,12 +290,12 @@ static bool dma_debug_entry(const char *line, const char *gpu, char *kind,
 int neuf_igt_dma_debug_entries(const char *gpu)
 {
 	FILE *f = dma_debug_open();
-	char line[512], kind[32];
+	char line[512];
 	uint64_t phys;
 	int n = 0;
 
 	while (fgets(line, sizeof(line), f))
-		if (dma_debug_entry(line, gpu, kind, sizeof(kind), &phys))
+		if (dma_debug_entry(line, gpu, NULL, &phys))
 			n++;
 	fclose(f);
 	return n;
@@ -307,14 +306,13 @@ size_t neuf_igt_dma_debug_mapped(const char *gpu, const uint64_t *phys,
 {
 	bool *seen = calloc(n ? n : 1, sizeof(*seen));
 	FILE *f = dma_debug_open();
-	char line[512], kind[32];
 	size_t found = 0;
+	char line[512];
 	uint64_t pa;
 
 	igt_assert(seen);
 	while (fgets(line, sizeof(line), f)) {
-		if (!dma_debug_entry(line, gpu, kind, sizeof(kind), &pa) ||
-		    strcmp(kind, "single"))
+		if (!dma_debug_entry(line, gpu, "single", &pa))
 			continue;
 		for (size_t i = 0; i < n; i++)
 			if (phys[i] == pa && !seen[i]) {
