@@ -1198,7 +1198,7 @@ int igt_main()
 		long errors;
 
 		require_module_control();
-		igt_require_f(access(NEUF_IGT_DMA_API_DEBUGFS "/dump", R_OK) == 0,
+		igt_require_f(neuf_igt_dma_debug_tracking(),
 			      "no dma-debug (CONFIG_DMA_API_DEBUG)\n");
 		release_dev(gpu, sizeof(gpu));
 		errors = dma_debug_errors();
@@ -1259,7 +1259,7 @@ int igt_main()
 		int fd;
 
 		require_module_control();
-		igt_require_f(access(NEUF_IGT_DMA_API_DEBUGFS "/dump", R_OK) == 0 &&
+		igt_require_f(neuf_igt_dma_debug_tracking() &&
 			      access(NEUF_LEAK_PARAM, W_OK) == 0,
 			      "no dma-debug (CONFIG_DMA_API_DEBUG)\n");
 		release_dev(gpu, sizeof(gpu));
