@@ -21,7 +21,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: neuf-stress PART [--seed N] [--procs N] [--ops N]\n"
-		"                   [--device N] [--job-timeout-ms MS] [--json FILE]\n"
+		"                   [--device N] [--job-timeout-ms MS] [--no-compaction]\n"
+		"                   [--json FILE]\n"
 		"  PART              churn, oom, hang, unbind, isolation or alloc\n"
 		"  --seed N          replay a run (default: from the clock; printed)\n"
 		"  --procs N         processes (churn: 8; hang: VMs beside the hung one: 2)\n"
@@ -31,6 +32,7 @@ static void usage(void)
 		"                    sweep one by one (0: all)\n"
 		"  --device N        which neuf device (0)\n"
 		"  --job-timeout-ms  hang: the job watchdog during the part (500)\n"
+		"  --no-compaction   churn: never compact all of memory (as make check)\n"
 		"  --json FILE       write the figures as JSON\n");
 	exit(2);
 }
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 		{ "ops", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "job-timeout-ms", required_argument, NULL, 't' },
+		{ "no-compaction", no_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -79,6 +82,7 @@ int main(int argc, char **argv)
 		case 'o': cfg.ops = number(optarg); break;
 		case 'd': cfg.device = (unsigned int)number(optarg); break;
 		case 't': cfg.job_timeout_ms = (unsigned int)number(optarg); break;
+		case 'c': cfg.no_compaction = true; break;
 		case 'j': json = optarg; break;
 		default: usage();
 		}
@@ -100,8 +104,9 @@ int main(int argc, char **argv)
 	}
 	printf("neuf-stress: %s, seed %" PRIu64 ", %u processes, %" PRIu64
 	       " operations (replay: neuf-stress %s --seed %" PRIu64
-	       " --procs %u --ops %" PRIu64 ")\n", argv[optind], cfg.seed,
-	       cfg.procs, cfg.ops, argv[optind], cfg.seed, cfg.procs, cfg.ops);
+	       " --procs %u --ops %" PRIu64 "%s)\n", argv[optind], cfg.seed,
+	       cfg.procs, cfg.ops, argv[optind], cfg.seed, cfg.procs, cfg.ops,
+	       cfg.no_compaction ? " --no-compaction" : "");
 	fflush(stdout);
 
 	ret = neuf_stress_run(part, &cfg, &rep);

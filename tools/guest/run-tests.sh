@@ -98,10 +98,11 @@ vgpu_params="vram_mib=64"
 # (the kernel clearing them for a new owner) goes through TCG's handling of
 # writes to code, store by store, until the page's last translation is
 # gone. With a test binary's pages freed after every subtest, that cost
-# 19% of QEMU's time over the 6.1 suite. mm-churn-short's compactions
-# leave such pages behind too, which no copy avoids: they stalled the
-# next subtest that faulted memory in for a minute or more, so it now runs
-# last of all. The figures are in Documentation/gpu/neuf/testing.rst.
+# 19% of QEMU's time over the 6.1 suite. Compacting all of memory leaves
+# such pages behind too, which no copy avoids: when mm-churn-short did, the
+# next subtest that faulted memory in stalled for a minute or more, and
+# then the churn itself; its short form no longer compacts. The figures
+# are in Documentation/gpu/neuf/testing.rst.
 libs=/tmp/neuf-libs bins=/tmp/neuf-bin
 tests=() testlibs=()
 while read -r bin || [ -n "$bin" ]; do

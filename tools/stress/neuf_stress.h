@@ -27,6 +27,12 @@
  * @job_timeout_ms: the job watchdog while a part runs that hangs the GPU
  *	on purpose (module parameter job_timeout_ms, put back after)
  * @log: progress and failures, or NULL
+ * @no_compaction: mm churn: leave out compacting all of memory (one
+ *	process does it now and then otherwise). It moves every program's
+ *	pages, not only the part's; under QEMU's TCG the frames their code
+ *	left behind make each later write to them slow, for minutes
+ *	(Documentation/gpu/neuf/testing.rst), so the short form in make check
+ *	leaves it to make stress.
  */
 struct neuf_stress_config {
 	uint64_t seed;
@@ -35,6 +41,7 @@ struct neuf_stress_config {
 	unsigned int device;
 	unsigned int job_timeout_ms;
 	FILE *log;
+	bool no_compaction;
 };
 
 /**

@@ -11,7 +11,8 @@
  * and map anew, mprotect, MADV_DONTNEED/FREE, mremap to a new place,
  * truncation, plain writes) on the regions the stream is not using, and
  * ones that must keep every byte (MADV_COLD/PAGEOUT, fork with the child
- * writing its copies, THP collapse and split, compaction, KSM merging,
+ * writing its copies, THP collapse and split, compaction of all memory
+ * unless the configuration says no_compaction, KSM merging,
  * page migration through soft offlining, mlock/munlock) on any region,
  * the one the GPU is using included. So the stream's regions are stable
  * from the program's point of view while the kernel moves, splits,
@@ -92,7 +93,11 @@ struct churner {
 	struct region regions[REGIONS];
 	atomic_bool mm_done;
 	uint64_t op_counts[OPS];
+	uint64_t op_usec[OPS];	/* the time each kind of op took, in all */
 };
+
+/* An op that takes longer is logged when it ends (where a run's time went). */
+#define SLOW_OP_USEC	(5 * 1000000ull)
 
 /* Map region @r anew (its old mapping, if any, is gone). */
 static int region_map(struct churner *c, struct region *r)
@@ -193,12 +198,14 @@ static void mm_op(struct churner *c, struct region *r, bool mine)
 	uint64_t x = ns_rand(&c->mm_rng);
 	enum op op = (enum op)(x % OPS);
 	size_t page = (x >> 8) % (r->len / NS_PAGE);
+	uint64_t start = ns_now_us(), took;
 	pid_t pid;
 
 	if (!mine && op < KEEP_FIRST)
 		op = KEEP_FIRST + (enum op)((x >> 16) % (OPS - KEEP_FIRST));
 	/* One process compacts, now and then: it is the machine's. */
-	if (op == OP_COMPACT && (c->index || (x >> 24) % 16))
+	if (op == OP_COMPACT &&
+	    (c->cfg->no_compaction || c->index || (x >> 24) % 16))
 		op = OP_COLD;
 
 	switch (op) {
@@ -279,7 +286,13 @@ static void mm_op(struct churner *c, struct region *r, bool mine)
 		break;
 	}
 	r->last_op = op_names[op];
+	took = ns_now_us() - start;
 	c->op_counts[op]++;
+	c->op_usec[op] += took;
+	if (took >= SLOW_OP_USEC && c->cfg->log)
+		fprintf(c->cfg->log, "neuf-stress: churn %u: %s of a %zu-byte "
+			"region took %.1f s\n", c->index, op_names[op], r->len,
+			(double)took / 1e6);
 }
 
 static void *mm_thread(void *arg)
@@ -415,19 +428,55 @@ static void churn_process(struct churner *c)
 
 	if (neuf_vm_stats(c->dev, c->vm, &vs) == 0)
 		ns_count(&c->rep->events, vs.invalidations + vs.faults);
-	if (c->cfg->log && !c->index) {
-		fprintf(c->cfg->log, "neuf-stress: churn 0: ");
-		for (unsigned int op = 0; op < OPS; op++)
-			fprintf(c->cfg->log, "%s %" PRIu64 "%s", op_names[op],
-				c->op_counts[op], op + 1 < OPS ? ", " : "\n");
+	if (c->cfg->log) {
+		/* One write: the other processes log at the same time. */
+		char line[OPS * 40];
+		size_t n = 0;
+
+		for (unsigned int op = 0; op < OPS && n < sizeof(line); op++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      "%s %" PRIu64 " %.1f%s",
+					      op_names[op], c->op_counts[op],
+					      (double)c->op_usec[op] / 1e6,
+					      op + 1 < OPS ? ", " : "");
+		fprintf(c->cfg->log, "neuf-stress: churn %u: ops (count, s): "
+			"%s\n", c->index, line);
 	}
 	neuf_vm_destroy(c->dev, c->vm);
 	neuf_device_close(c->dev);
 }
 
+/* The kernel's counters of what it did to memory while the part ran. */
+static const char *const vmstat_keys[] = {
+	"compact_stall", "compact_migrate_scanned", "pgmigrate_success",
+	"thp_fault_alloc", "thp_collapse_alloc", "thp_split_pmd",
+};
+
+static void vmstat_read(long long *v)
+{
+	for (size_t i = 0; i < NS_ARRAY_SIZE(vmstat_keys); i++)
+		v[i] = kfile_read_key("/proc/vmstat", vmstat_keys[i]);
+}
+
+static void vmstat_log(FILE *log, const long long *before)
+{
+	long long after[NS_ARRAY_SIZE(vmstat_keys)];
+
+	if (!log)
+		return;
+	vmstat_read(after);
+	fprintf(log, "neuf-stress: churn: the kernel's counters went up by ");
+	for (size_t i = 0; i < NS_ARRAY_SIZE(vmstat_keys); i++)
+		fprintf(log, "%s %lld%s", vmstat_keys[i],
+			before[i] < 0 || after[i] < 0 ? -1 : after[i] - before[i],
+			i + 1 < NS_ARRAY_SIZE(vmstat_keys) ? ", " : "\n");
+	fflush(log);
+}
+
 int ns_churn(const struct neuf_stress_config *cfg,
 	     struct neuf_stress_report *rep)
 {
+	long long vmstat[NS_ARRAY_SIZE(vmstat_keys)];
 	unsigned int procs = cfg->procs ? cfg->procs : 1, started = 0;
 	struct neuf_stress_report *shared = ns_report_shared();
 	uint64_t start = ns_now_us();
@@ -438,6 +487,7 @@ int ns_churn(const struct neuf_stress_config *cfg,
 		free(pids);
 		return -ENOMEM;
 	}
+	vmstat_read(vmstat);
 	/* ksmd merges the regions that ask for it while the part runs. */
 	if (ksm == 0)
 		kfile_write(KSM_RUN, "1");
@@ -471,6 +521,7 @@ int ns_churn(const struct neuf_stress_config *cfg,
 	}
 	if (ksm == 0)
 		kfile_write(KSM_RUN, "0");
+	vmstat_log(cfg->log, vmstat);
 	free(pids);
 	ns_report_collect(shared, rep, start);
 	return 0;
