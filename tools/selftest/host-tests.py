@@ -13,8 +13,9 @@
 - neuf-bisect's step script answers git bisect correctly (good 0, bad 1,
   untestable 125, flaky 125, a guest the host stopped 125 unless its
   kernel died, a failure of its own 128) and neuf-bisect names the culprit
-  of a fake kernel history, and leaves the tree as it was, also when
-  interrupted, with no process of the step's guest left running.
+  of a fake kernel history (with --runs, also of one whose regression fails
+  only some runs), and leaves the tree as it was, also when interrupted,
+  with no process of the step's guest left running.
 - A kernel tree's build that stops before its end leaves obj/ marked as
   no revision's.
 - neuf-mutants judges planted-regression runs right (killed, survived,
@@ -905,6 +906,31 @@ def bisect_step_exit_codes(c):
                            capture_output=True, text=True, env=fake_env(),
                            timeout=60, check=False)
         check(p.returncode == 1, f"--no-confirm on flaky: exit {p.returncode}")
+        # --runs N: good only after N good runs; the first bad run decides,
+        # unconfirmed. An invalid count stops the bisection.
+        with open(os.path.join(tree, "STATE"), "w", encoding="ascii") as f:
+            f.write("intermittent\n")
+        for runs, code, words in ((None, 0, ("good", "all passed")),
+                                  ("2", 0, ("good", "2 runs")),
+                                  ("3", 1, ("bad", "igt@fake@sub2", "run 3 of 3")),
+                                  ("5", 1, ("bad", "run 3 of 5")),
+                                  ("0", 128, ()), ("x", 128, ())):
+            logs = os.path.join(tmp, f"runs-{runs}")
+            p = subprocess.run([os.path.join(TOOLS, "neuf-bisect-step"), "--tree", tree,
+                                "--logs", logs] + (["--runs", runs] if runs else []),
+                               capture_output=True, text=True, env=fake_env(),
+                               timeout=60, check=False)
+            check(p.returncode == code, f"--runs {runs} on intermittent: exit "
+                  f"{p.returncode}, want {code}: {p.stdout}{p.stderr}")
+            if not words:
+                continue
+            with open(os.path.join(logs, "steps"), encoding="utf-8") as f:
+                line = f.read()
+            check(all(w in line for w in words) and "confirmed" not in line,
+                  f"--runs {runs}: {line}")
+            ran = len(glob.glob(os.path.join(logs, "001-*", "run*.log")))
+            want_ran = 3 if code == 1 else int(runs or 1)
+            check(ran == want_ran, f"--runs {runs}: {ran} runs, want {want_ran}")
 
 
 @test
@@ -936,6 +962,30 @@ def bisect_finds_culprit(c):
                            timeout=300, check=False)
         check(p.returncode == 1 and "good end fails" in p.stdout, p.stdout + p.stderr)
         check(git(tree, "rev-parse", "HEAD") == head, "HEAD moved")
+
+
+@test
+def bisect_runs_catches_intermittent(c):
+    """A regression that fails only a step's third run: one run a step
+    calls the bad end good; --runs 3 finds the culprit."""
+    states = ["good"] * 4 + ["intermittent"] * 4
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, commits = fake_tree(tmp, states)
+        args = [os.path.join(TOOLS, "neuf-bisect"), "--tree", tree,
+                "--good", commits[0], "--bad", "main"]
+        p = subprocess.run(args + ["--logs", os.path.join(tmp, "logs1")],
+                           capture_output=True, text=True, env=fake_env(),
+                           timeout=300, check=False)
+        check(p.returncode == 1 and "bad end passes" in p.stdout,
+              f"one run: exit {p.returncode}: {p.stdout}{p.stderr}")
+        p = subprocess.run(args + ["--runs", "3", "--logs", os.path.join(tmp, "logs3")],
+                           capture_output=True, text=True, env=fake_env(),
+                           timeout=300, check=False)
+        out = p.stdout + p.stderr
+        check(p.returncode == 0 and f"first bad commit: {commits[4][:7]}" in out,
+              f"--runs 3: exit {p.returncode}: {out}")
+        check("run 3 of 3" in out and "3 runs" in out, out)
+        check(git(tree, "symbolic-ref", "HEAD") == "refs/heads/main", "not back on main")
 
 
 @test
