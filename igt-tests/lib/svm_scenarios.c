@@ -380,13 +380,18 @@ static void uffd_move_under_gpu(int uffd, uint8_t *src, uint8_t *dst,
  * that rebuilds its GPU context after a fault maps memory of its own, and
  * could be given the hole (which the mutator would then map over).
  */
+#define MUTATOR_CHANGES 6
+
 struct mutator {
 	pthread_t thread;
 	uint8_t *r;
 	size_t len;
 	bool holes;
+	unsigned int last_op;	/* the change it stops after (0 to 5) */
+	bool running;		/* its thread is started and not joined */
 	int stop;		/* __atomic */
-	unsigned long ops;
+	int ended;		/* __atomic: its thread is about to return */
+	unsigned long ops;	/* changes made, over all its runs */
 	int err;		/* first failing call's errno, and which */
 	int failed_op;
 };
@@ -399,8 +404,10 @@ static void *mutator_thread(void *arg)
 	const int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
 	unsigned long i;
 
-	for (i = 0; !__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE); i++) {
-		int op = (int)(i % 6), ret = 0;
+	/* Asked to stop, it goes on to the end of change @last_op. */
+	for (i = 0; i % MUTATOR_CHANGES != (m->last_op + 1) % MUTATOR_CHANGES ||
+		    !__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE); i++) {
+		int op = (int)(i % MUTATOR_CHANGES), ret = 0;
 		void *p;
 
 		switch (op) {
@@ -447,8 +454,42 @@ static void *mutator_thread(void *arg)
 			break;
 		}
 	}
-	m->ops = i;
+	m->ops += i;
+	__atomic_store_n(&m->ended, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Run the mutator until mutator_stop(); it then ends after @last_op. */
+static void mutator_start(struct mutator *m, unsigned int last_op)
+{
+	m->last_op = last_op;
+	__atomic_store_n(&m->stop, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->ended, 0, __ATOMIC_RELEASE);
+	igt_assert_eq(pthread_create(&m->thread, NULL, mutator_thread, m), 0);
+	m->running = true;
+}
+
+static void mutator_stop(struct mutator *m)
+{
+	if (!m->running)
+		return;
+	__atomic_store_n(&m->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(m->thread, NULL);
+	m->running = false;
+}
+
+/*
+ * With the mutator stopped, the GPU reads in every page of R (@len bytes
+ * at @r) what the CPU wrote there and the CPU sees what the GPU wrote: a
+ * translation the race left stale shows here. Each half is read (and
+ * added to) once, and written by a copy once.
+ */
+static void check_r_follows_cpu(uint8_t *r, size_t len)
+{
+	svm_check_gpu_follows_cpu((uint32_t *)r, (uint32_t *)(r + len / 2),
+				  len / 8, 0x4ace);
+	svm_check_gpu_follows_cpu((uint32_t *)(r + len / 2), (uint32_t *)r,
+				  len / 8, 0x4acf);
 }
 
 /*
@@ -2363,16 +2404,20 @@ void svm_scenarios(struct svm_backend *on)
 	igt_describe("A thread keeps remapping, unmapping, protecting and "
 		     "discarding region R while GPU jobs stream over R (which "
 		     "may fault, and nowhere else) and over its neighbour S, "
-		     "whose results must always be exact.");
+		     "whose results must always be exact; whenever the thread "
+		     "pauses (after each kind of change in turn, and at the "
+		     "end), the GPU reads and writes every page of R as the "
+		     "CPU sees it.");
 	igt_subtest("race-stress") {
 		const size_t rlen = 8 * SVM_PAGE_SZ, slen = 2 * SVM_PAGE_SZ;
 		const uint32_t sn = (uint32_t)(slen / 4);
 		const bool keeps = backend->caps & SVM_CAP_FAULT_KEEPS_CONTEXT;
 		/* Each fault costs a new GPU context where it is sticky. */
 		const unsigned int iterations = 200, max_faults = keeps ? 200 : 50;
+		const unsigned int pause_every = iterations / MUTATOR_CHANGES;
 		uint8_t *region = svm_map_anon(rlen + slen, MAP_PRIVATE);
 		uint32_t *s = (uint32_t *)(region + rlen);
-		unsigned int ok = 0, faulted = 0, i;
+		unsigned int ok = 0, faulted = 0, pauses = 0, i;
 		struct mutator m = {
 			.r = region, .len = rlen, .holes = keeps,
 		};
@@ -2381,8 +2426,7 @@ void svm_scenarios(struct svm_backend *on)
 
 		memset(region, 0, rlen + slen);
 		expect_fault_log();
-		igt_assert_eq(pthread_create(&m.thread, NULL, mutator_thread,
-					     &m), 0);
+		mutator_start(&m, 0);
 		/*
 		 * Any failure is only recorded until the mutator has stopped:
 		 * an assertion must not leave it running.
@@ -2401,6 +2445,20 @@ void svm_scenarios(struct svm_backend *on)
 			struct svm_result res[2];
 			int ret;
 
+			/*
+			 * Now and then the mutator is asked to pause after its
+			 * next change of one kind, each kind in turn, and the
+			 * jobs go on until it has; then R is checked whole.
+			 */
+			if (i && i % pause_every == 0)
+				__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+			if (__atomic_load_n(&m.ended, __ATOMIC_ACQUIRE)) {
+				mutator_stop(&m);
+				if (m.err)
+					break;
+				check_r_follows_cpu(region, rlen);
+				mutator_start(&m, ++pauses % MUTATOR_CHANGES);
+			}
 			ret = backend->ops->run_batch(backend, d, 2, res);
 			if (!ret && res[0].error && !keeps) {
 				/*
@@ -2451,8 +2509,7 @@ void svm_scenarios(struct svm_backend *on)
 				ok++;
 			}
 		}
-		__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
-		pthread_join(m.thread, NULL);
+		mutator_stop(&m);
 		igt_info("jobs over R: %u succeeded, %u faulted; %lu changes "
 			 "of R%s\n", ok, faulted, m.ops,
 			 m.holes ? "" : " (no holes)");
@@ -2461,6 +2518,7 @@ void svm_scenarios(struct svm_backend *on)
 		igt_assert_f(!m.err, "mutator op %d failed: %s\n", m.failed_op,
 			     strerror(m.err));
 		svm_check_sequence(s, sn, (i - 1) * 0x10000);
+		check_r_follows_cpu(region, rlen);
 		munmap(region, rlen + slen);
 	}
 
