@@ -46,13 +46,12 @@ static void run(enum neuf_stress_part part, unsigned int scenarios,
 		.no_compaction = true,
 	};
 	struct neuf_stress_report rep;
+	char replay[160];
 	int ret;
 
 	igt_info("seed %#" PRIx64 " (replay: NEUF_STRESS_SEED=%#" PRIx64
-		 ", or neuf-stress %s --seed %" PRIu64 " --procs %u --ops %"
-		 PRIu64 "%s)\n", cfg.seed, cfg.seed, neuf_stress_part_name(part),
-		 cfg.seed, procs, ops, part == NEUF_STRESS_CHURN ?
-		 " --no-compaction" : "");
+		 ", or %s)\n", cfg.seed, cfg.seed,
+		 neuf_stress_replay(part, &cfg, replay, sizeof(replay)));
 	ret = scenarios ? neuf_stress_isolation(scenarios, &cfg, &rep) :
 			  neuf_stress_run(part, &cfg, &rep);
 	igt_require_f(ret != -EOPNOTSUPP, "this system cannot run it (see "

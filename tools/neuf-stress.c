@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	enum neuf_stress_part part = NEUF_STRESS_PARTS;
 	struct neuf_stress_report rep;
 	const char *json = NULL;
+	char replay[160];
 	bool seeded = false;
 	struct timespec ts;
 	int opt, ret;
@@ -103,10 +104,8 @@ int main(int argc, char **argv)
 		cfg.seed = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	}
 	printf("neuf-stress: %s, seed %" PRIu64 ", %u processes, %" PRIu64
-	       " operations (replay: neuf-stress %s --seed %" PRIu64
-	       " --procs %u --ops %" PRIu64 "%s)\n", argv[optind], cfg.seed,
-	       cfg.procs, cfg.ops, argv[optind], cfg.seed, cfg.procs, cfg.ops,
-	       cfg.no_compaction ? " --no-compaction" : "");
+	       " operations (replay: %s)\n", argv[optind], cfg.seed, cfg.procs,
+	       cfg.ops, neuf_stress_replay(part, &cfg, replay, sizeof(replay)));
 	fflush(stdout);
 
 	ret = neuf_stress_run(part, &cfg, &rep);

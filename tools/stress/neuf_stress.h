@@ -159,6 +159,20 @@ enum neuf_stress_scenario {
 const char *neuf_stress_part_name(enum neuf_stress_part part);
 
 /**
+ * neuf_stress_replay() - the neuf-stress command line that replays a run
+ * @part: the part
+ * @cfg: the run's configuration (seed, processes, operations, and for mm
+ *	churn whether it compacts)
+ * @buf: where the line goes, NUL-terminated
+ * @len: its size
+ *
+ * Return: @buf.
+ */
+char *neuf_stress_replay(enum neuf_stress_part part,
+			 const struct neuf_stress_config *cfg, char *buf,
+			 size_t len);
+
+/**
  * neuf_stress_scenario_name() - the name of an isolation scenario
  * @s: the scenario
  *

@@ -424,6 +424,19 @@ const char *neuf_stress_part_name(enum neuf_stress_part part)
 	return (unsigned int)part < NEUF_STRESS_PARTS ? part_names[part] : NULL;
 }
 
+char *neuf_stress_replay(enum neuf_stress_part part,
+			 const struct neuf_stress_config *cfg, char *buf,
+			 size_t len)
+{
+	const char *name = neuf_stress_part_name(part);
+
+	snprintf(buf, len, "neuf-stress %s --seed %" PRIu64 " --procs %u "
+		 "--ops %" PRIu64 "%s", name ? name : "?", cfg->seed, cfg->procs,
+		 cfg->ops, part == NEUF_STRESS_CHURN && cfg->no_compaction ?
+		 " --no-compaction" : "");
+	return buf;
+}
+
 int neuf_stress_run(enum neuf_stress_part part,
 		    const struct neuf_stress_config *cfg,
 		    struct neuf_stress_report *rep)
